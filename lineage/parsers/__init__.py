@@ -1,0 +1,1 @@
+"""Parsers: bytes or text in, typed results out. No network, no file system."""

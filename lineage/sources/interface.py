@@ -1,0 +1,78 @@
+"""What a metadata source is: the Hub, an offline mirror folder, or a local model folder.
+
+A source answers three questions about a repo: its metadata at a revision (``RepoSnapshot``,
+pinned to a commit sha), the bytes of a small file at that sha, and the first bytes of a large
+one (for GGUF headers). Failures raise ``HubError`` with a ``reason`` the resolver records on
+the node; a source never returns partial garbage silently.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+from lineage.graph import FileEntry
+from lineage.refs import ModelRef
+
+# Caps on what is read from any source. Documented in README "Limits and safety".
+MAX_SMALL_FILE_BYTES = 2 * 1024 * 1024  # cards, configs, adapter configs, mergekit recipes
+MAX_INFO_BYTES = 16 * 1024 * 1024  # one model_info JSON answer
+GGUF_HEADER_BYTES = 4 * 1024 * 1024  # GGUF metadata is read from at most the first 4 MiB
+
+
+@dataclass(frozen=True)
+class RepoSnapshot:
+    """A repo's metadata at one commit, as the Hub's ``/api/models/{id}`` gives it."""
+
+    repo_id: str
+    sha: str | None
+    kind: str = "model"  # model or dataset
+    card_data: dict[str, Any] = field(default_factory=dict)
+    config: dict[str, Any] | None = None
+    tags: tuple[str, ...] = ()
+    siblings: tuple[FileEntry, ...] = ()
+    base_models: tuple[dict[str, Any], ...] = ()  # the Hub's ``baseModels`` records, if any
+    gated: str | None = None
+    private: bool | None = None
+    downloads: int | None = None
+    likes: int | None = None
+    created_at: str | None = None
+    last_modified: str | None = None
+    author: str | None = None
+    library_name: str | None = None
+    pipeline_tag: str | None = None
+    security: dict[str, Any] | None = None  # ``securityRepoStatus`` as given
+    problems: tuple[str, ...] = ()  # fields that were malformed and ignored
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # API JSON
+
+    def has_file(self, name: str) -> bool:
+        return any(s.name == name for s in self.siblings)
+
+
+class Source(ABC):
+    """Where repo metadata comes from. Implementations must be safe to call from threads."""
+
+    #: A short name for messages and the BOM ("hub", "mirror", "offline").
+    name: str = "source"
+
+    @abstractmethod
+    def model_info(self, ref: ModelRef) -> RepoSnapshot:
+        """Metadata of a model at ``ref.revision`` (default branch when None)."""
+
+    @abstractmethod
+    def dataset_info(self, ref: ModelRef) -> RepoSnapshot:
+        """Metadata of a dataset."""
+
+    @abstractmethod
+    def read_file(
+        self, repo_id: str, sha: str | None, filename: str, *, max_bytes: int = MAX_SMALL_FILE_BYTES
+    ) -> bytes:
+        """The bytes of a small file; ``ParseError`` if it is larger than ``max_bytes``."""
+
+    @abstractmethod
+    def read_head(self, repo_id: str, sha: str | None, filename: str, n_bytes: int) -> bytes:
+        """At most the first ``n_bytes`` of a (possibly huge) file, by range request."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections or files."""

@@ -1,0 +1,1 @@
+"""mlbom's BOM layer: writing and reading bills of materials, and the CLI."""
