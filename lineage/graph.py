@@ -192,6 +192,8 @@ class ModelNode(Node):
     signature: SignatureInfo | None = None
     remote_code: RemoteCodeInfo | None = None
     gguf: dict[str, Any] = field(default_factory=dict)  # selected GGUF header keys
+    hub_security: dict[str, Any] | None = None  # the Hub's securityRepoStatus, as given
+    eval_datasets: list[str] = field(default_factory=list)  # model-index only: not training
 
     kind = "model"
 
