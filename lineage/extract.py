@@ -1,0 +1,268 @@
+"""One repo's lineage facts, from every source of evidence it offers.
+
+Sources, strongest first (the first one that states a relation for a parent decides it):
+
+1. the card's front matter (``base_model``, ``base_model_relation``);
+2. ``adapter_config.json`` (adapter);
+3. mergekit recipes: ``mergekit_config.yml`` and mergekit YAML embedded in the card (merge);
+4. GGUF header metadata (quantized);
+5. the Hub's own records: ``baseModels`` and ``base_model:<relation>:<id>`` tags;
+6. ``config.json``: ``quantization_config`` (quantized) and ``_name_or_path`` (a weak hint,
+   used only when nothing else names a parent, relation unknown).
+
+The union of parents is kept (real merge cards often list one of three sources) and each
+parent's evidence accumulates. When no source states a relation it is inferred: adapter when
+an adapter config ships, quantized when GGUF files, a ``quantization_config`` or
+``quantized_by`` say so, merge for two or more parents, otherwise finetune.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from lineage.errors import ParseError
+from lineage.graph import Activity, Evidence, RemoteCodeInfo, Relation
+from lineage.parsers.adapter import parse_adapter_config
+from lineage.parsers.card import (
+    RELATION_VALUES,
+    ParentDecl,
+    card_lineage,
+    embedded_yaml_blocks,
+    parse_card,
+)
+from lineage.parsers.config import ModelConfig, config_from_mapping, parse_config
+from lineage.parsers.gguf_header import gguf_parents, gguf_summary, parse_gguf_header
+from lineage.parsers.mergekit import is_mergekit_recipe, parse_mergekit, recipe_from_mapping
+from lineage.parsers.safe import load_yaml
+from lineage.refs import ParentValue, clip, decode_parent_value
+from lineage.sources.interface import GGUF_HEADER_BYTES, RepoSnapshot
+
+MERGEKIT_FILES = ("mergekit_config.yml", "mergekit_config.yaml")
+WEIGHT_SUFFIX_GGUF = ".gguf"
+
+ReadFile = Callable[[str], bytes]
+ReadHead = Callable[[str, int], bytes]
+
+
+@dataclass
+class Parent:
+    value: ParentValue
+    relation: Relation
+    evidence: list[Evidence]
+    inferred: bool = False  # no source stated the relation
+
+
+@dataclass
+class RepoFacts:
+    parents: list[Parent] = field(default_factory=list)
+    datasets: list[tuple[ParentValue, Evidence]] = field(default_factory=list)
+    eval_datasets: list[str] = field(default_factory=list)
+    code_repos: list[tuple[ParentValue, Evidence]] = field(default_factory=list)
+    remote_code: RemoteCodeInfo = field(default_factory=RemoteCodeInfo)
+    relation_declared: str | None = None
+    task: str | None = None
+    architecture: str | None = None
+    library_name: str | None = None
+    quantization: str | None = None
+    gguf: dict[str, Any] = field(default_factory=dict)
+    config: dict[str, Any] | None = None
+    activity: Activity = field(default_factory=Activity)
+    problems: list[str] = field(default_factory=list)
+
+
+def _hub_parents(snapshot: RepoSnapshot) -> list[ParentDecl]:
+    out: list[ParentDecl] = []
+    for tag in snapshot.tags:
+        if not tag.startswith("base_model:"):
+            continue
+        rest = tag[len("base_model:"):]
+        rel_name, sep, ident = rest.partition(":")
+        relation: Relation | None = None
+        if sep and rel_name in RELATION_VALUES:
+            relation = RELATION_VALUES[rel_name]
+        else:
+            ident = rest
+        ev = Evidence("hub-tags", None, "tags", clip(tag, 300))
+        out.append(ParentDecl(decode_parent_value(ident), relation, ev))
+    for rec in snapshot.base_models:
+        rel = rec.get("relation")
+        relation = RELATION_VALUES.get(rel) if isinstance(rel, str) else None
+        models = rec.get("models")
+        for m in models if isinstance(models, list) else []:
+            ident = m.get("id") if isinstance(m, dict) else None
+            if isinstance(ident, str):
+                ev = Evidence("hub-base-models", None, "baseModels", clip(ident, 300))
+                out.append(ParentDecl(decode_parent_value(ident), relation, ev))
+    return out
+
+
+def extract_repo_facts(
+    snapshot: RepoSnapshot, read_file: ReadFile, read_head: ReadHead
+) -> RepoFacts:
+    """Gather lineage facts for one repo. File reads go through the callables, so the same
+    code serves the Hub, a mirror and a local folder. Unreadable or malformed files become
+    problems; they never abort the repo."""
+    facts = RepoFacts()
+    facts.problems.extend(snapshot.problems)
+    names = {s.name for s in snapshot.siblings}
+    decls: list[tuple[int, ParentDecl]] = []  # (strength, declaration)
+
+    card = card_lineage(snapshot.card_data)
+    facts.problems.extend(card.problems)
+    facts.relation_declared = card.relation_declared
+    decls.extend((1, d) for d in card.parents)
+    facts.datasets = card.datasets
+    facts.eval_datasets = card.eval_datasets
+
+    has_adapter = "adapter_config.json" in names
+    if has_adapter:
+        try:
+            adapter = parse_adapter_config(read_file("adapter_config.json"))
+            facts.problems.extend(adapter.problems)
+            decl = adapter.parent()
+            if decl:
+                decls.append((2, decl))
+        except ParseError as exc:
+            facts.problems.append(str(exc))
+
+    for fname in MERGEKIT_FILES:
+        if fname in names:
+            try:
+                recipe = parse_mergekit(read_file(fname), file=fname)
+                facts.problems.extend(recipe.problems)
+                decls.extend((3, d) for d in recipe.parents(file=fname))
+            except ParseError as exc:
+                facts.problems.append(str(exc))
+
+    if "README.md" in names and _card_may_embed_mergekit(snapshot, len(card.parents)):
+        decls.extend((3, d) for d in _embedded_recipes(read_file, facts.problems))
+
+    ggufs = sorted(n for n in names if n.lower().endswith(WEIGHT_SUFFIX_GGUF))
+    if ggufs:
+        try:
+            header = parse_gguf_header(read_head(ggufs[0], GGUF_HEADER_BYTES), file=ggufs[0])
+            facts.gguf = gguf_summary(header.kv)
+            decls.extend((4, d) for d in gguf_parents(header.kv, file=ggufs[0]))
+            if header.truncated:
+                facts.problems.append(f"{ggufs[0]}: GGUF header longer than the bytes read")
+        except ParseError as exc:
+            facts.problems.append(str(exc))
+
+    decls.extend((5, d) for d in _hub_parents(snapshot))
+
+    config = _read_config(snapshot, names, read_file, facts.problems, need_hint=not decls)
+    if config is not None:
+        facts.quantization = config.quantization
+        facts.problems.extend(config.problems)
+        facts.remote_code = RemoteCodeInfo(
+            needed=config.needs_remote_code or "custom_code" in snapshot.tags,
+            local_modules=list(config.local_modules),
+            code_files=sorted(n for n in names if n.endswith(".py"))[:200],
+            cross_repo=[f"{repo}--{target}" for repo, target in config.cross_repo],
+        )
+        for repo, target in config.cross_repo:
+            ev = Evidence("config", "config.json", "auto_map", clip(f"{repo}--{target}", 300))
+            facts.code_repos.append((decode_parent_value(repo), ev))
+        facts.architecture = config.model_type or (config.architectures or [None])[0]
+        if config.name_or_path and not decls and \
+                config.name_or_path.lower() != snapshot.repo_id.lower():
+            ev = Evidence("config", "config.json", "_name_or_path", config.name_or_path)
+            decls.append((6, ParentDecl(decode_parent_value(config.name_or_path),
+                                        Relation.UNKNOWN, ev)))
+    elif "custom_code" in snapshot.tags:
+        facts.remote_code = RemoteCodeInfo(needed=True, code_files=sorted(
+            n for n in names if n.endswith(".py"))[:200])
+
+    quantized = bool(ggufs or facts.quantization or snapshot.card_data.get("quantized_by"))
+    facts.parents = _combine(decls, has_adapter=has_adapter, quantized=quantized,
+                             own_id=snapshot.repo_id)
+    facts.architecture = facts.architecture or facts.gguf.get("general.architecture")
+    facts.task = snapshot.pipeline_tag or _str(snapshot.card_data.get("pipeline_tag"))
+    facts.library_name = snapshot.library_name or _str(snapshot.card_data.get("library_name"))
+    facts.activity = Activity(
+        downloads=snapshot.downloads, likes=snapshot.likes, created_at=snapshot.created_at,
+        last_modified=snapshot.last_modified, gated=snapshot.gated, author=snapshot.author,
+        private=snapshot.private,
+    )
+    return facts
+
+
+def _str(value: Any) -> str | None:
+    return clip(value, 120) if isinstance(value, str) else None
+
+
+def _card_may_embed_mergekit(snapshot: RepoSnapshot, n_card_parents: int) -> bool:
+    tags = {t.lower() for t in snapshot.tags}
+    return bool(tags & {"merge", "mergekit"}) or n_card_parents >= 2
+
+
+def _embedded_recipes(read_file: ReadFile, problems: list[str]) -> list[ParentDecl]:
+    try:
+        body = parse_card(read_file("README.md")).body
+    except ParseError as exc:
+        problems.append(str(exc))
+        return []
+    out: list[ParentDecl] = []
+    for block in embedded_yaml_blocks(body):
+        try:
+            value, _ = load_yaml(block, file="README.md")
+        except ParseError:
+            continue  # a code block that is not YAML is not a problem
+        if is_mergekit_recipe(value):
+            recipe = recipe_from_mapping(value, file="README.md")
+            out.extend(recipe.parents(source="card-mergekit", file="README.md"))
+    return out
+
+
+def _read_config(snapshot: RepoSnapshot, names: set[str], read_file: ReadFile,
+                 problems: list[str], *, need_hint: bool) -> ModelConfig | None:
+    """The Hub's ``config`` field when it has one; the file itself when there is none, or
+    when the weak ``_name_or_path`` hint (absent from the API answer) may be needed."""
+    if "config.json" in names and (snapshot.config is None or need_hint):
+        try:
+            return parse_config(read_file("config.json"))
+        except ParseError as exc:
+            problems.append(str(exc))
+    if isinstance(snapshot.config, dict):
+        return config_from_mapping(snapshot.config)
+    return None
+
+
+def _combine(decls: list[tuple[int, ParentDecl]], *, has_adapter: bool, quantized: bool,
+             own_id: str) -> list[Parent]:
+    groups: dict[str, list[tuple[int, ParentDecl]]] = {}
+    for strength, decl in decls:
+        key = decl.value.ref.repo_id.lower() if decl.value.ref else f"raw:{decl.value.raw}"
+        groups.setdefault(key, []).append((strength, decl))
+    out: list[Parent] = []
+    for items in groups.values():
+        items.sort(key=lambda x: x[0])
+        relation = next((d.relation for _, d in items if d.relation is not None), None)
+        # the best value: prefer one carrying a revision (adapter revision, cache-path sha)
+        value = next((d.value for _, d in items if d.value.ref and d.value.ref.revision),
+                     items[0][1].value)
+        evidence: list[Evidence] = []
+        for _, d in items:
+            if d.evidence not in evidence:
+                evidence.append(d.evidence)
+        out.append(Parent(value, relation or Relation.UNKNOWN, evidence, relation is None))
+    n_parents = len(out)
+    for p in out:
+        if p.inferred:
+            if has_adapter:
+                p.relation = Relation.ADAPTER
+            elif quantized:
+                p.relation = Relation.QUANTIZED
+            elif n_parents >= 2:
+                p.relation = Relation.MERGE
+            else:
+                p.relation = Relation.FINETUNE
+    if any(p.relation is Relation.MERGE for p in out):
+        for p in out:  # a merge recipe names every source; unstated ones are merge sources too
+            if p.inferred:
+                p.relation = Relation.MERGE
+    own = own_id.lower()
+    return sorted(out, key=lambda p: (p.value.ref is None, p.value.display.lower() == own,
+                                      p.value.display.lower()))

@@ -1,0 +1,430 @@
+"""Building the index: from a metadata dump (JSON Lines or Parquet) or by paging the Hub.
+
+A dump build replaces the whole index in one step: for SQLite a new file is written beside the
+old one and moved over it, so a failed build leaves the previous index intact. A Hub build
+writes one transaction per page together with the page cursor, so an interrupted build
+continues where it stopped when run again against the same endpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from lineage.errors import HubError, InputError, StoreError
+from lineage.hubindex._records import RecordError, parse_listed_model
+from lineage.hubindex._store import (
+    INDEX_DDL,
+    SCHEMA_VERSION,
+    Store,
+    open_store,
+    parse_db_url,
+    replace_sqlite_file,
+    table_ddl,
+)
+
+MAX_LINE_BYTES = 1024 * 1024  # one listed model; real ones are well under 10 kB
+MAX_PROBLEMS_KEPT = 100
+_PROGRESS_EVERY = 50_000
+
+
+class BuildProgress(Protocol):
+    """What a build reports as it goes. ``total`` is None when unknown (Hub paging)."""
+
+    def update(self, done: int, total: int | None, phase: str) -> None: ...
+
+
+class NullProgress:
+    """Reports nothing."""
+
+    def update(self, done: int, total: int | None, phase: str) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class BuildStats:
+    """What a build did. ``models`` and ``edges`` count the whole index after the build;
+    ``listed`` counts models read in this run. ``problems`` holds the first messages
+    (``line 17: not valid JSON``); ``malformed`` counts them all."""
+
+    source: str
+    models: int
+    edges: int
+    listed: int
+    seconds: float
+    complete: bool = True
+    resumed: bool = False
+    malformed: int = 0
+    skipped_parents: int = 0
+    problems: tuple[str, ...] = ()
+
+
+# -- from a dump ------------------------------------------------------------------------------
+
+
+class _Accumulator:
+    """Models and links in memory, with integer ids assigned in order of first sight."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.names: list[str] = []
+        self.listed = bytearray()
+        self.edges: dict[int, list[tuple[int, str]]] = {}
+        self.read = 0
+        self.malformed = 0
+        self.skipped_parents = 0
+        self.problems: list[str] = []
+
+    def problem(self, where: str, message: str) -> None:
+        self.malformed += 1
+        if len(self.problems) < MAX_PROBLEMS_KEPT:
+            self.problems.append(f"{where}: {message}")
+
+    def _id(self, name: str, listed: bool) -> int:
+        key = name.lower()
+        found = self.ids.get(key)
+        if found is None:
+            found = len(self.names)
+            self.ids[key] = found
+            self.names.append(name)
+            self.listed.append(1 if listed else 0)
+        elif listed:
+            self.names[found] = name
+            self.listed[found] = 1
+        return found
+
+    def add(self, where: str, record: object) -> None:
+        if not isinstance(record, Mapping):
+            self.problem(where, f"expected a JSON object, got {type(record).__name__}")
+            return
+        try:
+            model = parse_listed_model(record)
+        except RecordError as exc:
+            self.problem(where, str(exc))
+            return
+        self.read += 1
+        self.skipped_parents += model.skipped_parents
+        child = self._id(model.model_id, True)
+        if model.parents:
+            self.edges[child] = [(self._id(p, False), rel) for p, rel in model.parents]
+        elif child in self.edges:
+            del self.edges[child]
+
+    def edge_rows(self) -> list[tuple[int, int, str]]:
+        rows = [(c, p, rel) for c, links in self.edges.items() for p, rel in links]
+        rows.sort()
+        return rows
+
+    def model_rows(self) -> Iterator[tuple[int, str, str, int]]:
+        for i, name in enumerate(self.names):
+            yield i + 1, name.lower(), name, self.listed[i]
+
+
+def _read_jsonl(path: Path, acc: _Accumulator, progress: BuildProgress) -> None:
+    total = path.stat().st_size
+    done = 0
+    with path.open("rb") as fh:
+        for lineno, line in enumerate(fh, 1):
+            done += len(line)
+            if lineno % _PROGRESS_EVERY == 0:
+                progress.update(done, total, "reading")
+            if len(line) > MAX_LINE_BYTES:
+                acc.problem(f"line {lineno}", f"longer than {MAX_LINE_BYTES} bytes")
+                continue
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except (ValueError, RecursionError) as exc:
+                reason = "not valid JSON" if isinstance(exc, ValueError) else "nested too deep"
+                acc.problem(f"line {lineno}", reason)
+                continue
+            acc.add(f"line {lineno}", record)
+    progress.update(total, total, "reading")
+
+
+def _read_parquet(path: Path, acc: _Accumulator, progress: BuildProgress) -> None:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise InputError(f"{path}: reading Parquet needs pyarrow (pip install pyarrow)") from exc
+    try:
+        pfile = pq.ParquetFile(str(path))
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError...
+        raise InputError(f"{path}: not a readable Parquet file: {exc}") from exc
+    wanted = [c for c in ("id", "modelId", "baseModels", "tags") if c in pfile.schema_arrow.names]
+    if "id" not in wanted and "modelId" not in wanted:
+        raise InputError(f"{path}: Parquet dump has no 'id' column")
+    total = pfile.metadata.num_rows
+    row = 0
+    for batch in pfile.iter_batches(columns=wanted, batch_size=65_536):
+        for record in batch.to_pylist():
+            row += 1
+            base = record.get("baseModels")
+            if isinstance(base, str):
+                try:
+                    record["baseModels"] = json.loads(base)
+                except ValueError:
+                    acc.problem(f"row {row}", "baseModels is not valid JSON")
+                    continue
+            acc.add(f"row {row}", record)
+        progress.update(row, total, "reading")
+
+
+def _write_sqlite_fresh(final: Path, acc: _Accumulator, meta: dict[str, str]) -> None:
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.with_name(f"{final.name}.build-{os.getpid()}")
+    if tmp.exists():
+        tmp.unlink()
+    try:
+        conn = sqlite3.connect(str(tmp))
+        try:
+            conn.execute("PRAGMA journal_mode=OFF")
+            conn.execute("PRAGMA synchronous=OFF")
+            conn.execute("PRAGMA cache_size=-262144")
+            for stmt in table_ddl(False):
+                conn.execute(stmt)
+            conn.executemany(
+                "INSERT INTO hub_models (id, key, name, listed) VALUES (?, ?, ?, ?)",
+                acc.model_rows(),
+            )
+            conn.executemany(
+                "INSERT INTO hub_edges (child, parent, relation) VALUES (?, ?, ?)",
+                ((c + 1, p + 1, r) for c, p, r in acc.edge_rows()),
+            )
+            for stmt in INDEX_DDL:
+                conn.execute(stmt)
+            conn.executemany("INSERT INTO hub_meta (k, v) VALUES (?, ?)", meta.items())
+            conn.commit()
+            conn.execute("ANALYZE")
+            conn.commit()
+        finally:
+            conn.close()
+        replace_sqlite_file(tmp, final)
+    except sqlite3.IntegrityError as exc:
+        raise StoreError(f"index build into {final} failed: {exc}") from exc
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreError(f"index build into {final} failed: {exc}") from exc
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _write_pg_fresh(store: Store, acc: _Accumulator, meta: dict[str, str]) -> None:
+    conn: Any = store.conn
+    try:
+        with conn.transaction(), conn.cursor() as cur:
+            cur.execute("TRUNCATE hub_edges, hub_models, hub_meta")
+            with cur.copy("COPY hub_models (id, key, name, listed) FROM STDIN") as copy:
+                for row in acc.model_rows():
+                    copy.write_row(row)
+            with cur.copy("COPY hub_edges (child, parent, relation) FROM STDIN") as copy:
+                for c, p, r in acc.edge_rows():
+                    copy.write_row((c + 1, p + 1, r))
+            cur.execute(
+                "SELECT setval(pg_get_serial_sequence('hub_models', 'id'),"
+                " GREATEST((SELECT MAX(id) FROM hub_models), 1))"
+            )
+            store.set_meta(meta)
+            cur.execute("ANALYZE hub_models")
+            cur.execute("ANALYZE hub_edges")
+    except Exception as exc:
+        if type(exc).__module__.startswith("psycopg"):
+            raise StoreError(f"index build into {store.target.display} failed: {exc}") from exc
+        raise
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def build_index_from_file(
+    db_url: str | None, path: str | os.PathLike[str], progress: BuildProgress | None = None
+) -> BuildStats:
+    """Replace the index with the lineage in a metadata dump.
+
+    ``path`` is JSON Lines (one listed model an object per line, as
+    ``list_models(expand=["baseModels", "tags"])`` gives them) or Parquet (``.parquet``, with
+    ``id``, ``baseModels`` and/or ``tags`` columns). Malformed lines are skipped and reported
+    in ``BuildStats.problems`` by line number. Raises ``InputError`` for an unreadable file and
+    ``StoreError`` when the database cannot be written; the old index then stays as it was.
+    """
+    started = time.perf_counter()
+    progress = progress or NullProgress()
+    src = Path(path)
+    if not src.is_file():
+        raise InputError(f"{src}: no such dump file")
+    acc = _Accumulator()
+    try:
+        if src.suffix.lower() in (".parquet", ".pq"):
+            _read_parquet(src, acc, progress)
+        else:
+            _read_jsonl(src, acc, progress)
+    except OSError as exc:
+        raise InputError(f"{src}: cannot read dump: {exc}") from exc
+    edge_count = sum(len(v) for v in acc.edges.values())
+    meta = {
+        "schema": SCHEMA_VERSION, "source": f"file:{src.name}", "built": _now(),
+        "status": "complete",
+    }
+    progress.update(0, None, "writing")
+    target = parse_db_url(db_url)
+    if target.kind == "sqlite":
+        assert target.path is not None
+        _write_sqlite_fresh(target.path, acc, meta)
+    else:
+        with open_store(db_url, create=True) as store:
+            _write_pg_fresh(store, acc, meta)
+    progress.update(1, 1, "writing")
+    return BuildStats(
+        source=str(src), models=len(acc.names), edges=edge_count, listed=acc.read,
+        seconds=time.perf_counter() - started, complete=True, resumed=False,
+        malformed=acc.malformed, skipped_parents=acc.skipped_parents,
+        problems=tuple(acc.problems),
+    )
+
+
+# -- from the Hub -----------------------------------------------------------------------------
+
+_FIRST_PAGE = "/api/models?expand=baseModels&expand=tags"
+
+
+def _relative(url: str) -> str:
+    """Path and query of a page URL, so a resumed build can follow it on the same endpoint
+    even when the host name in the stored link differs (a proxy, a new loopback port)."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def build_index_from_hub(
+    db_url: str | None,
+    endpoint: str | None,
+    token: str | None,
+    progress: BuildProgress | None = None,
+    limit: int | None = None,
+    *,
+    max_retries: int = 5,
+) -> BuildStats:
+    """Page through the Hub's model listing (``expand=baseModels&expand=tags``) into the index.
+
+    Each page is written in one transaction together with the link to the next page. When a
+    previous build against the same endpoint did not finish (network failure, Ctrl-C,
+    ``limit``), this call continues from the stored page instead of starting over; otherwise
+    it starts a fresh index. ``limit`` stops after that many models in this call (the rest is
+    left for a later call). Failures raise ``HubError`` (the index keeps what was written
+    and the next call resumes) or ``StoreError``.
+
+    The listing is fetched with huggingface_hub's own HTTP helpers (retry with back-off,
+    ``hf_raise_for_status``) rather than ``HfApi.list_models``, because resuming needs the
+    page cursor that ``list_models`` hides.
+    """
+    from huggingface_hub import constants
+    from huggingface_hub.errors import HfHubHTTPError
+    from huggingface_hub.utils import build_hf_headers, hf_raise_for_status, http_backoff
+
+    started = time.perf_counter()
+    progress = progress or NullProgress()
+    base = (endpoint or constants.ENDPOINT).rstrip("/")
+    headers = build_hf_headers(token=token)
+    listed_now = 0
+    skipped_parents = 0
+    malformed = 0
+    problems: list[str] = []
+    with open_store(db_url, create=True) as store:
+        meta = store.get_meta()
+        resumed = (
+            meta.get("status") == "running"
+            and meta.get("source") == f"hub:{base}"
+            and bool(meta.get("next"))
+        )
+        if resumed:
+            next_rel = meta["next"]
+            seen = int(meta.get("listed", "0"))
+        else:
+            store.clear()
+            next_rel = _FIRST_PAGE
+            seen = 0
+            store.set_meta({"schema": SCHEMA_VERSION, "source": f"hub:{base}",
+                            "status": "running", "next": next_rel, "listed": "0",
+                            "built": _now()})
+            store.commit()
+        complete = False
+        page_no = 0
+        while True:
+            if limit is not None and listed_now >= limit:
+                break
+            page_no += 1
+            url = base + next_rel
+            try:
+                response = http_backoff("GET", url, headers=headers, max_retries=max_retries,
+                                        base_wait_time=0.5, timeout=60)
+                hf_raise_for_status(response)
+                page = response.json()
+            except HfHubHTTPError as exc:
+                raise HubError(
+                    f"Hub listing failed on page {page_no} ({exc}); {seen} models indexed so "
+                    "far: run the same command again to resume", subject=base,
+                ) from exc
+            except (OSError, ValueError) as exc:
+                raise HubError(
+                    f"Hub listing failed on page {page_no} ({type(exc).__name__}: {exc}); "
+                    f"{seen} models indexed so far: run the same command again to resume",
+                    subject=base, reason="offline",
+                ) from exc
+            except Exception as exc:
+                if type(exc).__module__.split(".")[0] in ("httpx", "httpx2", "httpcore"):
+                    raise HubError(
+                        f"Hub listing failed on page {page_no} ({type(exc).__name__}); "
+                        f"{seen} models indexed so far: run the same command again to resume",
+                        subject=base, reason="offline",
+                    ) from exc
+                raise
+            if not isinstance(page, list):
+                raise HubError(f"Hub listing page {page_no} is not a JSON list", subject=base)
+            link = response.links.get("next", {}).get("url")
+            take = page if limit is None else page[: limit - listed_now]
+            rows: list[tuple[str, list[tuple[str, str]]]] = []
+            for pos, item in enumerate(take, 1):
+                if not isinstance(item, Mapping):
+                    malformed += 1
+                    continue
+                try:
+                    model = parse_listed_model(item)
+                except RecordError as exc:
+                    malformed += 1
+                    if len(problems) < MAX_PROBLEMS_KEPT:
+                        problems.append(f"page {page_no} item {pos}: {exc}")
+                    continue
+                skipped_parents += model.skipped_parents
+                rows.append((model.model_id, list(model.parents)))
+            store.upsert_listed(rows)
+            listed_now += len(take)
+            seen += len(take)
+            whole_page = len(take) == len(page)
+            update = {"listed": str(seen)}
+            if whole_page:
+                if link:
+                    next_rel = _relative(link)
+                    update["next"] = next_rel
+                else:
+                    update.update(status="complete", next="", built=_now())
+                    complete = True
+            store.set_meta(update)
+            store.commit()
+            progress.update(seen, None, "listing")
+            if complete:
+                break
+        models, edges = store.counts()
+    return BuildStats(
+        source=base, models=models, edges=edges, listed=listed_now,
+        seconds=time.perf_counter() - started, complete=complete, resumed=resumed,
+        malformed=malformed, skipped_parents=skipped_parents, problems=tuple(problems),
+    )

@@ -1,0 +1,156 @@
+"""Model and dataset card parsing: YAML front matter in, typed lineage declarations out.
+
+``parse_card`` splits the front matter the way the Hub does (a ``---`` line, YAML, a ``---``
+line), tolerating a byte-order mark, CRLF and NUL bytes. ``card_lineage`` reads the lineage
+fields from the parsed mapping: ``base_model`` (string or list), ``base_model_relation``,
+``datasets`` and ``model-index`` (evaluation only), and mergekit YAML embedded in the body.
+Wrong types never raise: they become problems, and the value is ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lineage.errors import ParseError
+from lineage.graph import Evidence, Relation
+from lineage.parsers.safe import decode_text, load_yaml
+from lineage.refs import ParentValue, clip, decode_dataset_id, decode_parent_value
+
+MAX_CARD_BYTES = 2 * 1024 * 1024  # bigger cards are cut here; front matter sits at the top
+MAX_FRONT_MATTER_BYTES = 512 * 1024
+MAX_LIST_ITEMS = 1000  # base_model / datasets entries kept per card
+
+_FRONT = re.compile(r"\A\s*---[ \t]*\n(.*?)(?:\n---[ \t]*(?:\n|\Z)|\Z)", re.S)
+_FENCE = re.compile(r"^(?:```|~~~)[ \t]*(?:ya?ml)?[ \t]*\n(.*?)^(?:```|~~~)[ \t]*$", re.S | re.M)
+
+RELATION_VALUES = {
+    "adapter": Relation.ADAPTER,
+    "finetune": Relation.FINETUNE,
+    "fine-tune": Relation.FINETUNE,
+    "merge": Relation.MERGE,
+    "quantized": Relation.QUANTIZED,
+}
+
+
+@dataclass
+class CardMetadata:
+    data: dict[str, Any] = field(default_factory=dict)
+    body: str = ""
+    problems: list[str] = field(default_factory=list)
+    has_front_matter: bool = False
+
+
+@dataclass(frozen=True)
+class ParentDecl:
+    """One declared parent with the relation its source states (None: not stated)."""
+
+    value: ParentValue
+    relation: Relation | None
+    evidence: Evidence
+
+
+@dataclass
+class CardLineage:
+    parents: list[ParentDecl] = field(default_factory=list)
+    relation_declared: str | None = None
+    datasets: list[tuple[ParentValue, Evidence]] = field(default_factory=list)
+    eval_datasets: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def parse_card(data: bytes | str, *, file: str = "README.md") -> CardMetadata:
+    """Split and parse a card. Raises ``ParseError`` only for front matter that is present but
+    malformed or unsafe; a card without front matter is valid and empty."""
+    if isinstance(data, bytes) and len(data) > MAX_CARD_BYTES:
+        data = data[:MAX_CARD_BYTES]
+    text, problems = decode_text(data, file=file)
+    if len(text) > MAX_CARD_BYTES:
+        text = text[:MAX_CARD_BYTES]
+        problems.append(f"{file}: cut at {MAX_CARD_BYTES} bytes")
+    match = _FRONT.match(text)
+    if not match:
+        return CardMetadata({}, text, problems, False)
+    front = match.group(1)
+    if len(front.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
+        raise ParseError(f"front matter larger than {MAX_FRONT_MATTER_BYTES} bytes", file=file)
+    value, yaml_problems = load_yaml(front, file=file, max_bytes=MAX_FRONT_MATTER_BYTES)
+    problems.extend(yaml_problems)
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        raise ParseError(f"front matter is a {type(value).__name__}, not a mapping", file=file)
+    data_out = {str(k): v for k, v in value.items()}
+    return CardMetadata(data_out, text[match.end():], problems, True)
+
+
+def _as_str_list(value: Any, key: str, problems: list[str], file: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        out = []
+        for item in value[:MAX_LIST_ITEMS]:
+            if isinstance(item, str):
+                out.append(item)
+            else:
+                problems.append(f"{file}: {key} entry {clip(repr(item), 80)} is not a string")
+        if len(value) > MAX_LIST_ITEMS:
+            problems.append(f"{file}: {key} has {len(value)} entries; kept {MAX_LIST_ITEMS}")
+        return out
+    problems.append(f"{file}: {key} is a {type(value).__name__}, expected a string or list")
+    return []
+
+
+def card_lineage(data: dict[str, Any], *, file: str = "README.md") -> CardLineage:
+    """Read lineage declarations from parsed front matter."""
+    out = CardLineage()
+    bases = _as_str_list(data.get("base_model"), "base_model", out.problems, file)
+    rel_raw = data.get("base_model_relation")
+    relation: Relation | None = None
+    if rel_raw is not None:
+        if isinstance(rel_raw, str) and rel_raw.strip().lower() in RELATION_VALUES:
+            relation = RELATION_VALUES[rel_raw.strip().lower()]
+            out.relation_declared = rel_raw.strip().lower()
+        else:
+            out.relation_declared = clip(str(rel_raw), 80)
+            relation = Relation.UNKNOWN
+            out.problems.append(
+                f"{file}: unknown base_model_relation {clip(repr(rel_raw), 60)}; recorded as unknown"
+            )
+    if relation is None and len(bases) >= 2:
+        relation = Relation.MERGE
+    for raw in bases:
+        ev = Evidence("card", file, "base_model", clip(raw, 300))
+        out.parents.append(ParentDecl(decode_parent_value(raw), relation, ev))
+
+    for raw in _as_str_list(data.get("datasets"), "datasets", out.problems, file):
+        ev = Evidence("card", file, "datasets", clip(raw, 300))
+        out.datasets.append((decode_dataset_id(raw), ev))
+    out.eval_datasets = _eval_datasets(data.get("model-index"))
+    return out
+
+
+def _eval_datasets(model_index: Any) -> list[str]:
+    """Dataset ids named in ``model-index`` results: evaluation data, never training data."""
+    found: list[str] = []
+    if not isinstance(model_index, list):
+        return found
+    for entry in model_index[:50]:
+        results = entry.get("results") if isinstance(entry, dict) else None
+        if not isinstance(results, list):
+            continue
+        for result in results[:200]:
+            ds = result.get("dataset") if isinstance(result, dict) else None
+            if isinstance(ds, dict):
+                ident = ds.get("type") or ds.get("name")
+                if isinstance(ident, str) and ident not in found:
+                    found.append(clip(ident, 200))
+    return found
+
+
+def embedded_yaml_blocks(body: str, *, limit: int = 20) -> list[str]:
+    """Fenced code blocks in a card body that may hold YAML (``yaml``/``yml`` or untagged)."""
+    return [m.group(1) for m in _FENCE.finditer(body)][:limit]

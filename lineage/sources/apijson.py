@@ -1,0 +1,112 @@
+"""The Hub's ``/api/models/{id}`` JSON answer → ``RepoSnapshot``, trusting no field's type.
+
+Shared by the Hub client and the offline mirror, whose ``info.json`` files hold that same
+answer verbatim. A field of the wrong type is dropped and named in ``problems``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lineage.graph import FileEntry
+from lineage.parsers.safe import check_depth
+from lineage.refs import clip, is_commit_sha
+from lineage.sources.interface import RepoSnapshot
+
+MAX_SIBLINGS = 20_000
+MAX_TAGS = 2_000
+
+
+def _opt_str(value: Any, limit: int = 200) -> str | None:
+    return clip(value, limit) if isinstance(value, str) else None
+
+
+def _opt_int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def snapshot_from_api(data: Any, *, repo_id: str, kind: str = "model") -> RepoSnapshot:
+    problems: list[str] = []
+    if not isinstance(data, dict):
+        return RepoSnapshot(repo_id=repo_id, sha=None, kind=kind,
+                            problems=(f"{repo_id}: Hub answer is not a JSON object",))
+    check_depth(data, file=f"{repo_id} metadata")
+    sha = data.get("sha")
+    if not (isinstance(sha, str) and is_commit_sha(sha)):
+        if sha is not None:
+            problems.append(f"{repo_id}: commit sha {clip(repr(sha), 60)} is not valid")
+        sha = None
+
+    card = data.get("cardData")
+    if card is None:
+        card = {}
+    elif not isinstance(card, dict):
+        problems.append(f"{repo_id}: card metadata is a {type(card).__name__}, not a mapping")
+        card = {}
+
+    config = data.get("config")
+    if config is not None and not isinstance(config, dict):
+        problems.append(f"{repo_id}: config is not an object")
+        config = None
+
+    raw_tags = data.get("tags")
+    tags = tuple(clip(t, 300) for t in raw_tags[:MAX_TAGS] if isinstance(t, str)) \
+        if isinstance(raw_tags, list) else ()
+
+    siblings: list[FileEntry] = []
+    raw_siblings = data.get("siblings")
+    if isinstance(raw_siblings, list):
+        for s in raw_siblings[:MAX_SIBLINGS]:
+            entry = _sibling(s)
+            if entry is not None:
+                siblings.append(entry)
+
+    base_models: tuple[dict[str, Any], ...] = ()
+    bm = data.get("baseModels")
+    if isinstance(bm, dict):
+        base_models = (bm,)
+    elif isinstance(bm, list):
+        base_models = tuple(b for b in bm if isinstance(b, dict))
+
+    gated = data.get("gated")
+    security = data.get("securityRepoStatus")
+    canonical = _opt_str(data.get("id") or data.get("modelId"), 200)
+    return RepoSnapshot(
+        repo_id=canonical if canonical and canonical.lower() == repo_id.lower() else repo_id,
+        sha=sha,
+        kind=kind,
+        card_data={str(k): v for k, v in card.items()},
+        config=config,
+        tags=tags,
+        siblings=tuple(siblings),
+        base_models=base_models,
+        gated=gated if isinstance(gated, str) else None,
+        private=data.get("private") if isinstance(data.get("private"), bool) else None,
+        downloads=_opt_int(data.get("downloads")),
+        likes=_opt_int(data.get("likes")),
+        created_at=_opt_str(data.get("createdAt"), 40),
+        last_modified=_opt_str(data.get("lastModified"), 40),
+        author=_opt_str(data.get("author"), 100),
+        library_name=_opt_str(data.get("library_name"), 80),
+        pipeline_tag=_opt_str(data.get("pipeline_tag"), 80),
+        security=security if isinstance(security, dict) else None,
+        problems=tuple(problems),
+        raw=data,
+    )
+
+
+def _sibling(s: Any) -> FileEntry | None:
+    if not isinstance(s, dict):
+        return None
+    name = s.get("rfilename")
+    if not isinstance(name, str) or not name or len(name) > 1000:
+        return None
+    lfs = s.get("lfs")
+    sha256 = None
+    size = _opt_int(s.get("size"))
+    if isinstance(lfs, dict):
+        digest = lfs.get("sha256")
+        if isinstance(digest, str) and len(digest) == 64:
+            sha256 = digest.lower()
+        size = _opt_int(lfs.get("size")) or size
+    return FileEntry(name=name, size=size, sha256=sha256, lfs=isinstance(lfs, dict))

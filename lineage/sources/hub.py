@@ -1,0 +1,297 @@
+"""The Hugging Face Hub, through ``huggingface_hub``: the only module here that talks HTTP.
+
+One metadata request per model: ``GET /api/models/{id}[/revision/{rev}]?blobs=true&
+securityStatus=true``. That default answer already carries ``cardData``, ``config``, ``tags``
+(with the Hub's ``base_model:<relation>:<id>`` records), ``sha``, ``gated``, activity, and,
+thanks to ``blobs``, every file's LFS sha256 plus the Hub's security scan. The ``expand=``
+form cannot be combined with ``blobs``/``securityStatus`` (huggingface_hub refuses it), so it
+would cost a second request per model for the hashes. The raw JSON is kept, because the
+offline mirror stores it verbatim.
+
+Requests go through ``huggingface_hub``'s shared HTTP session and its ``hf_raise_for_status``,
+whose typed errors are translated into ``HubError`` with the unresolved reason the BOM
+records. Transient failures (429, 5xx, timeouts, dropped connections) are retried with capped
+exponential backoff and jitter, honouring ``Retry-After``, within a total time budget.
+
+Metadata is cached on disk keyed by commit sha (immutable once pinned). A branch or tag name
+is first resolved to a sha; that lookup is cached for ``ref_ttl`` seconds only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from lineage.errors import HubError, ParseError
+from lineage.parsers.safe import load_json
+from lineage.refs import ModelRef, is_commit_sha
+from lineage.sources.apijson import snapshot_from_api
+from lineage.sources.interface import (
+    MAX_INFO_BYTES,
+    MAX_SMALL_FILE_BYTES,
+    RepoSnapshot,
+    Source,
+)
+
+T = TypeVar("T")
+DEFAULT_ENDPOINT = "https://huggingface.co"
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+
+
+def resolve_endpoint(endpoint: str | None) -> str:
+    """``--endpoint``, else ``HF_ENDPOINT`` read now (huggingface_hub reads it only at import)."""
+    value = endpoint or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT
+    return value.rstrip("/")
+
+
+class _Transient(Exception):
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class HubSource(Source):
+    name = "hub"
+
+    def __init__(
+        self,
+        endpoint: str | None = None,
+        token: str | None = None,
+        *,
+        cache_dir: Path | None = None,
+        use_cache: bool = True,
+        timeout: float = 20.0,
+        retry_budget: float = 60.0,
+        max_attempts: int = 6,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 8.0,
+        ref_ttl: float = 600.0,
+    ) -> None:
+        self.endpoint = resolve_endpoint(endpoint)
+        self.token = token
+        self.timeout = timeout
+        self.retry_budget = retry_budget
+        self.max_attempts = max_attempts
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.ref_ttl = ref_ttl
+        self.use_cache = use_cache and cache_dir is not None
+        key = hashlib.sha256(self.endpoint.encode()).hexdigest()[:16]
+        self.cache_dir = (cache_dir / key) if cache_dir is not None else None
+        self.counts: Counter[str] = Counter()  # requests actually sent, by kind
+        self._lock = threading.Lock()
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def _headers(self) -> dict[str, str]:
+        from huggingface_hub.utils import build_hf_headers
+
+        from lineage import __version__
+
+        return dict(build_hf_headers(token=self.token, library_name="mlbom",
+                                     library_version=__version__))
+
+    def _count(self, kind: str) -> None:
+        with self._lock:
+            self.counts[kind] += 1
+
+    def _with_retries(self, subject: str, action: Callable[[], T]) -> T:
+        deadline = time.monotonic() + self.retry_budget
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return action()
+            except _Transient as exc:
+                delay = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
+                delay = delay * (0.5 + random.random() / 2)  # jitter: no thundering herd
+                if exc.retry_after is not None:
+                    delay = max(delay, min(exc.retry_after, self.backoff_cap * 4))
+                if attempt >= self.max_attempts or time.monotonic() + delay > deadline:
+                    raise HubError(
+                        f"gave up after {attempt} attempts ({exc}); the Hub may be down or "
+                        "rate-limiting: retry later, pass --token, or use --hub-mirror",
+                        subject=subject, reason="hub-error",
+                    ) from exc
+                time.sleep(delay)
+
+    def _get(self, url: str, subject: str, *, params: dict[str, Any] | None = None,
+             headers: dict[str, str] | None = None, max_bytes: int, kind: str) -> tuple[
+                 bytes, dict[str, str]]:
+        import httpx2
+        from huggingface_hub.errors import (
+            GatedRepoError,
+            HfHubHTTPError,
+            RemoteEntryNotFoundError,
+            RepositoryNotFoundError,
+            RevisionNotFoundError,
+        )
+        from huggingface_hub.utils import get_session, hf_raise_for_status
+
+        def once() -> tuple[bytes, dict[str, str]]:
+            self._count(kind)
+            try:
+                with get_session().stream("GET", url, params=params, timeout=self.timeout,
+                                          headers={**self._headers(), **(headers or {})},
+                                          follow_redirects=True) as resp:
+                    if resp.status_code in RETRY_STATUSES:
+                        ra = resp.headers.get("Retry-After")
+                        retry_after = float(ra) if ra and ra.strip().isdigit() else None
+                        raise _Transient(f"HTTP {resp.status_code}", retry_after)
+                    if resp.status_code >= 400:
+                        resp.read()
+                        hf_raise_for_status(resp)
+                    body = bytearray()
+                    for chunk in resp.iter_bytes():
+                        body.extend(chunk)
+                        if len(body) > max_bytes:
+                            break
+                    if len(body) > max_bytes:
+                        if "Range" not in (headers or {}):
+                            raise ParseError(f"answer larger than {max_bytes} bytes",
+                                             subject=subject)
+                        del body[max_bytes:]  # a server that ignored Range: keep the head
+                    return bytes(body), dict(resp.headers)
+            except GatedRepoError as exc:
+                raise HubError("gated: accept its conditions on the Hub and pass --token",
+                               subject=subject, reason="gated") from exc
+            except (RepositoryNotFoundError, RevisionNotFoundError,
+                    RemoteEntryNotFoundError) as exc:
+                raise HubError("not found on the Hub (or private)", subject=subject,
+                               reason="not-found") from exc
+            except HfHubHTTPError as exc:
+                status = exc.response.status_code if exc.response is not None else None
+                if status == 451:
+                    raise HubError("unavailable for legal reasons (HTTP 451)", subject=subject,
+                                   reason="unavailable-for-legal-reasons") from exc
+                if status in (401, 403):
+                    raise HubError(f"access denied (HTTP {status}); pass --token",
+                                   subject=subject, reason="gated") from exc
+                raise HubError(f"Hub answered HTTP {status}", subject=subject) from exc
+            except httpx2.TimeoutException as exc:
+                raise _Transient("timed out") from exc
+            except (httpx2.TransportError, httpx2.RemoteProtocolError) as exc:
+                raise _Transient(f"connection failed: {type(exc).__name__}") from exc
+
+        return self._with_retries(subject, once)
+
+    # -- cache --------------------------------------------------------------------------------
+    def _cache_path(self, kind: str, repo_id: str, name: str) -> Path | None:
+        if not self.use_cache or self.cache_dir is None:
+            return None
+        return self.cache_dir / kind / repo_id.lower().replace("/", "--") / name
+
+    def _cache_read(self, path: Path | None, max_age: float | None = None) -> Any:
+        if path is None or not path.is_file():
+            return None
+        if max_age is not None and time.time() - path.stat().st_mtime > max_age:
+            return None
+        try:
+            return load_json(path.read_bytes(), file=str(path))
+        except (OSError, ParseError):
+            return None
+
+    def _cache_write(self, path: Path | None, value: Any) -> None:
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+            tmp.write_text(json.dumps(value))
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a cache that cannot be written only costs speed
+
+    # -- Source -------------------------------------------------------------------------------
+    def _info(self, kind: str, ref: ModelRef) -> RepoSnapshot:
+        api_kind = "models" if kind == "model" else "datasets"
+        sha = ref.revision if ref.revision and is_commit_sha(ref.revision) else None
+        ref_name = quote(ref.revision or "HEAD", safe="")
+        ref_path = self._cache_path(api_kind, ref.repo_id, f"ref-{ref_name}.json")
+        if sha is None:
+            cached_ref = self._cache_read(ref_path, max_age=self.ref_ttl)
+            if isinstance(cached_ref, dict) and isinstance(cached_ref.get("sha"), str):
+                sha = cached_ref["sha"]
+        if sha:
+            cached = self._cache_read(self._cache_path(api_kind, ref.repo_id, f"{sha}.json"))
+            if isinstance(cached, dict):
+                return snapshot_from_api(cached, repo_id=ref.repo_id, kind=kind)
+        url = f"{self.endpoint}/api/{api_kind}/{ref.repo_id}"
+        if ref.revision:
+            url += f"/revision/{quote(ref.revision, safe='')}"
+        params = {"blobs": "true", "securityStatus": "true"} if kind == "model" else \
+            {"blobs": "true"}
+        body, _ = self._get(url, ref.repo_id, params=params, max_bytes=MAX_INFO_BYTES,
+                            kind=f"{kind}_info")
+        data = load_json(body, file=f"{ref.repo_id} metadata", max_bytes=MAX_INFO_BYTES)
+        snap = snapshot_from_api(data, repo_id=ref.repo_id, kind=kind)
+        if snap.sha:
+            self._cache_write(self._cache_path(api_kind, ref.repo_id, f"{snap.sha}.json"), data)
+            if not (ref.revision and is_commit_sha(ref.revision)):
+                self._cache_write(ref_path, {"sha": snap.sha})
+        return snap
+
+    def model_info(self, ref: ModelRef) -> RepoSnapshot:
+        return self._info("model", ref)
+
+    def dataset_info(self, ref: ModelRef) -> RepoSnapshot:
+        return self._info("dataset", ref)
+
+    def read_file(self, repo_id: str, sha: str | None, filename: str, *,
+                  max_bytes: int = MAX_SMALL_FILE_BYTES) -> bytes:
+        """Download a small file with ``hf_hub_download`` (cached by commit), size-capped."""
+        from huggingface_hub import hf_hub_download
+        from huggingface_hub.errors import (
+            EntryNotFoundError,
+            GatedRepoError,
+            HfHubHTTPError,
+            LocalEntryNotFoundError,
+            RepositoryNotFoundError,
+        )
+
+        cache = str(self.cache_dir / "files") if self.cache_dir is not None else None
+
+        def once() -> bytes:
+            self._count("file")
+            try:
+                path = hf_hub_download(repo_id, filename, revision=sha or "main",
+                                       endpoint=self.endpoint, token=self.token,
+                                       cache_dir=cache, etag_timeout=self.timeout)
+            except GatedRepoError as exc:
+                raise HubError("gated", subject=repo_id, reason="gated") from exc
+            except RepositoryNotFoundError as exc:
+                raise HubError("not found", subject=repo_id, reason="not-found") from exc
+            except LocalEntryNotFoundError as exc:  # connection trouble under the hood
+                raise _Transient(f"could not download {filename}") from exc
+            except EntryNotFoundError as exc:
+                raise HubError(f"{filename} not found", subject=repo_id,
+                               reason="not-found") from exc
+            except HfHubHTTPError as exc:
+                status = exc.response.status_code if exc.response is not None else None
+                if status in RETRY_STATUSES:
+                    raise _Transient(f"HTTP {status}") from exc
+                raise HubError(f"downloading {filename}: HTTP {status}",
+                               subject=repo_id) from exc
+            except OSError as exc:
+                raise _Transient(f"downloading {filename}: {exc}") from exc
+            p = Path(path)
+            if p.stat().st_size > max_bytes:
+                raise ParseError(f"larger than {max_bytes} bytes", subject=repo_id,
+                                 file=filename)
+            return p.read_bytes()
+
+        return self._with_retries(repo_id, once)
+
+    def read_head(self, repo_id: str, sha: str | None, filename: str, n_bytes: int) -> bytes:
+        url = f"{self.endpoint}/{repo_id}/resolve/{sha or 'main'}/{quote(filename)}"
+        body, _ = self._get(url, repo_id, headers={"Range": f"bytes=0-{n_bytes - 1}"},
+                            max_bytes=n_bytes, kind="file_head")
+        return body

@@ -1,0 +1,115 @@
+"""An offline mirror folder (format ``mlbom-mirror/1``), as written by ``mlbom mirror``.
+
+Layout (one revision per repo)::
+
+    <root>/mirror.json                  {"format": "mlbom-mirror/1", "created", "targets"}
+    <root>/models/<dir>/info.json       the Hub's /api/models/{id} answer, verbatim
+    <root>/models/<dir>/files/<path>    small files at that sha; GGUF files' first bytes
+    <root>/models/<dir>/error.json      {"status", "reason", "message"} for unreadable repos
+    <root>/datasets/<dir>/...           the same for datasets
+
+``<dir>`` is the repo id with ``/`` replaced by ``--``. File names are checked against the
+repo's file list and must stay inside the repo's folder: an id or file name never becomes an
+arbitrary local path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lineage.errors import HubError, ParseError
+from lineage.parsers.safe import load_json
+from lineage.refs import ModelRef, is_valid_repo_id
+from lineage.sources.apijson import snapshot_from_api
+from lineage.sources.interface import (
+    MAX_INFO_BYTES,
+    MAX_SMALL_FILE_BYTES,
+    RepoSnapshot,
+    Source,
+)
+
+MIRROR_FORMAT = "mlbom-mirror/1"
+REASON_BY_STATUS = {401: "gated", 403: "gated", 404: "not-found",
+                    451: "unavailable-for-legal-reasons"}
+
+
+def repo_dir_name(repo_id: str) -> str:
+    if not is_valid_repo_id(repo_id):
+        raise ValueError(f"not a repo id: {repo_id!r}")
+    return repo_id.replace("/", "--")
+
+
+class MirrorSource(Source):
+    name = "mirror"
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        if not self.root.is_dir():
+            raise HubError(f"mirror folder {self.root} does not exist", reason="offline")
+        self._dirs: dict[tuple[str, str], Path] = {}
+        for kind in ("models", "datasets"):
+            base = self.root / kind
+            if base.is_dir():
+                for d in base.iterdir():
+                    self._dirs[(kind, d.name.lower())] = d
+
+    def _repo_dir(self, kind: str, repo_id: str) -> Path:
+        found = self._dirs.get((kind, repo_dir_name(repo_id).lower()))
+        if found is None:
+            raise HubError(f"not in the mirror {self.root}", subject=repo_id, reason="offline")
+        return found
+
+    def _info(self, kind: str, ref: ModelRef) -> RepoSnapshot:
+        folder = self._repo_dir(kind, ref.repo_id)
+        err = folder / "error.json"
+        if err.is_file():
+            data = _read_json(err)
+            status = data.get("status") if isinstance(data, dict) else None
+            reason = REASON_BY_STATUS.get(status, "hub-error") if isinstance(status, int) \
+                else "hub-error"
+            if isinstance(data, dict) and isinstance(data.get("reason"), str):
+                reason = data["reason"]
+            raise HubError(f"recorded in the mirror as {reason}", subject=ref.repo_id,
+                           reason=reason)
+        data = _read_json(folder / "info.json")
+        snap = snapshot_from_api(data, repo_id=ref.repo_id, kind=kind[:-1])
+        if ref.revision and snap.sha and ref.revision != "main" and \
+                not (len(ref.revision) >= 7 and snap.sha.startswith(ref.revision)):
+            raise HubError(f"revision {ref.revision} is not in the mirror (it holds {snap.sha})",
+                           subject=ref.repo_id, reason="offline")
+        return snap
+
+    def model_info(self, ref: ModelRef) -> RepoSnapshot:
+        return self._info("models", ref)
+
+    def dataset_info(self, ref: ModelRef) -> RepoSnapshot:
+        return self._info("datasets", ref)
+
+    def _file_path(self, repo_id: str, filename: str) -> Path:
+        kind = "models"
+        folder = self._repo_dir(kind, repo_id) / "files"
+        path = (folder / filename).resolve()
+        if not path.is_relative_to(folder.resolve()) or not path.is_file():
+            raise HubError(f"{filename} is not in the mirror", subject=repo_id, reason="offline")
+        return path
+
+    def read_file(self, repo_id: str, sha: str | None, filename: str, *,
+                  max_bytes: int = MAX_SMALL_FILE_BYTES) -> bytes:
+        path = self._file_path(repo_id, filename)
+        if path.stat().st_size > max_bytes:
+            raise ParseError(f"larger than {max_bytes} bytes", subject=repo_id, file=filename)
+        return path.read_bytes()
+
+    def read_head(self, repo_id: str, sha: str | None, filename: str, n_bytes: int) -> bytes:
+        with self._file_path(repo_id, filename).open("rb") as fh:
+            return fh.read(n_bytes)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        if path.stat().st_size > MAX_INFO_BYTES:
+            raise ParseError(f"larger than {MAX_INFO_BYTES} bytes", file=str(path))
+        return load_json(path.read_bytes(), file=str(path))
+    except OSError as exc:
+        raise HubError(f"cannot read {path}: {exc.strerror}", reason="offline") from exc
