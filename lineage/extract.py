@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lineage.errors import ParseError
-from lineage.graph import Activity, Evidence, RemoteCodeInfo, Relation
+from lineage.graph import Activity, Evidence, Relation, RemoteCodeInfo
 from lineage.parsers.adapter import parse_adapter_config
 from lineage.parsers.card import (
     RELATION_VALUES,

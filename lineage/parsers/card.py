@@ -117,9 +117,8 @@ def card_lineage(data: dict[str, Any], *, file: str = "README.md") -> CardLineag
         else:
             out.relation_declared = clip(str(rel_raw), 80)
             relation = Relation.UNKNOWN
-            out.problems.append(
-                f"{file}: unknown base_model_relation {clip(repr(rel_raw), 60)}; recorded as unknown"
-            )
+            shown = clip(repr(rel_raw), 60)
+            out.problems.append(f"{file}: unknown base_model_relation {shown}; kept as unknown")
     if relation is None and len(bases) >= 2:
         relation = Relation.MERGE
     for raw in bases:
