@@ -1,0 +1,282 @@
+"""SPDX 3.0.1 JSON-LD export of the annotated ``LineageGraph`` (AI and Dataset profiles).
+
+Built with spdx-python-model's 3.0.1 bindings (not ``spdx_tools.spdx3``, which writes a
+pre-release model). Models are ``ai_AIPackage``, datasets ``dataset_DatasetPackage``, code repos
+``software_Package``; weight files are ``software_File`` elements with the Hub's LFS SHA-256
+(SPDX 3 accepts SHA-256 alone, unlike 2.3). Relationships: ``descendantOf`` child → parent with
+the relation and evidence in the comment, ``trainedOn`` model → dataset, ``dependsOn`` model →
+remote-code repo, ``contains`` model → weight file, ``hasDeclaredLicense`` package → license
+(``simplelicensing_LicenseExpression`` for SPDX expressions, ``expandedlicensing_CustomLicense``
+for Hub-only licenses). Element ids are IRIs under the document namespace, seeded from node keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from datetime import datetime, timezone
+from typing import Any
+
+from spdx_python_model import v3_0_1 as spdx3
+
+from lineage.errors import ValidationFailure
+from lineage.graph import (
+    CodeNode,
+    DatasetNode,
+    LicenseInfo,
+    LineageGraph,
+    ModelNode,
+    Node,
+    Relation,
+)
+from sbom.spdx2 import (
+    _namespace,
+    _tool_version,
+    describe_node,
+    edge_comment,
+    file_digest_hex,
+    hf_purl,
+    hub_only_license_name,
+    hub_page_url,
+    license_expression,
+    safe_url,
+    sanitize_id,
+    supplier_name,
+)
+
+PROFILES = ("core", "software", "ai", "dataset", "simpleLicensing", "expandedLicensing")
+
+_RELATION_TYPE = {
+    Relation.TRAINED_ON: spdx3.RelationshipType.trainedOn,
+    Relation.REMOTE_CODE: spdx3.RelationshipType.dependsOn,
+}
+
+
+class _Builder:
+    def __init__(self, graph: LineageGraph, created: datetime, seed: str | None) -> None:
+        self.graph = graph
+        self.ns = _namespace(graph, created, seed)
+        self.objects: list[Any] = []
+        self.used: set[str] = set()
+        self.ids: dict[str, str] = {}
+        self.ci = spdx3.CreationInfo(specVersion="3.0.1", created=created)
+        agent = spdx3.Tool(
+            spdxId=f"{self.ns}/tool/mlbom", name=f"mlbom {_tool_version()}", creationInfo=self.ci
+        )
+        org = spdx3.SoftwareAgent(
+            spdxId=f"{self.ns}/agent/mlbom", name="mlbom", creationInfo=self.ci
+        )
+        self.ci.createdBy = [org]
+        self.ci.createdUsing = [agent]
+        self.objects += [agent, org]
+        self.suppliers: dict[str, Any] = {}
+        self.licenses: dict[str, Any] = {}
+
+    def iri(self, kind: str, key: str) -> str:
+        full = (kind, key)
+        if repr(full) in self.ids:
+            return self.ids[repr(full)]
+        base = f"{self.ns}/{kind}/{sanitize_id(key[:150], r'A-Za-z0-9._-')}"
+        iri = base
+        if iri in self.used:
+            iri = f"{base}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
+        self.used.add(iri)
+        self.ids[repr(full)] = iri
+        return iri
+
+    def supplier(self, node: Node) -> Any | None:
+        name = supplier_name(node)
+        if name is None:
+            return None
+        if name not in self.suppliers:
+            org = spdx3.Organization(
+                spdxId=self.iri("organization", name), name=name, creationInfo=self.ci
+            )
+            self.suppliers[name] = org
+            self.objects.append(org)
+        return self.suppliers[name]
+
+    def license(self, info: LicenseInfo | None) -> Any | None:
+        expr = license_expression(info)
+        if expr is not None:
+            text = str(expr)
+            if text not in self.licenses:
+                lic = spdx3.simplelicensing_LicenseExpression(
+                    spdxId=self.iri("license", text),
+                    simplelicensing_licenseExpression=text,
+                    creationInfo=self.ci,
+                )
+                self.licenses[text] = lic
+                self.objects.append(lic)
+            return self.licenses[text]
+        name = hub_only_license_name(info)
+        if info is None or name is None:
+            return None
+        if f"custom:{name}" not in self.licenses:
+            url = safe_url(info.url)
+            pointer = f"see {url}" if url else "see the license file or card of the repository"
+            custom = spdx3.expandedlicensing_CustomLicense(
+                spdxId=self.iri("license", "LicenseRef-" + sanitize_id(name[:80])),
+                name=name,
+                simplelicensing_licenseText=(
+                    f"The license text is not included in this document; {pointer}."
+                ),
+                creationInfo=self.ci,
+            )
+            if url:
+                custom.expandedlicensing_seeAlso = [url]
+            if info.hub_id:
+                custom.comment = f"Hub license id: {info.hub_id}"
+            self.licenses[f"custom:{name}"] = custom
+            self.objects.append(custom)
+        return self.licenses[f"custom:{name}"]
+
+    def package(self, node: Node) -> Any:
+        iri = self.iri(node.kind, node.key)
+        common: dict[str, Any] = {
+            "spdxId": iri,
+            "name": node.name[:400] or node.key,
+            "creationInfo": self.ci,
+            "software_downloadLocation": hub_page_url(node),
+            "software_homePage": hub_page_url(node),
+            "software_packageVersion": (node.sha or node.revision or None),
+            "software_packageUrl": hf_purl(node),
+        }
+        lines = describe_node(node)
+        if lines:
+            common["comment"] = "\n".join(lines)
+        supplier = self.supplier(node)
+        if supplier is not None:
+            common["suppliedBy"] = supplier
+        common = {k: v for k, v in common.items() if v is not None}
+        pkg: Any
+        if isinstance(node, ModelNode):
+            pkg = spdx3.ai_AIPackage(
+                software_primaryPurpose=spdx3.software_SoftwarePurpose.model, **common
+            )
+            if node.architecture:
+                pkg.ai_typeOfModel = [node.architecture[:200]]
+            if node.task:
+                pkg.ai_informationAboutApplication = f"task: {node.task[:200]}"
+            datasets = [p.name for p, d in self.graph.parents(node.key)
+                        if d.relation is Relation.TRAINED_ON]
+            if datasets:
+                pkg.ai_informationAboutTraining = "trained on: " + ", ".join(datasets)
+        elif isinstance(node, DatasetNode):
+            pkg = spdx3.dataset_DatasetPackage(
+                software_primaryPurpose=spdx3.software_SoftwarePurpose.data,
+                dataset_datasetType=[spdx3.dataset_DatasetType.noAssertion],
+                **common,
+            )
+            if node.purpose:
+                pkg.dataset_intendedUse = node.purpose
+        else:
+            assert isinstance(node, CodeNode)
+            pkg = spdx3.software_Package(
+                software_primaryPurpose=spdx3.software_SoftwarePurpose.source, **common
+            )
+        self.objects.append(pkg)
+        return pkg
+
+    def relationship(
+        self, kind: str, src: Any, rel_type: str, dst: list[Any], comment: str | None = None
+    ) -> Any:
+        rel = spdx3.Relationship(
+            spdxId=self.iri("relationship", kind),
+            from_=src,
+            to=dst,
+            relationshipType=rel_type,
+            creationInfo=self.ci,
+        )
+        if comment:
+            rel.comment = comment
+        self.objects.append(rel)
+        return rel
+
+
+def graph_to_spdx3_objects(
+    graph: LineageGraph, *, created: datetime | None = None, namespace_seed: str | None = None
+) -> Any:
+    """The ``SHACLObjectSet`` holding the SPDX 3.0.1 document of ``graph``."""
+    when = (created or datetime.now(timezone.utc)).replace(microsecond=0)
+    b = _Builder(graph, when, namespace_seed)
+    packages: dict[str, Any] = {}
+    for node in sorted(graph.nodes(), key=lambda n: n.key):
+        pkg = packages[node.key] = b.package(node)
+        lic = b.license(node.license)
+        if lic is not None:
+            b.relationship(f"{node.key}#license", pkg, spdx3.RelationshipType.hasDeclaredLicense,
+                           [lic])
+        if isinstance(node, ModelNode) and node.weights:
+            files = []
+            for wf in sorted(node.weights.files, key=lambda f: f.name):
+                digest = file_digest_hex(wf.sha256)
+                if digest is None:
+                    continue
+                f = spdx3.software_File(
+                    spdxId=b.iri("file", f"{node.key}/{wf.name}"),
+                    name=wf.name[:400],
+                    creationInfo=b.ci,
+                    verifiedUsing=[
+                        spdx3.Hash(algorithm=spdx3.HashAlgorithm.sha256, hashValue=digest)
+                    ],
+                    comment=f"weights format: {wf.format}"
+                    + ("; pickle-based (unsafe to load)" if wf.unsafe else ""),
+                )
+                b.objects.append(f)
+                files.append(f)
+            if files:
+                b.relationship(f"{node.key}#files", pkg, spdx3.RelationshipType.contains, files)
+
+    for child, parent, data in sorted(graph.edges(), key=lambda e: (e[0], e[1])):
+        rel_type = _RELATION_TYPE.get(data.relation, spdx3.RelationshipType.descendantOf)
+        b.relationship(
+            f"{child}->{parent}", packages[child], rel_type, [packages[parent]],
+            edge_comment(data.relation, [str(e)[:300] for e in data.evidence]),
+        )
+
+    roots = [packages[graph.target_key]] if graph.target_key else list(packages.values())[:1]
+    target_name = graph.target.name if graph.target_key else "lineage"
+    sbom = spdx3.software_Sbom(
+        spdxId=f"{b.ns}/sbom",
+        name=f"mlbom lineage of {target_name[:200]}",
+        creationInfo=b.ci,
+        rootElement=roots,
+        element=list(b.objects),
+        software_sbomType=[spdx3.software_SbomType.analyzed],
+        profileConformance=[getattr(spdx3.ProfileIdentifierType, p) for p in PROFILES],
+    )
+    document = spdx3.SpdxDocument(
+        spdxId=f"{b.ns}/document",
+        name=f"mlbom lineage of {target_name[:200]}",
+        creationInfo=b.ci,
+        rootElement=[sbom],
+        element=[sbom, *b.objects],
+        profileConformance=[getattr(spdx3.ProfileIdentifierType, p) for p in PROFILES],
+        dataLicense=b.license(LicenseInfo(spdx="CC0-1.0")),
+    )
+    return spdx3.SHACLObjectSet([document, sbom, *b.objects])
+
+
+def write_spdx3_json(
+    graph: LineageGraph, *, created: datetime | None = None, namespace_seed: str | None = None
+) -> str:
+    """The SPDX 3.0.1 JSON-LD document of ``graph``.
+
+    Raises ``ValidationFailure`` when spdx-python-model rejects a value or a reference does not
+    resolve inside the document. Equal graphs with equal ``created`` give equal output.
+    """
+    subject = graph.target.name if graph.target_key else None
+    try:
+        objects = graph_to_spdx3_objects(graph, created=created, namespace_seed=namespace_seed)
+        missing = objects.link()
+        if missing:
+            raise ValidationFailure(
+                f"SPDX 3 document refers to missing elements: {sorted(missing)[:3]}",
+                subject=subject,
+            )
+        out = io.BytesIO()
+        spdx3.JSONLDSerializer().write(objects, out, indent=2, sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise ValidationFailure(f"SPDX 3 document is invalid: {exc}", subject=subject) from exc
+    return out.getvalue().decode("utf-8") + "\n"
