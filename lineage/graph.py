@@ -194,6 +194,7 @@ class ModelNode(Node):
     gguf: dict[str, Any] = field(default_factory=dict)  # selected GGUF header keys
     hub_security: dict[str, Any] | None = None  # the Hub's securityRepoStatus, as given
     eval_datasets: list[str] = field(default_factory=list)  # model-index only: not training
+    quantization: str | None = None  # quant method from config.json (gptq, awq, bnb, mlx...)
 
     kind = "model"
 

@@ -49,6 +49,9 @@ def config_from_mapping(value: dict[str, Any], *, file: str = "config.json") -> 
         out.quantization = clip(str(method), 40).lower() if method else "unknown"
     elif q is not None:
         out.problems.append(f"{file}: quantization_config is not an object")
+    mlx_q = value.get("quantization")  # MLX conversions: {"group_size": 64, "bits": 4}
+    if out.quantization is None and isinstance(mlx_q, dict) and "bits" in mlx_q:
+        out.quantization = "mlx"
     auto_map = value.get("auto_map")
     if isinstance(auto_map, dict):
         for ref in _auto_map_values(auto_map):
