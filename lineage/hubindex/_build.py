@@ -328,7 +328,11 @@ def build_index_from_hub(
     """
     from huggingface_hub import constants
     from huggingface_hub.errors import HfHubHTTPError
-    from huggingface_hub.utils import build_hf_headers, hf_raise_for_status, http_backoff
+    from huggingface_hub.utils import (  # type: ignore[attr-defined]  # lazy public exports
+        build_hf_headers,
+        hf_raise_for_status,
+        http_backoff,
+    )
 
     started = time.perf_counter()
     progress = progress or NullProgress()
