@@ -145,7 +145,7 @@ def license_facts(hub_id_or_spdx: str) -> LicenseFacts | None:
     return None
 
 
-def _spdx_expression(value: str) -> str | None:
+def spdx_expression(value: str) -> str | None:
     """``value`` as a normalised SPDX expression, if every symbol is a real SPDX id."""
     if not value or len(value) > 512:
         return None
@@ -176,7 +176,7 @@ def hf_license_to_spdx(value: str) -> str | None:
     facts = license_facts(value)
     if facts is not None:
         return facts.spdx
-    return _spdx_expression(value.strip())
+    return spdx_expression(value.strip())
 
 
 def resolve_license_link(link: str, repo_id: str | None, sha: str | None) -> str | None:
@@ -227,7 +227,7 @@ def _part_for(
             problems.append("license is declared as 'unknown'")
         return _Part(value, facts.hub_id or facts.key, facts.spdx, facts.name, facts.url,
                      facts.family)
-    spdx = _spdx_expression(value)
+    spdx = spdx_expression(value)
     if spdx is not None:
         return _Part(value, None, spdx, None, None, None)
     problems.append(f"license {clip(value, 80)!r} is not a known Hub or SPDX license id")
