@@ -106,7 +106,7 @@ def write_dump(
     parents: dict[int, list[int]] = {}
     relation_of: dict[int, str] = {}
     for c, p, r in zip(child_idx[:n_single].tolist(), first_parent[:n_single].tolist(),
-                       rel_single.tolist()):
+                       rel_single.tolist(), strict=True):
         parents[c] = [p]
         relation_of[c] = r
     for k, c in enumerate(child_idx[n_single:].tolist()):
@@ -121,18 +121,16 @@ def write_dump(
     for c in finetunes[:3]:
         parents[c] = [c]
         cycle_ids.append(names[c])
-    for a, b in zip(finetunes[3:9:2], finetunes[4:10:2]):
+    for a, b in zip(finetunes[3:9:2], finetunes[4:10:2], strict=False):
         parents[a], parents[b] = [b], [a]
         cycle_ids.append(names[a])
     grandchild = next(
         (c for c, ps in parents.items() if ps[0] != top and parents.get(ps[0], [-1])[0] == top),
         None,
     )
-    extra_edge = 0
     if grandchild is not None:
         parents[top] = [grandchild]
         relation_of[top] = "finetune"
-        extra_edge = 1
         cycle_ids.append(names[top])
 
     ch = np.fromiter((c for c, ps in parents.items() for _ in ps), dtype=np.int64)
