@@ -13,7 +13,9 @@ empty inventory: a fresh SQLite file, or a fresh schema on the shared server (se
 
 Use in a test module::
 
-    from tests.pgserver import db_url, postgres_url  # noqa: F401
+    import pgserver
+    db_url = pgserver.db_url
+    postgres_url = pgserver.postgres_url
 """
 
 from __future__ import annotations
@@ -112,7 +114,7 @@ def fresh_schema_url(server_url: str) -> str:
     return f"{server_url}?options=-csearch_path%3D{schema}"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty inventory on each engine, as the URL a user passes to ``--db``."""
     if request.param == "sqlite":
