@@ -1,0 +1,96 @@
+"""TARGET → source → resolver → annotators: the one function the commands call.
+
+``build_graph`` picks the source (the Hub, an offline mirror, or none when ``--offline``),
+resolves the lineage and runs every annotator once, in order: weights before signatures (the
+signature check reuses local file hashes), licenses last. Outputs read the result and never
+go back to the source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lineage.annotate.licenses import annotate_licenses
+from lineage.annotate.signatures import SignatureOptions, annotate_signatures
+from lineage.annotate.weights import annotate_weights
+from lineage.graph import LineageGraph
+from lineage.refs import ModelRef
+from lineage.resolver import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_MAX_DEPTH,
+    Progress,
+    ResolveOptions,
+    resolve_lineage,
+)
+from lineage.sources.interface import Source
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    endpoint: str | None = None
+    token: str | None = None
+    offline: bool = False
+    hub_mirror: Path | None = None
+    max_depth: int = DEFAULT_MAX_DEPTH
+    concurrency: int = DEFAULT_CONCURRENCY
+    use_cache: bool = True
+    cache_dir: Path | None = None  # default: the user cache dir (platformdirs)
+    retry_budget: float = 60.0
+    signatures: SignatureOptions = field(default_factory=SignatureOptions)
+
+
+def default_cache_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("mlbom"))
+
+
+def open_source(opts: RunOptions) -> Source | None:
+    """The mirror when given, else the Hub; ``None`` for ``--offline`` without a mirror."""
+    if opts.hub_mirror is not None:
+        from lineage.sources.mirror import MirrorSource
+
+        return MirrorSource(opts.hub_mirror)
+    if opts.offline:
+        return None
+    from lineage.sources.hub import HubSource
+
+    return HubSource(opts.endpoint, opts.token, cache_dir=opts.cache_dir or default_cache_dir(),
+                     use_cache=opts.use_cache, retry_budget=opts.retry_budget)
+
+
+def build_graph(target: str | Path | ModelRef, opts: RunOptions | None = None, *,
+                source: Source | None = None, progress: Progress | None = None
+                ) -> LineageGraph:
+    """Resolve and annotate ``target``. Raises ``InputError`` for a bad target and
+    ``HubError`` when the target itself cannot be read."""
+    opts = opts or RunOptions()
+    src = source if source is not None else open_source(opts)
+    try:
+        graph = resolve_lineage(
+            target, src,
+            ResolveOptions(max_depth=opts.max_depth, concurrency=opts.concurrency,
+                           offline=opts.offline and opts.hub_mirror is None),
+            progress=progress,
+        )
+        if src is not None and getattr(src, "endpoint", None):
+            graph.meta["endpoint"] = src.endpoint  # type: ignore[attr-defined]
+        if progress:
+            progress("annotating weights, signatures and licenses")
+        annotate_weights(graph)
+        sig_opts = opts.signatures
+        if opts.offline and not sig_opts.offline:
+            sig_opts = SignatureOptions(**{**sig_opts.__dict__, "offline": True})
+        annotate_signatures(graph, src, sig_opts)
+        annotate_licenses(graph)
+        trust = {n.signature.trust_root for n in graph.models()
+                 if n.signature is not None and n.signature.trust_root}
+        if trust:
+            graph.meta["trust_root"] = ", ".join(sorted(trust))
+        if src is not None and hasattr(src, "counts"):
+            graph.meta["requests"] = dict(src.counts)
+        return graph
+    finally:
+        if src is not None and source is None:
+            src.close()

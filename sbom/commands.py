@@ -1,0 +1,77 @@
+"""Glue between the CLI and the inventory / Hub index packages, returning printable text.
+
+Kept out of ``cli.py`` so the CLI stays a thin option parser and these are testable without
+a terminal.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def affected_text(item: str, kind: str, db: str | None, fmt: str) -> tuple[str, int]:
+    """Products whose stored lineage contains ``item``; returns (text, number of hits)."""
+    from sbom.inventory.affected import find_affected, parse_item
+    from sbom.inventory.render import render_affected
+    from sbom.inventory.store import open_store
+
+    query = parse_item(item, kind)
+    with open_store(db) as store:
+        hits = find_affected(store, item, kind)
+    return render_affected(hits, fmt, query), len(hits)
+
+
+def hub_descendants_text(model: str, fmt: str, *, endpoint: str | None, token: str | None,
+                         limit: int, db: str | None, use_index: bool) -> str:
+    """Public models deriving from ``model``: live from the Hub, or from the local index."""
+    from lineage.sources.hub import resolve_endpoint
+
+    if use_index:
+        from lineage.hubindex import descendants, render_hits
+
+        hits = descendants(db, model)[:limit]
+        return render_hits(hits, model_id=model, direction="descendants",
+                           fmt="json" if fmt == "json" else "table")
+    from sbom.inventory.hub_descendants import hub_descendants
+    from sbom.inventory.render import render_descendants
+
+    found = hub_descendants(model, resolve_endpoint(endpoint), limit,
+                            progress=sys.stderr.isatty(), token=token)
+    return render_descendants(model, found, fmt)
+
+
+def index_build_text(db: str | None, from_file: Path | None, endpoint: str | None,
+                     token: str | None, limit: int | None) -> str:
+    from lineage.hubindex import (
+        NullProgress,
+        build_index_from_file,
+        build_index_from_hub,
+        rich_progress,
+    )
+    from lineage.sources.hub import resolve_endpoint
+
+    progress = rich_progress() if sys.stderr.isatty() else NullProgress()
+    if from_file is not None:
+        stats = build_index_from_file(db, from_file, progress)
+    else:
+        stats = build_index_from_hub(db, resolve_endpoint(endpoint), token, progress, limit)
+    lines = [f"index: {stats.models} models, {stats.edges} parent links "
+             f"({stats.listed} read from {stats.source} in {stats.seconds:.1f} s"
+             + (", resumed" if stats.resumed else "") + ")"]
+    if not stats.complete:
+        lines.append("index: build incomplete; run the same command again to resume")
+    if stats.malformed:
+        lines.append(f"index: {stats.malformed} malformed records skipped")
+    lines.extend(f"  {p}" for p in getattr(stats, "problems", [])[:10])
+    return "\n".join(lines)
+
+
+def index_query_text(direction: str, db: str | None, model: str, fmt: str,
+                     max_depth: int | None) -> str:
+    from lineage.hubindex import ancestors, descendants, render_hits
+
+    walk = descendants if direction == "descendants" else ancestors
+    hits = walk(db, model, max_depth=max_depth)
+    return render_hits(hits, model_id=model, direction=direction,  # type: ignore[arg-type]
+                       fmt="json" if fmt == "json" else "table")

@@ -1,0 +1,116 @@
+"""``mlbom mirror``: write an offline snapshot of lineage metadata for air-gapped sites.
+
+The targets are resolved through a ``RecordingSource`` that wraps the real one, so the mirror
+holds exactly what an offline run will ask for: every model's and dataset's API answer,
+the small files read (cards, configs, recipes, signatures) and GGUF header bytes. Repos that
+could not be read are recorded with their reason, so an offline run reports them the same
+way. No weights are stored. The format is described in ``lineage/sources/mirror.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from lineage.errors import HubError, InputError
+from lineage.pipeline import RunOptions, build_graph, open_source
+from lineage.refs import ModelRef
+from lineage.sources.interface import MAX_SMALL_FILE_BYTES, RepoSnapshot, Source
+from lineage.sources.mirror import MIRROR_FORMAT, repo_dir_name
+from sbom.atomic import write_atomic
+
+STATUS_BY_REASON = {"gated": 403, "not-found": 404, "unavailable-for-legal-reasons": 451}
+
+
+@dataclass
+class _Recorded:
+    info: dict[str, object] | None = None
+    error: dict[str, object] | None = None
+    files: dict[str, bytes] = field(default_factory=dict)
+
+
+class RecordingSource(Source):
+    """Pass-through source that remembers every answer (thread-safe)."""
+
+    def __init__(self, inner: Source) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.repos: dict[tuple[str, str], _Recorded] = {}
+        self._lock = threading.Lock()
+
+    def _rec(self, kind: str, repo_id: str) -> _Recorded:
+        with self._lock:
+            return self.repos.setdefault((kind, repo_id), _Recorded())
+
+    def _info(self, kind: str, ref: ModelRef, call: object) -> RepoSnapshot:
+        try:
+            snap: RepoSnapshot = call(ref)  # type: ignore[operator]
+        except HubError as exc:
+            if exc.reason != "hub-error":  # transient failures are not facts to mirror
+                self._rec(kind, ref.repo_id).error = {
+                    "status": STATUS_BY_REASON.get(exc.reason, 404), "reason": exc.reason,
+                    "message": exc.message}
+            raise
+        self._rec(kind, snap.repo_id).info = snap.raw
+        return snap
+
+    def model_info(self, ref: ModelRef) -> RepoSnapshot:
+        return self._info("models", ref, self.inner.model_info)
+
+    def dataset_info(self, ref: ModelRef) -> RepoSnapshot:
+        return self._info("datasets", ref, self.inner.dataset_info)
+
+    def read_file(self, repo_id: str, sha: str | None, filename: str, *,
+                  max_bytes: int = MAX_SMALL_FILE_BYTES) -> bytes:
+        data = self.inner.read_file(repo_id, sha, filename, max_bytes=max_bytes)
+        self._rec("models", repo_id).files[filename] = data
+        return data
+
+    def read_head(self, repo_id: str, sha: str | None, filename: str, n_bytes: int) -> bytes:
+        data = self.inner.read_head(repo_id, sha, filename, n_bytes)
+        self._rec("models", repo_id).files[filename] = data
+        return data
+
+
+@dataclass
+class MirrorResult:
+    repos: int
+    files: int
+    errors: int
+
+
+def write_mirror(targets: list[str], out_dir: Path, opts: RunOptions) -> MirrorResult:
+    """Resolve each target through a recording source and write the mirror folder."""
+    inner = open_source(opts)
+    if inner is None:
+        raise InputError("mlbom mirror needs the Hub (or another mirror); drop --offline")
+    rec = RecordingSource(inner)
+    for target in targets:
+        build_graph(ModelRef.parse(target), opts, source=rec)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    n_files = n_errors = 0
+    for (kind, repo_id), item in sorted(rec.repos.items()):
+        folder = out_dir / kind / repo_dir_name(repo_id)
+        if item.info is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+            write_atomic(folder / "info.json", json.dumps(item.info, indent=1) + "\n")
+        elif item.error is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+            write_atomic(folder / "error.json", json.dumps(item.error, indent=1) + "\n")
+            n_errors += 1
+        for name, data in item.files.items():
+            path = (folder / "files" / name).resolve()
+            if not path.is_relative_to((folder / "files").resolve()):
+                continue  # a crafted file name never escapes the mirror
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, data)
+            n_files += 1
+    write_atomic(out_dir / "mirror.json", json.dumps({
+        "format": MIRROR_FORMAT,
+        "created": datetime.now(tz=timezone.utc).replace(microsecond=0).isoformat(),
+        "targets": targets,
+    }, indent=2) + "\n")
+    return MirrorResult(repos=len(rec.repos), files=n_files, errors=n_errors)
