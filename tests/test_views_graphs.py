@@ -45,7 +45,8 @@ def _model(repo_id: str, **kw: object) -> ModelNode:
     )  # type: ignore[arg-type]
 
 
-def sample_graph() -> LineageGraph:
+def sample_graph(*, hostile: bool = True) -> LineageGraph:
+    """The sample; ``hostile=False`` swaps the hostile strings for plain ones (README pictures)."""
     g = LineageGraph()
     g.meta["endpoint"] = "https://huggingface.co"
     target = _model(
@@ -95,6 +96,8 @@ def sample_graph() -> LineageGraph:
         license=LicenseInfo(
             declared="other", hub_id="other", name=HOSTILE, url=f"javascript:alert(1)//{HOSTILE}",
             family="unknown", source="card-other",
+        ) if hostile else LicenseInfo(
+            declared="cc-by-nc-4.0", spdx="CC-BY-NC-4.0", family="non-commercial", source="card",
         ),
         card={"model_name": HOSTILE, "description": f"<img src=x onerror=alert(2)>{HOSTILE}"},
         weights=WeightsInfo(
@@ -103,7 +106,8 @@ def sample_graph() -> LineageGraph:
             unsafe_only=True,
         ),
         findings=[
-            Finding("pickle-import", "error", f"dangerous import os.system {HOSTILE}",
+            Finding("pickle-import", "error",
+                    f"dangerous import os.system {HOSTILE if hostile else ''}".strip(),
                     "pytorch_model.bin"),
         ],
     )
@@ -148,7 +152,7 @@ def sample_graph() -> LineageGraph:
                ev("card", "README.md", "datasets", "hostile/ds"))
     g.add_edge(base_b.key, root.key, Relation.ADAPTER,
                ev("adapter_config", "adapter_config.json", "base_model_name_or_path",
-                  f"common/root{HOSTILE}"))
+                  f"common/root{HOSTILE}" if hostile else "common/root"))
     g.add_edge(root.key, local.key, Relation.UNKNOWN,
                ev("config", "config.json", "_name_or_path", "./checkpoints/run1"))
     g.add_edge(root.key, gated.key, Relation.FINETUNE,
