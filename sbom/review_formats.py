@@ -1,0 +1,265 @@
+"""Output formats of ``mlbom licenses``: table, json, markdown and sarif.
+
+Every format states the inherited obligations, even with no finding.
+
+``json`` (schema: ``sbom/data/review.schema.json``, format id ``mlbom-review/1``)::
+
+    {
+      "format": "mlbom-review/1",
+      "target": {"name": "<repo id>", "key": "<bom-ref>"},
+      "policy": "<policy path>" | null,
+      "summary": {"error": n, "warning": n, "info": n, "waived": n},   # waived not counted
+      "findings": [{"kind", "ruleId", "severity", "path": [names, target first],
+                    "node": "<bom-ref of the cause>", "evidence": [...], "message",
+                    "remediation", "waived": "<exception reason>" | null}],
+      "obligations": [{"kind", "license", "text", "nodes": [names], "url"}],
+      "licenses": [{"key", "name", "kind", "license", "family", "source", "declared", "url",
+                    "unresolved", "problems": [...]}]
+    }
+
+``sarif`` is SARIF 2.1.0: one run, one result per finding, ``ruleId`` stable per kind (see
+``sbom.review.RULE_IDS``), a logical location naming the model path, waived findings as
+external suppressions, and the obligations in the run's property bag.
+
+``markdown`` is for pull-request comments: card values are escaped so a hostile card cannot
+inject markup. ``table`` uses rich; colour only when ``color=True``, and control characters
+from card values are dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+from importlib import metadata
+from typing import Any
+from urllib.parse import quote
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from lineage.errors import InputError
+from sbom.review import KIND_DESCRIPTIONS, RULE_IDS, Review, ReviewFinding
+
+FORMATS = ("table", "json", "markdown", "sarif")
+REVIEW_FORMAT = "mlbom-review/1"
+SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+_SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def render_review(review: Review, fmt: str, *, color: bool = False, width: int = 120) -> str:
+    """``review`` as text in ``fmt`` (table, json, markdown, sarif). JSON formats end with a
+    newline and never contain colour codes."""
+    if fmt == "json":
+        return json.dumps(review_to_dict(review), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "sarif":
+        return json.dumps(review_to_sarif(review), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "markdown":
+        return _markdown(review)
+    if fmt == "table":
+        return _table(review, color=color, width=width)
+    raise InputError(f"unknown review format {fmt!r} (expected {', '.join(FORMATS)})")
+
+
+def _version() -> str:
+    try:
+        return metadata.version("mlbom")
+    except metadata.PackageNotFoundError:
+        return "0.0.0"
+
+
+def review_to_dict(review: Review) -> dict[str, Any]:
+    return {
+        "format": REVIEW_FORMAT,
+        "target": {"name": review.target, "key": review.target_key},
+        "policy": review.policy,
+        "summary": {k: review.counts.get(k, 0) for k in ("error", "warning", "info", "waived")},
+        "findings": [
+            {"kind": f.kind, "ruleId": f.rule_id, "severity": f.severity, "path": list(f.path),
+             "node": f.node, "evidence": list(f.evidence), "message": f.message,
+             "remediation": f.remediation, "waived": f.waived}
+            for f in review.findings
+        ],
+        "obligations": [
+            {"kind": o.kind, "license": o.license, "text": o.text, "nodes": list(o.nodes),
+             "url": o.url}
+            for o in review.obligations
+        ],
+        "licenses": [
+            {"key": n.key, "name": n.name, "kind": n.kind, "license": n.license,
+             "family": n.family, "source": n.source, "declared": n.declared, "url": n.url,
+             "unresolved": n.unresolved, "problems": list(n.problems)}
+            for n in review.licenses
+        ],
+    }
+
+
+def _fingerprint(f: ReviewFinding) -> str:
+    return hashlib.sha256("\x1f".join((f.kind, f.node, *f.path)).encode()).hexdigest()[:32]
+
+
+def review_to_sarif(review: Review) -> dict[str, Any]:
+    kinds = list(RULE_IDS)
+    rules = [
+        {
+            "id": RULE_IDS[k],
+            "name": "".join(p.capitalize() for p in k.split("-")),
+            "shortDescription": {"text": KIND_DESCRIPTIONS[k]},
+            "fullDescription": {"text": f"mlbom license review: {k}. {KIND_DESCRIPTIONS[k]}"},
+            "properties": {"kind": k, "tags": ["license", "ml-supply-chain"]},
+        }
+        for k in kinds
+    ]
+    results = []
+    for f in review.findings:
+        result: dict[str, Any] = {
+            "ruleId": f.rule_id,
+            "ruleIndex": kinds.index(f.kind),
+            "level": _SARIF_LEVEL[f.severity],
+            "message": {"text": f"{f.message}. What to do: {f.remediation}"},
+            "locations": [{"logicalLocations": [{
+                "name": f.path[-1],
+                "fullyQualifiedName": " > ".join(f.path),
+                "kind": "module",
+            }]}],
+            "partialFingerprints": {"mlbomFinding/v1": _fingerprint(f)},
+            "properties": {"kind": f.kind, "path": list(f.path), "node": f.node,
+                           "evidence": list(f.evidence), "remediation": f.remediation},
+        }
+        if f.waived:
+            result["suppressions"] = [{"kind": "external", "justification": f.waived}]
+        results.append(result)
+    return {
+        "$schema": SARIF_SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "mlbom",
+                "version": _version(),
+                "informationUri": "https://pypi.org/project/mlbom/",
+                "rules": rules,
+            }},
+            "automationDetails": {"id": f"mlbom-licenses/{review.target}"},
+            "results": results,
+            "properties": {
+                "target": review.target,
+                "policy": review.policy,
+                "obligations": review_to_dict(review)["obligations"],
+            },
+        }],
+    }
+
+
+# -- markdown ------------------------------------------------------------------------------------
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#|!~])")
+
+
+def _md(text: object) -> str:
+    s = _CONTROL.sub(" ", str(text)).replace("\n", " ").replace("\r", " ")
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", s)
+
+
+def _md_url(url: str | None) -> str | None:
+    """A link target safe in markdown: http(s) only, odd characters percent-encoded."""
+    if not url or not re.match(r"^https?://", url, re.I):
+        return None
+    return quote(_CONTROL.sub("", url), safe=":/?#=&%+,;@~.-_")
+
+
+def _summary_line(review: Review) -> str:
+    c = review.counts
+    parts = [f"{c.get('error', 0)} error(s)", f"{c.get('warning', 0)} warning(s)",
+             f"{c.get('info', 0)} info"]
+    if c.get("waived"):
+        parts.append(f"{c['waived']} waived")
+    return ", ".join(parts)
+
+
+def _markdown(review: Review) -> str:
+    out = [f"## mlbom license review: {_md(review.target)}", ""]
+    policy = f" (policy: {_md(review.policy)})" if review.policy else ""
+    out += [f"**{_summary_line(review)}**{policy}", ""]
+    if review.findings:
+        out += ["| Severity | Kind | Path | Finding | What to do |", "|---|---|---|---|---|"]
+        for f in review.findings:
+            sev = f.severity + (" (waived)" if f.waived else "")
+            out.append(f"| {sev} | {f.kind} | {' → '.join(_md(p) for p in f.path)} | "
+                       f"{_md(f.message)} | {_md(f.remediation)} |")
+        out += ["", "<details><summary>Evidence</summary>", ""]
+        for i, f in enumerate(review.findings, 1):
+            out.append(f"{i}. **{f.rule_id}** {' → '.join(_md(p) for p in f.path)}")
+            out += [f"   - {_md(e)}" for e in f.evidence]
+            if f.waived:
+                out.append(f"   - waived: {_md(f.waived)}")
+        out += ["", "</details>", ""]
+    else:
+        out += ["No findings.", ""]
+    out += ["### Inherited obligations", ""]
+    if review.obligations:
+        for o in review.obligations:
+            link = f" ([license]({_md_url(o.url)}))" if _md_url(o.url) else ""
+            out.append(f"- **{o.kind}** — {_md(o.license)} (from "
+                       f"{', '.join(_md(n) for n in o.nodes)}): {_md(o.text)}{link}")
+    else:
+        out.append("- None found: no license in the lineage is known to impose obligations.")
+    out += ["", "### Licenses in the lineage", "",
+            "| Component | Kind | License | Family | Source |", "|---|---|---|---|---|"]
+    for n in review.licenses:
+        lic = n.license or ("unresolved: " + n.unresolved if n.unresolved else "none")
+        out.append(f"| {_md(n.name)} | {n.kind} | {_md(lic)} | {_md(n.family or '')} | "
+                   f"{_md(n.source)} |")
+    return "\n".join(out) + "\n"
+
+
+# -- table ---------------------------------------------------------------------------------------
+def _plain(text: object) -> Text:
+    return Text(_CONTROL.sub(" ", str(text)))
+
+
+def _table(review: Review, *, color: bool, width: int) -> str:
+    buf = io.StringIO()
+    console = Console(file=buf, width=width, force_terminal=color, no_color=not color,
+                      color_system="standard" if color else None, highlight=False,
+                      emoji=False)
+    style = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+    console.print(Text.assemble(("License review: ", "bold"), _plain(review.target),
+                                f"  ({_summary_line(review)})"))
+    if review.policy:
+        console.print(Text.assemble("Policy: ", _plain(review.policy)))
+    if review.findings:
+        t = Table(box=box.SIMPLE_HEAD, show_lines=False, expand=True)
+        for col in ("Severity", "Kind", "Path", "Finding / what to do"):
+            t.add_column(col, overflow="fold")
+        for f in review.findings:
+            sev = f.severity + (" (waived)" if f.waived else "")
+            body = Text.assemble(_plain(f.message), "\n", ("→ ", "bold"),
+                                 _plain(f.remediation))
+            for e in f.evidence:
+                body.append("\n  ")
+                body.append(_CONTROL.sub(" ", e), style="dim")
+            t.add_row(Text(sev, style=style[f.severity]), f.kind,
+                      _plain(" > ".join(f.path)), body)
+        console.print(t)
+    else:
+        console.print("No findings.")
+    console.print(Text("Inherited obligations", style="bold"))
+    if review.obligations:
+        for o in review.obligations:
+            console.print(Text.assemble(f"  - {o.kind} ", (o.license, "bold"), " (",
+                                        _plain(", ".join(o.nodes)), "): ", _plain(o.text)))
+    else:
+        console.print("  - None found: no license in the lineage is known to impose "
+                      "obligations.")
+    lt = Table(box=box.SIMPLE_HEAD, title="Licenses in the lineage", expand=True)
+    for col in ("Component", "Kind", "License", "Family", "Source"):
+        lt.add_column(col, overflow="fold")
+    for n in review.licenses:
+        lic = n.license or ("unresolved: " + n.unresolved if n.unresolved else "none")
+        lt.add_row(_plain(n.name), n.kind, _plain(lic), _plain(n.family or ""), n.source)
+    console.print(lt)
+    return buf.getvalue()
