@@ -29,6 +29,12 @@ def _rss() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _path(db: str) -> str:
+    from lineage.hubindex import parse_db_url
+
+    return str(parse_db_url(db).path)
+
+
 def _emit(**values: object) -> None:
     print(json.dumps({**values, "rss_mib": _rss()}))
 
@@ -70,7 +76,7 @@ def child_query(db: str, root: str, samples_json: str) -> None:
 def child_recursive_sql(db: str, root: str) -> None:
     import sqlite3
 
-    conn = sqlite3.connect(db.removeprefix("sqlite://"))
+    conn = sqlite3.connect(_path(db))
     sql = """
         WITH RECURSIVE walk(node, depth) AS (
             SELECT id, 0 FROM hub_models WHERE key = ?
@@ -93,7 +99,7 @@ def child_csr(db: str, root: str) -> None:
 
     import numpy as np
 
-    conn = sqlite3.connect(db.removeprefix("sqlite://"))
+    conn = sqlite3.connect(_path(db))
     t0 = time.perf_counter()
     edges = np.array(conn.execute("SELECT parent, child FROM hub_edges ORDER BY parent, child")
                      .fetchall(), dtype=np.int64)
@@ -129,7 +135,7 @@ def child_networkx(db: str, root: str) -> None:
 
     import networkx as nx
 
-    conn = sqlite3.connect(db.removeprefix("sqlite://"))
+    conn = sqlite3.connect(_path(db))
     t0 = time.perf_counter()
     g = nx.DiGraph()
     g.add_nodes_from(r[0] for r in conn.execute("SELECT key FROM hub_models"))
@@ -165,7 +171,7 @@ def run(smoke: bool) -> list[Row]:
         print(f"  synthetic dump: {summary.models} models, {summary.edges} links "
               f"{summary.relations}, largest family {summary.largest_family} "
               f"({summary.largest_root}), generated in {gen:.1f}s", file=sys.stderr)
-        db = f"sqlite://{tmp}/index.db"
+        db = f"sqlite:///{tmp}/index.db"
         build = _child("child_build", db, str(summary.path))
         samples = summary.sample_ids + summary.cycle_ids
         query = _child("child_query", db, summary.largest_root, json.dumps(samples))

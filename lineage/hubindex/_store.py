@@ -75,22 +75,22 @@ def default_db_url() -> str:
 
 
 def parse_db_url(db_url: str | None) -> DbTarget:
-    """Accept ``sqlite:///abs/path.db``, ``sqlite:relative.db``, a bare file path, or
-    ``postgresql://…`` / ``postgres://…``. ``None`` means the default SQLite file."""
+    """Accept ``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db`` (the same
+    convention as the inventory's ``--db``), a bare file path, or ``postgresql://…`` /
+    ``postgres://…``. ``None`` means the default SQLite file."""
     url = db_url or default_db_url()
     if url.startswith(("postgresql://", "postgres://")):
         return DbTarget("postgresql", url)
-    if url.startswith("sqlite:"):
-        rest = url[len("sqlite:"):]
-        if rest.startswith("//"):
-            rest = rest[2:]
+    if url.startswith("sqlite:///"):
+        rest = url[len("sqlite:///"):]
         if not rest:
-            raise InputError(f"no file path in database URL {url!r}")
+            raise InputError("sqlite URL names no file: use sqlite:///PATH")
         return DbTarget("sqlite", url, Path(rest).expanduser())
-    if "://" in url:
-        scheme = url.split("://")[0]
-        raise InputError(f"unsupported database URL {scheme!r}: use sqlite or postgresql")
-    return DbTarget("sqlite", "sqlite:" + url, Path(url).expanduser())
+    if "://" in url or url.startswith("sqlite:"):
+        scheme = url.split(":")[0]
+        raise InputError(f"unsupported database URL {scheme!r}: use sqlite:///PATH or "
+                         "postgresql://USER@HOST/DB")
+    return DbTarget("sqlite", "sqlite:///" + url, Path(url).expanduser())
 
 
 class Store:
