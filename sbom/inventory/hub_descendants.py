@@ -5,8 +5,9 @@ The Hub records only each model's direct bases, as tags ``base_model:<id>`` and
 for the models directly on X, then for theirs, breadth first, with a bounded number of
 requests in flight. Each model is reported once, at the smallest depth it was reached, with
 the parent and relation it was reached through (``unknown`` when the Hub states none).
-Results are in walk order: by depth, then by parent, then by id, so equal Hubs give equal
-lists. ``limit`` caps the number of models returned (and requested).
+Results are in walk order: by depth, then by parent, then by id (case-insensitive), so equal
+Hubs give equal lists. ``limit`` caps the number of models returned and requested; which
+models of the last level make the cut follows the Hub's listing order.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def hub_descendants(
 
             next_level: list[str] = []
             for parent, models in zip(level, pool.map(children, level), strict=True):
-                for info in sorted(models, key=lambda m: str(m.id)):
+                for info in sorted(models, key=lambda m: str(m.id).lower()):
                     repo_id = str(info.id)
                     if repo_id.lower() in seen:
                         continue
