@@ -29,6 +29,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -60,48 +61,68 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """``postgresql://mlbom@127.0.0.1:<port>/postgres`` of a server started for the session."""
+class PostgresUnavailable(RuntimeError):
+    """The binaries or the user to run them are missing."""
+
+
+@contextmanager
+def running_postgres(*, durable: bool = False) -> Iterator[str]:
+    """Start a server in a temporary folder; yield its URL; stop it and delete the folder.
+
+    ``durable=False`` (tests) turns fsync off; the benchmark passes ``durable=True`` to
+    measure with PostgreSQL's default durability.
+    """
     bindir = _pg_bin()
     if bindir is None:
-        _missing("PostgreSQL binaries not found under /usr/lib/postgresql/*/bin")
-    assert bindir is not None
+        raise PostgresUnavailable("PostgreSQL binaries not found under /usr/lib/postgresql/*/bin")
     root = Path(tempfile.mkdtemp(prefix="mlbom-pg-"))
     data = root / "data"
     if os.geteuid() == 0:
         try:
             entry = pwd.getpwnam(_SERVER_USER)
         except KeyError:
-            _missing(f"running as root and there is no {_SERVER_USER!r} user to run PostgreSQL")
+            shutil.rmtree(root, ignore_errors=True)
+            raise PostgresUnavailable(
+                f"running as root and there is no {_SERVER_USER!r} user to run PostgreSQL"
+            ) from None
         os.chown(root, entry.pw_uid, entry.pw_gid)
     port = _free_port()
-    subprocess.run(
-        _as_server_user([
-            str(bindir / "initdb"), "-D", str(data), "-U", _DB_USER, "-A", "trust",
-            "--no-sync", "-E", "UTF8", "--locale", "C",
-        ]),
-        check=True, capture_output=True, timeout=120,
-    )
-    options = (
-        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50"
-    )
-    subprocess.run(
-        _as_server_user([
-            str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-o", options,
-            "-w", "-t", "60", "start",
-        ]),
-        check=True, capture_output=True, timeout=90,
-    )
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=50"
+    if not durable:
+        options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     try:
+        subprocess.run(
+            _as_server_user([
+                str(bindir / "initdb"), "-D", str(data), "-U", _DB_USER, "-A", "trust",
+                "--no-sync", "-E", "UTF8", "--locale", "C",
+            ]),
+            check=True, capture_output=True, timeout=120,
+        )
+        subprocess.run(
+            _as_server_user([
+                str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"),
+                "-o", options, "-w", "-t", "60", "start",
+            ]),
+            check=True, capture_output=True, timeout=90,
+        )
         yield f"postgresql://{_DB_USER}@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run(
-            _as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]),
-            capture_output=True, timeout=60,
-        )
+        if (data / "postmaster.pid").exists():
+            subprocess.run(
+                _as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]),
+                capture_output=True, timeout=60,
+            )
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """``postgresql://mlbom@127.0.0.1:<port>/postgres`` of a server started for the session."""
+    try:
+        with running_postgres() as url:
+            yield url
+    except PostgresUnavailable as exc:
+        _missing(str(exc))
 
 
 def fresh_schema_url(server_url: str) -> str:
