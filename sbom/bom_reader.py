@@ -1,0 +1,344 @@
+"""Read a CycloneDX ML-BOM written by mlbom back into a ``LineageGraph``.
+
+This is what lets ``mlbom view BOM.json`` and ``mlbom licenses BOM.json`` work offline: every
+output renders a graph, and this rebuilds the graph from the BOM contract (README "BOM format"):
+components and ``metadata.component`` become nodes keyed by bom-ref, ``dependencies`` become
+edges, ``mlbom:lineage:parent`` gives each model edge its relation (datasets are ``trained_on``,
+code repos ``remote_code``), ``mlbom:lineage:evidence`` its evidence, and the ``mlbom:``
+properties, licenses, hashes and model card fill the annotations.
+
+Input is untrusted: at most 64 MiB, nesting at most ``MAX_DEPTH`` (checked before parsing), and
+anything that does not follow the contract raises ``InputError`` with a one-line message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from lineage.errors import InputError
+from lineage.graph import (
+    Activity,
+    CodeNode,
+    DatasetNode,
+    Evidence,
+    Finding,
+    LicenseInfo,
+    LineageGraph,
+    ModelNode,
+    Node,
+    Relation,
+    RemoteCodeInfo,
+    SignatureInfo,
+    WeightFile,
+    WeightsInfo,
+)
+from lineage.refs import is_valid_repo_id
+
+MAX_BOM_BYTES = 64 * 1024 * 1024
+MAX_DEPTH = 64
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+_NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
+_TYPES: dict[str, type[Node]] = {
+    "machine-learning-model": ModelNode,
+    "data": DatasetNode,
+    "library": CodeNode,
+}
+_LINEAGE = {r.value: r for r in (Relation.FINETUNE, Relation.ADAPTER, Relation.QUANTIZED,
+                                 Relation.MERGE, Relation.UNKNOWN)}
+
+
+def read_bom(source: str | bytes | os.PathLike[str]) -> LineageGraph:
+    """The lineage graph recorded in an mlbom CycloneDX BOM (a path, or the JSON text itself).
+
+    Raises ``InputError`` for a file that is missing, too large, too deeply nested, not JSON,
+    not CycloneDX, or does not follow mlbom's contract (no target, dangling or cyclic refs).
+    """
+    raw, label = _read(source)
+    _check_depth(raw, label)
+    try:
+        doc = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"{label}: not valid JSON ({str(exc)[:120]})") from exc
+    if not isinstance(doc, dict) or doc.get("bomFormat") != "CycloneDX":
+        raise InputError(f"{label}: not a CycloneDX BOM (no bomFormat CycloneDX)")
+    return _graph(doc, label)
+
+
+def _read(source: str | bytes | os.PathLike[str]) -> tuple[bytes, str]:
+    if isinstance(source, bytes):
+        data, label = source, "BOM"
+    elif isinstance(source, str) and source.lstrip().startswith("{"):
+        data, label = source.encode("utf-8"), "BOM"
+    else:
+        path = Path(source)
+        label = str(path)
+        try:
+            size = path.stat().st_size
+            if size > MAX_BOM_BYTES:
+                raise InputError(f"{label}: BOM is {size} bytes, over the 64 MiB limit")
+            with path.open("rb") as fh:
+                data = fh.read(MAX_BOM_BYTES + 1)
+        except OSError as exc:
+            raise InputError(f"{label}: cannot read BOM ({exc.strerror or exc})") from exc
+    if len(data) > MAX_BOM_BYTES:
+        raise InputError(f"{label}: BOM is over the 64 MiB limit")
+    return data, label
+
+
+def _check_depth(raw: bytes, label: str) -> None:
+    """Reject nesting deeper than ``MAX_DEPTH`` without building anything."""
+    brackets = _NOT_BRACKET.sub(b"", _STRING.sub(b"", raw))
+    depth = 0
+    for byte in brackets:
+        depth += 1 if byte in b"[{" else -1
+        if depth > MAX_DEPTH:
+            raise InputError(f"{label}: BOM nesting is deeper than {MAX_DEPTH}")
+
+
+def _obj(value: Any, what: str, label: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InputError(f"{label}: {what} must be an object")
+    return value
+
+
+def _list(value: Any, what: str, label: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InputError(f"{label}: {what} must be a list")
+    return value
+
+
+def _props(comp: dict[str, Any], label: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for prop in _list(comp.get("properties"), "properties", label):
+        if isinstance(prop, dict) and isinstance(prop.get("name"), str):
+            value = prop.get("value")
+            out.setdefault(prop["name"], []).append(value if isinstance(value, str) else "")
+    return out
+
+
+def _first(props: dict[str, list[str]], name: str) -> str | None:
+    values = props.get(name)
+    return values[0] if values else None
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _graph(doc: dict[str, Any], label: str) -> LineageGraph:
+    metadata = _obj(doc.get("metadata"), "metadata", label)
+    if "component" not in metadata:
+        raise InputError(f"{label}: BOM has no metadata.component (the target model)")
+    target = _obj(metadata["component"], "metadata.component", label)
+    comps = [target] + [
+        _obj(c, "component", label) for c in _list(doc.get("components"), "components", label)
+    ]
+    graph = LineageGraph()
+    for prop_name, values in _props(metadata, label).items():
+        if prop_name.startswith("mlbom:") and values:
+            graph.meta[prop_name[len("mlbom:"):].replace("-", "_")] = values[0]
+    graph.meta["read_from"] = label
+
+    props_by_key: dict[str, dict[str, list[str]]] = {}
+    for comp in comps:
+        node_type = _TYPES.get(str(comp.get("type")))
+        if node_type is None:
+            if comp is target:
+                raise InputError(f"{label}: metadata.component is not a machine-learning-model")
+            continue
+        key = comp.get("bom-ref")
+        if not isinstance(key, str) or not key:
+            raise InputError(f"{label}: component {str(comp.get('name'))[:80]!r} has no bom-ref")
+        if key in graph:
+            raise InputError(f"{label}: bom-ref {key[:120]!r} appears twice")
+        props = _props(comp, label)
+        props_by_key[key] = props
+        graph.add_node(_node(node_type, comp, key, props, comp is target, label))
+
+    for dep in _list(doc.get("dependencies"), "dependencies", label):
+        dep = _obj(dep, "dependency", label)
+        child = dep.get("ref")
+        if child not in graph:
+            continue  # tool and file components have dependency entries too
+        for parent in _list(dep.get("dependsOn"), "dependsOn", label):
+            if parent not in graph:
+                raise InputError(f"{label}: {child} depends on unknown bom-ref {str(parent)[:120]}")
+            _add_edge(graph, str(child), str(parent), props_by_key[str(child)], label)
+    for child, props in props_by_key.items():  # parents recorded only as properties
+        for value in props.get("mlbom:lineage:parent", []):
+            _, _, parent = value.partition(" ")
+            if parent in graph and not graph.g.has_edge(child, parent):
+                _add_edge(graph, child, parent, props, label)
+    return graph
+
+
+def _add_edge(
+    graph: LineageGraph, child: str, parent: str, props: dict[str, list[str]], label: str
+) -> None:
+    relation = Relation.UNKNOWN
+    parent_node = graph.node(parent)
+    if isinstance(parent_node, DatasetNode):
+        relation = Relation.TRAINED_ON
+    elif isinstance(parent_node, CodeNode):
+        relation = Relation.REMOTE_CODE
+    for value in props.get("mlbom:lineage:parent", []):
+        rel, _, key = value.partition(" ")
+        if key == parent and rel in _LINEAGE:
+            relation = _LINEAGE[rel]
+    if child == parent or graph.would_close_cycle(child, parent):
+        raise InputError(f"{label}: dependency {child} -> {parent} closes a cycle")
+    graph.add_edge(child, parent, relation, list(_evidence(props, parent)))
+
+
+def _evidence(props: dict[str, list[str]], parent: str) -> Iterable[Evidence]:
+    """Evidence values are ``<parent key> <source>:<file or source>:<field>=<value>``."""
+    for value in props.get("mlbom:lineage:evidence", []):
+        if not value.startswith(parent + " "):
+            continue
+        rest = value[len(parent) + 1:]
+        source, _, rest = rest.partition(":")
+        where, _, rest = rest.partition(":")
+        field, sep, raw = rest.partition("=")
+        if not sep:
+            continue
+        yield Evidence(source, None if where == source else where, field, raw)
+
+
+def _license(comp: dict[str, Any], props: dict[str, list[str]]) -> LicenseInfo | None:
+    info = LicenseInfo(source="bom")
+    for entry in comp.get("licenses") or []:
+        if not isinstance(entry, dict):
+            continue
+        if isinstance(entry.get("expression"), str):
+            info.spdx = entry["expression"]
+        lic = entry.get("license")
+        if isinstance(lic, dict):
+            if isinstance(lic.get("id"), str):
+                info.spdx = lic["id"]
+            if isinstance(lic.get("name"), str):
+                info.name = lic["name"]
+            if isinstance(lic.get("url"), str):
+                info.url = lic["url"]
+    info.declared = _first(props, "mlbom:license:declared")
+    info.hub_id = _first(props, "mlbom:license:hub-id")
+    info.family = _first(props, "mlbom:license:family")
+    info.license_file = _first(props, "mlbom:license:file")
+    info.problems = list(props.get("mlbom:license:problem", []))
+    if info == LicenseInfo(source="bom"):
+        return None
+    return info
+
+
+def _finding(value: str) -> Finding:
+    head, _, message = value.partition(": ")
+    parts = head.split(" ", 2)
+    kind = parts[0] if parts else "finding"
+    severity = parts[1] if len(parts) > 1 else "info"
+    return Finding(kind, severity, message, parts[2] if len(parts) > 2 else None)
+
+
+def _node(
+    node_type: type[Node], comp: dict[str, Any], key: str, props: dict[str, list[str]],
+    is_target: bool, label: str,
+) -> Node:
+    name = comp.get("name")
+    if not isinstance(name, str) or not name:
+        raise InputError(f"{label}: component {key[:120]} has no name")
+    version = comp.get("version") if isinstance(comp.get("version"), str) else None
+    unresolved = _first(props, "mlbom:lineage:unresolved")
+    repo_id = name if is_valid_repo_id(name) and unresolved not in (
+        "local-path", "invalid-id") else None
+    common: dict[str, Any] = {
+        "key": key, "name": name, "repo_id": repo_id, "sha": version or None,
+        "revision": _first(props, "mlbom:lineage:requested-revision") or version or None,
+        "unresolved": unresolved,
+        "problems": list(props.get("mlbom:lineage:problem", [])),
+        "license": _license(comp, props),
+        "findings": [_finding(v) for v in props.get("mlbom:finding", [])],
+    }
+    hub = {k[len("mlbom:hub:"):]: v[0] for k, v in props.items() if k.startswith("mlbom:hub:")}
+    if hub:
+        common["activity"] = Activity(
+            downloads=_int(hub.get("downloads")), likes=_int(hub.get("likes")),
+            created_at=hub.get("created"), last_modified=hub.get("last-modified"),
+            gated=hub.get("gated"), author=hub.get("author"),
+            private={"true": True, "false": False}.get(hub.get("private", "")),
+        )
+    if node_type is DatasetNode:
+        return DatasetNode(**common, purpose=_first(props, "mlbom:dataset:purpose") or "training")
+    if node_type is CodeNode:
+        return CodeNode(**common, modules=list(props.get("mlbom:remote-code:module", [])))
+    return _model(comp, common, props, is_target, label)
+
+
+def _model(
+    comp: dict[str, Any], common: dict[str, Any], props: dict[str, list[str]], is_target: bool,
+    label: str,
+) -> ModelNode:
+    card = comp.get("modelCard")
+    card = card if isinstance(card, dict) else {}
+    params = card.get("modelParameters")
+    params = params if isinstance(params, dict) else {}
+    extra: dict[str, Any] = {
+        "is_target": is_target,
+        "task": params.get("task") if isinstance(params.get("task"), str) else None,
+        "architecture": params.get("architectureFamily")
+        if isinstance(params.get("architectureFamily"), str) else None,
+        "relation_declared": _first(props, "mlbom:lineage:relation-declared"),
+        "eval_datasets": list(props.get("mlbom:dataset:evaluation", [])),
+        "gguf": {k[len("mlbom:gguf:"):]: v[0] for k, v in props.items()
+                 if k.startswith("mlbom:gguf:")},
+    }
+    if "quantization" in {f.name for f in fields(ModelNode)}:
+        extra["quantization"] = _first(props, "mlbom:quantization")
+    status = _first(props, "mlbom:signature:status")
+    if status:
+        extra["signature"] = SignatureInfo(
+            status=status, file=_first(props, "mlbom:signature:file"),
+            signer=_first(props, "mlbom:signature:signer"),
+            issuer=_first(props, "mlbom:signature:issuer"),
+            method=_first(props, "mlbom:signature:method"),
+            reason=_first(props, "mlbom:signature:reason"),
+            trust_root=_first(props, "mlbom:signature:trust-root"),
+        )
+    remote = _first(props, "mlbom:remote-code")
+    modules = props.get("mlbom:remote-code:module", [])
+    code_files = props.get("mlbom:remote-code:file", [])
+    if remote is not None or modules or code_files:
+        extra["remote_code"] = RemoteCodeInfo(
+            needed=remote == "true",
+            local_modules=[m for m in modules if "--" not in m],
+            cross_repo=[m for m in modules if "--" in m],
+            code_files=list(code_files),
+        )
+    files = []
+    for sub in _list(comp.get("components"), "components", label):
+        if not isinstance(sub, dict) or sub.get("type") != "file":
+            continue
+        sub_props = _props(sub, label)
+        sha256 = next((h.get("content") for h in sub.get("hashes") or []
+                       if isinstance(h, dict) and h.get("alg") == "SHA-256"), None)
+        fname = str(sub.get("name", ""))
+        files.append(WeightFile(
+            name=fname, format=_first(sub_props, "mlbom:weights:format") or "other",
+            sha256=sha256 if isinstance(sha256, str) else None,
+            unsafe=_first(sub_props, "mlbom:weights:unsafe-format") == "true",
+        ))
+    formats = list(props.get("mlbom:weights:format", []))
+    if files or formats:
+        extra["weights"] = WeightsInfo(
+            files=files, formats=formats,
+            unsafe_only=_first(props, "mlbom:weights:unsafe-format") == "true",
+        )
+    return ModelNode(**common, **extra)
