@@ -393,7 +393,8 @@ class _Reviewer:
             return
         short = target.name.split("/")[-1]
         done: set[str] = set()
-        order = [target.key] + [k for k in self.scope if k != target.key]
+        ancestors = [k for k in self.scope if k != target.key]
+        order = sorted(ancestors, key=lambda k: (len(self.g.path_to(k)), k)) + [target.key]
         for key in order:
             node = self.node(key)
             if not isinstance(node, ModelNode) or node.unresolved:
