@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 import uuid
 from datetime import datetime, timezone
@@ -42,7 +43,7 @@ from spdx_tools.spdx.validation.document_validator import validate_full_spdx_doc
 from spdx_tools.spdx.validation.uri_validators import validate_url
 from spdx_tools.spdx.writer.json.json_writer import write_document_to_stream
 
-from lineage.errors import ValidationFailure
+from lineage.errors import InputError, ValidationFailure
 from lineage.graph import (
     LINEAGE_RELATIONS,
     DatasetNode,
@@ -168,6 +169,19 @@ def describe_node(node: Node) -> list[str]:
     if isinstance(node, DatasetNode):
         lines.append(f"dataset purpose: {node.purpose}")
     return lines
+
+
+def creation_time(created: datetime | None, reproducible: bool) -> datetime | None:
+    """``created``, else the fixed reproducible time when asked, else ``None`` (now)."""
+    if created is not None or not reproducible:
+        return created
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+        except (ValueError, OverflowError, OSError) as exc:
+            raise InputError(f"SOURCE_DATE_EPOCH={epoch!r} is not a Unix time") from exc
+    return datetime.fromtimestamp(0, tz=timezone.utc)
 
 
 # -- the document -----------------------------------------------------------------------------
@@ -354,12 +368,19 @@ def _declared_license(
 
 
 def write_spdx23_json(
-    graph: LineageGraph, *, created: datetime | None = None, namespace_seed: str | None = None
+    graph: LineageGraph,
+    *,
+    created: datetime | None = None,
+    namespace_seed: str | None = None,
+    reproducible: bool = False,
 ) -> str:
     """The SPDX 2.3 JSON document of ``graph``, validated with spdx-tools.
 
     Raises ``ValidationFailure`` naming the first messages when validation reports anything.
+    ``reproducible`` (without ``created``) stamps the time the CycloneDX writer uses:
+    ``SOURCE_DATE_EPOCH`` or the Unix epoch, so equal graphs give byte-identical files.
     """
+    created = creation_time(created, reproducible)
     doc = graph_to_spdx23(graph, created=created, namespace_seed=namespace_seed)
     messages = validate_full_spdx_document(doc, "SPDX-2.3")
     if messages:

@@ -32,6 +32,7 @@ from lineage.graph import (
 from sbom.spdx2 import (
     _namespace,
     _tool_version,
+    creation_time,
     describe_node,
     edge_comment,
     file_digest_hex,
@@ -259,14 +260,20 @@ def graph_to_spdx3_objects(
 
 
 def write_spdx3_json(
-    graph: LineageGraph, *, created: datetime | None = None, namespace_seed: str | None = None
+    graph: LineageGraph,
+    *,
+    created: datetime | None = None,
+    namespace_seed: str | None = None,
+    reproducible: bool = False,
 ) -> str:
     """The SPDX 3.0.1 JSON-LD document of ``graph``.
 
     Raises ``ValidationFailure`` when spdx-python-model rejects a value or a reference does not
-    resolve inside the document. Equal graphs with equal ``created`` give equal output.
+    resolve inside the document. Equal graphs with equal ``created`` (or ``reproducible``: see
+    ``sbom.spdx2.write_spdx23_json``) give equal output.
     """
     subject = graph.target.name if graph.target_key else None
+    created = creation_time(created, reproducible)
     try:
         objects = graph_to_spdx3_objects(graph, created=created, namespace_seed=namespace_seed)
         missing = objects.link()

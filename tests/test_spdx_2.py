@@ -13,7 +13,7 @@ from spdx_tools.spdx.parser.parse_anything import parse_file
 from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
 from test_views_graphs import HOSTILE, SHA, sample_graph, single_model_graph
 
-from lineage.errors import ValidationFailure
+from lineage.errors import InputError, ValidationFailure
 from lineage.graph import LicenseInfo, ModelNode, Relation, model_key
 from sbom.spdx2 import graph_to_spdx23, write_spdx23_json
 
@@ -162,3 +162,13 @@ def test_validation_failure_is_raised_not_written(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(spdx2, "graph_to_spdx23", broken)
     with pytest.raises(ValidationFailure, match="SPDX 2.3 document failed validation"):
         spdx2.write_spdx23_json(sample_graph(), created=CREATED)
+
+
+def test_reproducible_uses_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    a = json.loads(write_spdx23_json(sample_graph(), reproducible=True))
+    b = json.loads(write_spdx23_json(sample_graph(), reproducible=True))
+    assert a == b and a["creationInfo"]["created"] == "2023-11-14T22:13:20Z"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(InputError, match="SOURCE_DATE_EPOCH"):
+        write_spdx23_json(sample_graph(), reproducible=True)
