@@ -596,9 +596,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _list(self, kind: str, query: Mapping[str, list[str]]) -> _Reply:
         infos = self.fake._all_infos(kind)
         filters = [f for values in query.get("filter", []) for f in values.split(",") if f]
-        author = (query.get("author") or [None])[0]
+        author = next(iter(query.get("author", [])), None)
         search = ((query.get("search") or [""])[0]).lower()
-        pipeline = (query.get("pipeline_tag") or [None])[0]
+        pipeline = next(iter(query.get("pipeline_tag", [])), None)
         selected = [
             i
             for i in infos
