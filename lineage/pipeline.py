@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lineage.annotate.licenses import annotate_licenses
-from lineage.annotate.signatures import SignatureOptions, annotate_signatures
+from lineage.annotate.signatures import SignatureOptions, check_node_signature
 from lineage.annotate.weights import annotate_weights
 from lineage.graph import LineageGraph
 from lineage.refs import ModelRef
@@ -60,6 +60,22 @@ def open_source(opts: RunOptions) -> Source | None:
                      use_cache=opts.use_cache, retry_budget=opts.retry_budget)
 
 
+def _annotate_signatures(graph: LineageGraph, src: Source | None, opts: RunOptions) -> None:
+    """The signer given (identity, key, chain) is what the *target* must be signed by.
+
+    Ancestors are published by others, so their signatures are checked for validity and
+    digests only, with their signer recorded: ``unverified-signer`` rather than a false
+    ``invalid`` because Meta did not sign with the release engineer's key.
+    """
+    offline = opts.offline or opts.signatures.offline
+    target_opts = SignatureOptions(**{**opts.signatures.__dict__, "offline": offline})
+    ancestor_opts = SignatureOptions(trust_config=opts.signatures.trust_config, offline=offline)
+    for node in graph.models():
+        if node.resolved:
+            node.signature = check_node_signature(
+                node, src, target_opts if node.is_target else ancestor_opts)
+
+
 def build_graph(target: str | Path | ModelRef, opts: RunOptions | None = None, *,
                 source: Source | None = None, progress: Progress | None = None
                 ) -> LineageGraph:
@@ -79,10 +95,7 @@ def build_graph(target: str | Path | ModelRef, opts: RunOptions | None = None, *
         if progress:
             progress("annotating weights, signatures and licenses")
         annotate_weights(graph)
-        sig_opts = opts.signatures
-        if opts.offline and not sig_opts.offline:
-            sig_opts = SignatureOptions(**{**sig_opts.__dict__, "offline": True})
-        annotate_signatures(graph, src, sig_opts)
+        _annotate_signatures(graph, src, opts)
         annotate_licenses(graph)
         trust = {n.signature.trust_root for n in graph.models()
                  if n.signature is not None and n.signature.trust_root}
