@@ -20,7 +20,7 @@ import yaml
 from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
 from yaml.events import AliasEvent
-from yaml.nodes import MappingNode, Node
+from yaml.nodes import MappingNode, Node, SequenceNode
 
 from lineage.errors import ParseError
 
@@ -28,7 +28,7 @@ MAX_YAML_BYTES = 1 * 1024 * 1024
 MAX_JSON_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_YAML_ALIASES = 100
-MAX_YAML_NODES = 200_000
+MAX_YAML_NODES = 200_000  # counted after alias expansion: what a consumer would walk
 
 
 def decode_text(data: bytes | str, *, file: str | None = None) -> tuple[str, list[str]]:
@@ -56,7 +56,12 @@ def decode_text(data: bytes | str, *, file: str | None = None) -> tuple[str, lis
 
 
 class _BoundedSafeLoader(yaml.SafeLoader):
-    """SafeLoader with caps on aliases, nodes and depth, recording duplicate keys."""
+    """SafeLoader with caps on aliases, nodes and depth, recording duplicate keys.
+
+    The node cap counts the document as a consumer sees it, with every alias expanded: PyYAML
+    shares an anchored object between its aliases, so a few dozen aliases can stand for a
+    billion nodes that ``json.dumps`` or any recursive walk downstream would visit.
+    """
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
@@ -64,6 +69,7 @@ class _BoundedSafeLoader(yaml.SafeLoader):
         self.node_count = 0
         self.depth = 0
         self.duplicate_keys: list[str] = []
+        self._expanded: dict[int, int] = {}  # id(node) -> size with aliases expanded
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if self.check_event(AliasEvent):
@@ -77,9 +83,24 @@ class _BoundedSafeLoader(yaml.SafeLoader):
         try:
             if self.depth > MAX_DEPTH:
                 raise ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels", None)
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            node: Node | None = super().compose_node(parent, index)
         finally:
             self.depth -= 1
+        if node is not None and id(node) not in self._expanded:
+            self._expanded[id(node)] = self._expanded_size(node)
+        return node
+
+    def _expanded_size(self, node: Node) -> int:
+        children: list[Node] = []
+        if isinstance(node, MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, SequenceNode):
+            children = list(node.value)
+        size = 1 + sum(self._expanded.get(id(c), 1) for c in children)
+        if size > MAX_YAML_NODES:
+            raise ComposerError(None, None, f"more than {MAX_YAML_NODES} nodes once aliases "
+                                "are expanded (an alias bomb?)", None)
+        return size
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
