@@ -175,7 +175,14 @@ def _is_http_url(value: str) -> bool:
 
 
 def _component(graph: LineageGraph, node: Node) -> Any:
-    from cyclonedx.model import ExternalReference, ExternalReferenceType, HashType, Property, XsUri
+    from cyclonedx.model import (
+        ExternalReference,
+        ExternalReferenceType,
+        HashAlgorithm,
+        HashType,
+        Property,
+        XsUri,
+    )
     from cyclonedx.model.bom_ref import BomRef
     from cyclonedx.model.component import Component, ComponentType, Pedigree
     from packageurl import PackageURL
@@ -200,7 +207,7 @@ def _component(graph: LineageGraph, node: Node) -> Any:
                                           url=XsUri(target), comment=f"status: {sig.status}"))
         if node.weights is not None:
             for wf in node.weights.files:
-                hashes = [HashType.from_composite_str(f"sha256:{wf.sha256}")] \
+                hashes = [HashType(alg=HashAlgorithm.SHA_256, content=wf.sha256)] \
                     if wf.sha256 else []
                 sub.append(Component(
                     type=ComponentType.FILE, name=wf.name, bom_ref=f"{node.key}#file:{wf.name}",
@@ -249,7 +256,7 @@ def _timestamp(graph: LineageGraph, reproducible: bool) -> datetime:
 
 def build_bom(graph: LineageGraph) -> Any:
     """The cyclonedx-python-lib ``Bom`` for ``graph`` (no modelCard/data: see module doc)."""
-    from cyclonedx.builder.this import this_component as lib_component
+    from cyclonedx.contrib.this.builders import this_component as lib_component
     from cyclonedx.model import Property
     from cyclonedx.model.bom import Bom
     from cyclonedx.model.component import Component, ComponentType

@@ -58,7 +58,7 @@ def test_multi_level_merge_takes_the_union_of_card_and_recipe(source: Source) ->
 def test_adapter_on_quantized_base_reaches_the_foundation(source: Source) -> None:
     g = resolve("acme/llama31-support-lora", source)
     chain = g.path_to("model:meta-llama/llama-3.1-8b")
-    rels = [g.edge(a, b).relation for a, b in zip(chain, chain[1:])]
+    rels = [g.edge(a, b).relation for a, b in zip(chain, chain[1:], strict=False)]
     assert rels == [Relation.ADAPTER, Relation.QUANTIZED, Relation.FINETUNE]
     bnb = g.node("model:unsloth/meta-llama-3.1-8b-instruct-bnb-4bit")
     assert bnb.quantization == "bitsandbytes"  # type: ignore[attr-defined]
