@@ -63,12 +63,14 @@ class CardLineage:
 def parse_card(data: bytes | str, *, file: str = "README.md") -> CardMetadata:
     """Split and parse a card. Raises ``ParseError`` only for front matter that is present but
     malformed or unsafe; a card without front matter is valid and empty."""
+    cut = False
     if isinstance(data, bytes) and len(data) > MAX_CARD_BYTES:
-        data = data[:MAX_CARD_BYTES]
+        data, cut = _cut_utf8(data, MAX_CARD_BYTES), True
     text, problems = decode_text(data, file=file)
     if len(text) > MAX_CARD_BYTES:
-        text = text[:MAX_CARD_BYTES]
-        problems.append(f"{file}: cut at {MAX_CARD_BYTES} bytes")
+        text, cut = text[:MAX_CARD_BYTES], True
+    if cut:
+        problems.append(f"{file}: longer than {MAX_CARD_BYTES} bytes; only the start was read")
     match = _FRONT.match(text)
     if not match:
         return CardMetadata({}, text, problems, False)
@@ -83,6 +85,14 @@ def parse_card(data: bytes | str, *, file: str = "README.md") -> CardMetadata:
         raise ParseError(f"front matter is a {type(value).__name__}, not a mapping", file=file)
     data_out = {str(k): v for k, v in value.items()}
     return CardMetadata(data_out, text[match.end():], problems, True)
+
+
+def _cut_utf8(data: bytes, limit: int) -> bytes:
+    """The first ``limit`` bytes, backed off so no UTF-8 character is split at the cut."""
+    end = limit
+    while end > limit - 4 and end > 0 and (data[end] & 0xC0) == 0x80:
+        end -= 1
+    return data[:end]
 
 
 def _as_str_list(value: Any, key: str, problems: list[str], file: str) -> list[str]:

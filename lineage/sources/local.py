@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lineage.errors import InputError, ParseError
 from lineage.graph import FileEntry
-from lineage.parsers.card import parse_card
+from lineage.parsers.card import MAX_CARD_BYTES, parse_card
 from lineage.sources.interface import MAX_SMALL_FILE_BYTES, RepoSnapshot
 
 MAX_LOCAL_FILES = 20_000
@@ -79,7 +79,8 @@ class LocalFolder:
         problems: list[str] = []
         if "README.md" in names:
             try:
-                meta = parse_card(self.read_file("README.md", 8 * MAX_SMALL_FILE_BYTES))
+                # a card of any size: its front matter sits at the top, parse_card cuts
+                meta = parse_card(self.read_head("README.md", MAX_CARD_BYTES + 1))
                 card, problems = meta.data, list(meta.problems)
             except ParseError as exc:
                 problems.append(str(exc))
