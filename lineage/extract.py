@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lineage.errors import ParseError
+from lineage.errors import HubError, ParseError
 from lineage.graph import Activity, Evidence, Relation, RemoteCodeInfo
 from lineage.parsers.adapter import parse_adapter_config
 from lineage.parsers.card import (
@@ -36,10 +36,11 @@ from lineage.parsers.config import ModelConfig, config_from_mapping, parse_confi
 from lineage.parsers.gguf_header import gguf_parents, gguf_summary, parse_gguf_header
 from lineage.parsers.mergekit import is_mergekit_recipe, parse_mergekit, recipe_from_mapping
 from lineage.parsers.safe import load_yaml
-from lineage.refs import ParentValue, clip, decode_parent_value
+from lineage.refs import ParentValue, clip, decode_parent_value, is_safe_repo_file
 from lineage.sources.interface import GGUF_HEADER_BYTES, RepoSnapshot
 
 MERGEKIT_FILES = ("mergekit_config.yml", "mergekit_config.yaml")
+_REPO_LEVEL_REASONS = frozenset({"gated", "unavailable-for-legal-reasons"})
 WEIGHT_SUFFIX_GGUF = ".gguf"
 
 ReadFile = Callable[[str], bytes]
@@ -106,7 +107,12 @@ def extract_repo_facts(
     problems; they never abort the repo."""
     facts = RepoFacts()
     facts.problems.extend(snapshot.problems)
-    names = {s.name for s in snapshot.siblings}
+    names = {s.name for s in snapshot.siblings if is_safe_repo_file(s.name)}
+    unsafe = sorted(s.name for s in snapshot.siblings if not is_safe_repo_file(s.name))
+    if unsafe:
+        facts.problems.append(f"{len(unsafe)} file name(s) leave the repo and were not read, "
+                              f"e.g. {clip(repr(unsafe[0]), 120)}")
+    read_file, read_head = _file_errors_as_problems(read_file), _head_errors_as_problems(read_head)
     decls: list[tuple[int, ParentDecl]] = []  # (strength, declaration)
 
     card = card_lineage(snapshot.card_data)
@@ -187,6 +193,31 @@ def extract_repo_facts(
         private=snapshot.private,
     )
     return facts
+
+
+def _file_errors_as_problems(read_file: ReadFile) -> ReadFile:
+    """A file the repo lists but the source cannot give (missing from a mirror, 404, retries
+    exhausted) is a problem on the node; the repo's metadata was read, so it stays resolved.
+    Gated and legal-block answers describe the repo itself and still propagate."""
+    def read(name: str) -> bytes:
+        try:
+            return read_file(name)
+        except HubError as exc:
+            if exc.reason in _REPO_LEVEL_REASONS:
+                raise
+            raise ParseError(f"could not be read: {exc.message}", file=name) from exc
+    return read
+
+
+def _head_errors_as_problems(read_head: ReadHead) -> ReadHead:
+    def read(name: str, n_bytes: int) -> bytes:
+        try:
+            return read_head(name, n_bytes)
+        except HubError as exc:
+            if exc.reason in _REPO_LEVEL_REASONS:
+                raise
+            raise ParseError(f"could not be read: {exc.message}", file=name) from exc
+    return read
 
 
 def _str(value: Any) -> str | None:

@@ -113,6 +113,25 @@ def clip(value: str, limit: int = MAX_RAW_LENGTH) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
+MAX_FILE_NAME_LENGTH = 1000
+
+
+def is_safe_repo_file(name: object) -> bool:
+    """True when ``name`` is a relative path that stays inside a repo.
+
+    File names come from the Hub's ``siblings`` (or a signature manifest), which anyone can
+    write; a name like ``../../etc/passwd`` or ``/etc/passwd`` must never become a URL path that
+    leaves the repo or a local path outside the mirror or model folder.
+    """
+    if not isinstance(name, str) or not name or len(name) > MAX_FILE_NAME_LENGTH:
+        return False
+    if name.startswith("/") or "\\" in name or _DRIVE.match(name):
+        return False
+    if any(ord(c) < 0x20 for c in name):
+        return False
+    return all(part not in ("", ".", "..") for part in name.split("/"))
+
+
 def looks_like_local_path(value: str) -> bool:
     if value.startswith(("/", "~", "./", "../", ".\\", "..\\", "\\", "file:")):
         return True
