@@ -48,7 +48,8 @@ Latency and faults, for tests of retries, timeouts and concurrency:
   ``"delay"`` (sleep ``delay`` seconds, then answer normally).
 
 Every request is recorded in ``.requests`` as a ``HubRequest`` (method, kind, repo_id, path,
-status) so tests can count how often a model's metadata was fetched.
+status) so tests can count how often a model's metadata was fetched. ``max_in_flight`` is the
+most requests ever being answered at once, for tests of bounded concurrency.
 """
 
 from __future__ import annotations
@@ -187,6 +188,8 @@ class FakeHub:
         ]
         self._lock = threading.Lock()
         self._requests: list[HubRequest] = []
+        self.in_flight = 0  # requests being answered right now
+        self.max_in_flight = 0  # the most ever answered at once (reset by reset_counts)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -262,6 +265,16 @@ class FakeHub:
     def reset_counts(self) -> None:
         with self._lock:
             self._requests.clear()
+            self.max_in_flight = self.in_flight
+
+    def _enter(self) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def _leave(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
 
     def _record(self, request: HubRequest) -> None:
         with self._lock:
@@ -453,6 +466,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._handle()
 
     def _handle(self) -> None:
+        self.fake._enter()
+        try:
+            self._answer()
+        finally:
+            self.fake._leave()
+
+    def _answer(self) -> None:
         hub = self.fake
         if hub.rtt:
             time.sleep(hub.rtt)
