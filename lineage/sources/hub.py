@@ -245,53 +245,66 @@ class HubSource(Source):
     def dataset_info(self, ref: ModelRef) -> RepoSnapshot:
         return self._info("dataset", ref)
 
+    def _file_cache_path(self, repo_id: str, sha: str | None, filename: str,
+                         suffix: str = "") -> Path | None:
+        """Where a file read at a commit sha is cached; ``None`` for branch reads (mutable)."""
+        if not (sha and is_commit_sha(sha)):
+            return None
+        digest = hashlib.sha256(filename.encode()).hexdigest()[:32]
+        return self._cache_path("files", repo_id, f"{sha}/{digest}{suffix}")
+
+    def _file_cache_read(self, path: Path | None) -> bytes | None:
+        if path is None or not path.is_file():
+            return None
+        try:
+            return path.read_bytes()
+        except OSError:
+            return None
+
+    def _file_cache_write(self, path: Path | None, data: bytes) -> None:
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        except OSError:
+            pass
+
     def read_file(self, repo_id: str, sha: str | None, filename: str, *,
                   max_bytes: int = MAX_SMALL_FILE_BYTES) -> bytes:
-        """Download a small file with ``hf_hub_download`` (cached by commit), size-capped."""
-        from huggingface_hub import hf_hub_download
-        from huggingface_hub.errors import (
-            EntryNotFoundError,
-            GatedRepoError,
-            HfHubHTTPError,
-            LocalEntryNotFoundError,
-            RepositoryNotFoundError,
-        )
+        """A small file at ``sha`` by one ``GET /{id}/resolve/{sha}/{file}``, size-capped.
 
-        cache = str(self.cache_dir / "files") if self.cache_dir is not None else None
-
-        def once() -> bytes:
-            self._count("file")
+        One round trip, where ``hf_hub_download`` spends two (``HEAD`` for the metadata, then
+        ``GET``). Files read at a commit sha are cached on disk (immutable), unless the cache
+        is off."""
+        path = self._file_cache_path(repo_id, sha, filename)
+        data = self._file_cache_read(path)
+        if data is None:
+            url = f"{self.endpoint}/{repo_id}/resolve/{sha or 'main'}/{quote(filename)}"
             try:
-                path = hf_hub_download(repo_id, filename, revision=sha or "main",
-                                       endpoint=self.endpoint, token=self.token,
-                                       cache_dir=cache, etag_timeout=self.timeout)
-            except GatedRepoError as exc:
-                raise HubError("gated", subject=repo_id, reason="gated") from exc
-            except RepositoryNotFoundError as exc:
-                raise HubError("not found", subject=repo_id, reason="not-found") from exc
-            except LocalEntryNotFoundError as exc:  # connection trouble under the hood
-                raise _Transient(f"could not download {filename}") from exc
-            except EntryNotFoundError as exc:
-                raise HubError(f"{filename} not found", subject=repo_id,
-                               reason="not-found") from exc
-            except HfHubHTTPError as exc:
-                status = exc.response.status_code if exc.response is not None else None
-                if status in RETRY_STATUSES:
-                    raise _Transient(f"HTTP {status}") from exc
-                raise HubError(f"downloading {filename}: HTTP {status}",
-                               subject=repo_id) from exc
-            except OSError as exc:
-                raise _Transient(f"downloading {filename}: {exc}") from exc
-            p = Path(path)
-            if p.stat().st_size > max_bytes:
+                data, _ = self._get(url, repo_id, max_bytes=max_bytes, kind="file")
+            except ParseError as exc:
                 raise ParseError(f"larger than {max_bytes} bytes", subject=repo_id,
-                                 file=filename)
-            return p.read_bytes()
-
-        return self._with_retries(repo_id, once)
+                                 file=filename) from exc
+            except HubError as exc:
+                if exc.reason == "not-found":
+                    raise HubError(f"{filename} not found", subject=repo_id,
+                                   reason="not-found") from exc
+                raise
+            self._file_cache_write(path, data)
+        if len(data) > max_bytes:
+            raise ParseError(f"larger than {max_bytes} bytes", subject=repo_id, file=filename)
+        return data
 
     def read_head(self, repo_id: str, sha: str | None, filename: str, n_bytes: int) -> bytes:
+        path = self._file_cache_path(repo_id, sha, filename, f".head{n_bytes}")
+        cached = self._file_cache_read(path)
+        if cached is not None:
+            return cached
         url = f"{self.endpoint}/{repo_id}/resolve/{sha or 'main'}/{quote(filename)}"
         body, _ = self._get(url, repo_id, headers={"Range": f"bytes=0-{n_bytes - 1}"},
                             max_bytes=n_bytes, kind="file_head")
+        self._file_cache_write(path, body)
         return body
