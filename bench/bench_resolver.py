@@ -1,0 +1,246 @@
+"""Benchmark: network-bound lineage resolution against the loopback fake Hub (issue 8).
+
+For each synthetic family (``bench/hubgen.py``: depth D = models in the longest chain, width
+W = models per level, merges included) and each injected round-trip time (50 ms, 100 ms):
+
+- mlbom cold: ``build_graph`` in this process (start-up excluded) with a fresh cache folder;
+  goal <= 1.3 x D x RTT, the bound being D x RTT (a parent is only known once its child is
+  read);
+- requests the fake Hub answered, by kind: metadata (model_info + dataset_info) per repo,
+  goal <= 2 on average, and file requests (HEAD and GET counted separately, as sent);
+- mlbom warm: the same target again with the same cache folder; goal <= 10% of the cold run;
+- a naive sequential resolver (``naive_resolve`` below: depth first, one request at a time,
+  the same evidence through ``extract_repo_facts``) on the same families, for comparison. Its
+  graph must equal mlbom's (nodes and typed edges), else the benchmark fails.
+
+``--smoke`` (CI): RTT 5 ms, two small families, nothing judged.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+for p in (REPO, BENCH, REPO / "tests"):
+    if str(p) not in sys.path:
+        sys.path.insert(0, str(p))
+
+import fakehub  # noqa: E402
+from common import Row  # noqa: E402
+from fakehub import FakeHub  # noqa: E402
+from hubgen import FamilySpec, write_families  # noqa: E402
+
+from lineage.extract import extract_repo_facts  # noqa: E402
+from lineage.graph import LineageGraph, code_key, dataset_key, model_key  # noqa: E402
+from lineage.pipeline import RunOptions, build_graph  # noqa: E402
+from lineage.refs import ModelRef  # noqa: E402
+from lineage.sources.hub import HubSource  # noqa: E402
+from lineage.sources.interface import MAX_SMALL_FILE_BYTES, Source  # noqa: E402
+
+FULL_FAMILIES = [FamilySpec(d, w) for d, w in
+                 [(1, 1), (2, 1), (4, 1), (8, 1), (2, 8), (4, 8), (8, 8), (2, 64), (8, 64)]]
+SMOKE_FAMILIES = [FamilySpec(2, 1), FamilySpec(3, 2)]
+FULL_RTTS = (0.05, 0.10)
+NAIVE_MAX_MODELS = 100  # the naive resolver on 449 models at 100 ms takes minutes
+GOAL_FACTOR = 1.3
+GOAL_META_PER_REPO = 2.0
+GOAL_WARM_SHARE = 0.10
+
+Edge = tuple[str, str, str]
+
+# The fake Hub writes headers and body in two sends; with Nagle's algorithm on, the body
+# waits for the client's delayed ACK (~40 ms on Linux loopback), an artefact no real Hub
+# front end has. TCP_NODELAY on the server side removes it.
+fakehub._Handler.disable_nagle_algorithm = True
+
+
+def naive_resolve(target: str, source: Source) -> tuple[set[str], set[Edge]]:
+    """Depth first, one request at a time: the resolver a first version would write.
+
+    Returns resolved node keys and (child, parent, relation) edges; unresolvable repos are
+    left out (the benchmark families have none).
+    """
+    nodes: set[str] = set()
+    edges: set[Edge] = set()
+
+    def read_model(ref: ModelRef) -> str:
+        key = model_key(ref.repo_id)
+        if key in nodes:
+            return key
+        nodes.add(key)
+        snap = source.model_info(ref)
+        facts = extract_repo_facts(
+            snap,
+            lambda name: source.read_file(snap.repo_id, snap.sha, name,
+                                          max_bytes=MAX_SMALL_FILE_BYTES),
+            lambda name, n: source.read_head(snap.repo_id, snap.sha, name, n),
+        )
+        for parent in facts.parents:
+            if parent.value.ref is not None:
+                edges.add((key, read_model(parent.value.ref), parent.relation.value))
+        for value, _ in facts.datasets:
+            if value.ref is not None:
+                dkey = dataset_key(value.ref.repo_id)
+                if dkey not in nodes:
+                    nodes.add(dkey)
+                    source.dataset_info(value.ref)
+                edges.add((key, dkey, "trained_on"))
+        for value, _ in facts.code_repos:
+            if value.ref is not None:
+                ckey = code_key(value.ref.repo_id)
+                if ckey not in nodes:
+                    nodes.add(ckey)
+                    source.model_info(value.ref)
+                edges.add((key, ckey, "remote_code"))
+        return key
+
+    read_model(ModelRef.parse(target))
+    return nodes, edges
+
+
+def graph_shape(graph: LineageGraph) -> tuple[set[str], set[Edge]]:
+    """The resolved nodes and typed edges of mlbom's graph, comparable with ``naive_resolve``."""
+    nodes = {n.key for n in graph.nodes() if n.resolved}
+    edges = {(c, p, d.relation.value) for c, p, d in graph.edges()}
+    return nodes, edges
+
+
+def _requests(hub: FakeHub) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for r in hub.requests:
+        name = r.kind if r.kind != "file" else f"file_{r.method.lower()}"
+        out[name] = out.get(name, 0) + 1
+    return out
+
+
+def measure_family(hub: FakeHub, spec: FamilySpec, rtt: float, workdir: Path, *,
+                   naive: bool) -> dict[str, Any]:
+    """Cold, warm and (optionally) naive runs of one family; asserts the graphs agree."""
+    cache = Path(tempfile.mkdtemp(dir=workdir, prefix="cache-"))
+    opts = RunOptions(endpoint=hub.endpoint, cache_dir=cache)
+    hub.reset_counts()
+    t0 = time.perf_counter()
+    graph = build_graph(spec.target, opts)
+    cold = time.perf_counter() - t0
+    cold_requests = _requests(hub)
+    nodes, edges = graph_shape(graph)
+    n_models = sum(1 for k in nodes if k.startswith("model:"))
+    if n_models != spec.n_models:
+        raise AssertionError(f"{spec.name}: resolved {n_models} models, want {spec.n_models}: "
+                             f"{sorted(n.key for n in graph.unresolved())}")
+
+    hub.reset_counts()
+    t0 = time.perf_counter()
+    warm_graph = build_graph(spec.target, opts)
+    warm = time.perf_counter() - t0
+    warm_requests = _requests(hub)
+    if graph_shape(warm_graph) != (nodes, edges):
+        raise AssertionError(f"{spec.name}: the cached run built a different graph")
+
+    out: dict[str, Any] = {
+        "family": spec.name, "depth": spec.depth, "width": spec.width, "rtt": rtt,
+        "repos": len(nodes), "models": n_models, "cold_s": cold, "warm_s": warm,
+        "cold_requests": cold_requests, "warm_requests": warm_requests, "naive_s": None,
+    }
+    if naive:
+        src = HubSource(hub.endpoint, cache_dir=Path(tempfile.mkdtemp(dir=workdir)),
+                        use_cache=False)
+        hub.reset_counts()
+        t0 = time.perf_counter()
+        naive_shape = naive_resolve(spec.target, src)
+        out["naive_s"] = time.perf_counter() - t0
+        out["naive_requests"] = _requests(hub)
+        if naive_shape != (nodes, edges):
+            raise AssertionError(f"{spec.name}: naive and level-by-level graphs differ")
+    return out
+
+
+def measure(families: Iterable[FamilySpec], rtts: Iterable[float], *,
+            naive_max: int = NAIVE_MAX_MODELS) -> list[dict[str, Any]]:
+    families = list(families)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="mlbom-bench-resolver-") as tmp:
+        root = Path(tmp) / "hub"
+        write_families(root, families)
+        for rtt in rtts:
+            with FakeHub(root, rtt=rtt) as hub:
+                # warm the process: imports, the HTTP client, the first connection
+                build_graph(families[0].target,
+                            RunOptions(endpoint=hub.endpoint, cache_dir=Path(tmp) / "warmup"))
+                for spec in families:
+                    results.append(measure_family(hub, spec, rtt, Path(tmp),
+                                                  naive=spec.n_models <= naive_max))
+    return results
+
+
+def _meta(requests: dict[str, int]) -> int:
+    return requests.get("model_info", 0) + requests.get("dataset_info", 0)
+
+
+def rows_from(results: list[dict[str, Any]], smoke: bool) -> list[Row]:
+    rows = []
+    for r in results:
+        bound = r["depth"] * r["rtt"]
+        req = r["cold_requests"]
+        files = ", ".join(f"{k} {v}" for k, v in sorted(req.items()) if k.startswith("file"))
+        naive = (f"naive {r['naive_s']:.2f} s ({r['naive_s'] / r['cold_s']:.1f}x slower)"
+                 if r["naive_s"] is not None else "naive skipped (too many models)")
+        rows.append(Row(
+            name=f"resolve {r['family']} ({r['models']} models) @ {r['rtt'] * 1000:.0f} ms",
+            measured=round(r["cold_s"], 3), unit="s", goal=round(GOAL_FACTOR * bound, 3),
+            notes=f"{r['cold_s'] / bound:.2f} x D x RTT; {naive}; metadata "
+                  f"{_meta(req)} for {r['repos']} repos; {files}"))
+    meta = sum(_meta(r["cold_requests"]) for r in results)
+    repos = sum(r["repos"] for r in results)
+    rows.append(Row(name="metadata requests per repo (cold, all families)",
+                    measured=round(meta / repos, 3), unit="req", goal=GOAL_META_PER_REPO,
+                    notes=f"{meta} model_info+dataset_info requests for {repos} repos"))
+    shares = [r["warm_s"] / r["cold_s"] for r in results]
+    worst = max(results, key=lambda r: r["warm_s"] / r["cold_s"])
+    warm_meta = sum(_meta(r["warm_requests"]) for r in results)
+    warm_all = sum(sum(r["warm_requests"].values()) for r in results)
+    rows.append(Row(name="cached second run / cold run (worst family)",
+                    measured=round(max(shares), 4), unit="x", goal=GOAL_WARM_SHARE,
+                    notes=f"worst {worst['family']} @ {worst['rtt'] * 1000:.0f} ms: "
+                          f"{worst['warm_s']:.3f} s vs {worst['cold_s']:.3f} s; median share "
+                          f"{statistics.median(shares):.3f}; second runs sent {warm_meta} "
+                          f"metadata and {warm_all} requests in all"))
+    naive_pairs = [(r["naive_s"], r["cold_s"]) for r in results if r["naive_s"] is not None]
+    if naive_pairs:
+        speedups = [n / c for n, c in naive_pairs]
+        rows.append(Row(name="speed-up over the naive sequential resolver (median)",
+                        measured=round(statistics.median(speedups), 2), unit="x", goal=None,
+                        notes=f"range {min(speedups):.1f}x - {max(speedups):.1f}x over "
+                              f"{len(speedups)} runs"))
+    return rows
+
+
+def run(smoke: bool) -> list[Row]:
+    if smoke:
+        return rows_from(measure(SMOKE_FAMILIES, (0.005,)), smoke)
+    return rows_from(measure(FULL_FAMILIES, FULL_RTTS), smoke)
+
+
+if __name__ == "__main__":
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--family", action="append", default=[], metavar="DxW")
+    ap.add_argument("--rtt", type=float, action="append", default=[], help="seconds")
+    args = ap.parse_args()
+    fams = [FamilySpec(*map(int, f.lower().split("x"))) for f in args.family]
+    if fams or args.rtt:
+        res = measure(fams or SMOKE_FAMILIES, args.rtt or [0.05])
+        for row in rows_from(res, False):
+            print(f"{row.name}: {row.measured} {row.unit} (goal {row.goal}) {row.notes}")
+    else:
+        for row in run(args.smoke):
+            print(f"{row.name}: {row.measured} {row.unit} (goal {row.goal}) {row.notes}")
