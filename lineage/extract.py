@@ -220,6 +220,30 @@ def _head_errors_as_problems(read_head: ReadHead) -> ReadHead:
     return read
 
 
+def planned_reads(snapshot: RepoSnapshot) -> tuple[list[str], list[tuple[str, int]]]:
+    """The small files and (file, bytes) heads ``extract_repo_facts`` is expected to read for
+    ``snapshot``, judged from the snapshot alone, so a caller can fetch them in parallel
+    before extracting. ``config.json`` is listed when the API answer lacks a config or when
+    nothing else names a parent (the weak ``_name_or_path`` hint). A guess, never a
+    promise: extraction reads whatever it needs either way."""
+    names = {s.name for s in snapshot.siblings}
+    files: list[str] = []
+    heads: list[tuple[str, int]] = []
+    if "adapter_config.json" in names:
+        files.append("adapter_config.json")
+    files.extend(f for f in MERGEKIT_FILES if f in names)
+    n_card_parents = len(card_lineage(snapshot.card_data).parents)
+    if "README.md" in names and _card_may_embed_mergekit(snapshot, n_card_parents):
+        files.append("README.md")
+    ggufs = sorted(n for n in names if n.lower().endswith(WEIGHT_SUFFIX_GGUF))
+    if ggufs:
+        heads.append((ggufs[0], GGUF_HEADER_BYTES))
+    if "config.json" in names and (snapshot.config is None or not (
+            files or heads or n_card_parents or _hub_parents(snapshot))):
+        files.append("config.json")
+    return files, heads
+
+
 def _str(value: Any) -> str | None:
     return clip(value, 120) if isinstance(value, str) else None
 

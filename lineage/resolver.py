@@ -13,12 +13,12 @@ still built. Only a target that cannot be read raises.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from lineage.errors import HubError, InputError, MlbomError, ParseError
-from lineage.extract import RepoFacts, extract_repo_facts
+from lineage.extract import RepoFacts, extract_repo_facts, planned_reads
 from lineage.graph import (
     CodeNode,
     DatasetNode,
@@ -72,22 +72,51 @@ def parse_target(target: str) -> Path | ModelRef:
     return ModelRef.parse(target)
 
 
-def _fetch(source: Source, job: _Job) -> _Result:
+def _fetch(source: Source, job: _Job, files: ThreadPoolExecutor | None = None) -> _Result:
     try:
         if job.kind == "dataset":
             return _Result(snapshot=source.dataset_info(job.ref))
         snap = source.model_info(job.ref)
         if job.kind == "code":
             return _Result(snapshot=snap)
-        facts = extract_repo_facts(
-            snap,
-            lambda name: source.read_file(snap.repo_id, snap.sha, name,
-                                          max_bytes=MAX_SMALL_FILE_BYTES),
-            lambda name, n: source.read_head(snap.repo_id, snap.sha, name, n),
-        )
-        return _Result(snapshot=snap, facts=facts)
+        read_file, read_head = _readers(source, snap, files)
+        return _Result(snapshot=snap, facts=extract_repo_facts(snap, read_file, read_head))
     except (HubError, ParseError) as exc:
         return _Result(error=exc)
+
+
+def _readers(source: Source, snap: RepoSnapshot, files: ThreadPoolExecutor | None) -> tuple[
+        Callable[[str], bytes], Callable[[str, int], bytes]]:
+    """File readers for ``extract_repo_facts``. When the snapshot shows that two or more files
+    will be read (a merge repo's recipe and card body, say), they are requested together, so
+    the repo costs one round trip after its metadata instead of one per file. A read the
+    extraction then makes gets the prefetched bytes, or the very exception, at the point it
+    asks; anything not prefetched is read on demand."""
+
+    def read_file(name: str) -> bytes:
+        return source.read_file(snap.repo_id, snap.sha, name, max_bytes=MAX_SMALL_FILE_BYTES)
+
+    def read_head(name: str, n: int) -> bytes:
+        return source.read_head(snap.repo_id, snap.sha, name, n)
+
+    names, heads = planned_reads(snap)
+    if files is None or len(names) + len(heads) < 2:
+        return read_file, read_head
+    ahead: dict[tuple[str, int | None], Future[bytes]] = {}
+    for name in names:
+        ahead[(name, None)] = files.submit(read_file, name)
+    for name, n in heads:
+        ahead[(name, n)] = files.submit(read_head, name, n)
+
+    def prefetched_file(name: str) -> bytes:
+        got = ahead.get((name, None))
+        return got.result() if got is not None else read_file(name)
+
+    def prefetched_head(name: str, n: int) -> bytes:
+        got = ahead.get((name, n))
+        return got.result() if got is not None else read_head(name, n)
+
+    return prefetched_file, prefetched_head
 
 
 def resolve_lineage(
@@ -123,7 +152,9 @@ def resolve_lineage(
             raise HubError("cannot read a Hub model offline; pass --hub-mirror DIR",
                            subject=str(tgt), reason="offline")
         say(f"fetching {tgt}")
-        result = _fetch(source, _Job(model_key(tgt.repo_id), "model", tgt))
+        with ThreadPoolExecutor(max_workers=max(1, opts.concurrency),
+                                thread_name_prefix="mlbom-file") as first_files:
+            result = _fetch(source, _Job(model_key(tgt.repo_id), "model", tgt), first_files)
         if result.error is not None:
             raise result.error
         assert result.snapshot is not None and result.facts is not None
@@ -134,8 +165,9 @@ def resolve_lineage(
         facts = result.facts
 
     pending: dict[str, RepoFacts] = {node.key: facts}
-    with ThreadPoolExecutor(max_workers=max(1, opts.concurrency),
-                            thread_name_prefix="mlbom-fetch") as pool:
+    workers = max(1, opts.concurrency)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mlbom-fetch") as pool, \
+            ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mlbom-file") as files:
         level = 0
         while pending:
             jobs: list[_Job] = []
@@ -146,7 +178,7 @@ def resolve_lineage(
                 break
             level += 1
             say(f"level {level}: fetching {len(jobs)} repos")
-            results = list(pool.map(lambda j: _fetch(source, j), jobs)) if source else []
+            results = list(pool.map(lambda j: _fetch(source, j, files), jobs)) if source else []
             for job, res in zip(jobs, results):
                 n = graph.node(job.key)
                 if res.error is not None:
