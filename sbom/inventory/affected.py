@@ -32,12 +32,12 @@ _SEP = "\x1f"  # control characters never occur in stored refs or names (ingest 
 _REVISION = re.compile(r"^[0-9a-fA-F]{7,40}$")
 
 AFFECTED_SQL = """
-WITH RECURSIVE walk (bom_id, ref, match_ref, depth, path) AS (
-    SELECT n.bom_id, n.bom_ref, n.bom_ref, 0, n.bom_ref || CAST(? AS TEXT) || n.name
+WITH RECURSIVE walk (bom_id, ref, sha, depth, path) AS (
+    SELECT n.bom_id, n.bom_ref, n.sha, 0, n.bom_ref || CAST(? AS TEXT) || n.name
     FROM nodes n
     WHERE n.repo_id = ? AND n.kind IN (?, ?) AND COALESCE(n.sha, '') LIKE ?
   UNION ALL
-    SELECT e.bom_id, e.child, w.match_ref, w.depth + 1,
+    SELECT e.bom_id, e.child, w.sha, w.depth + 1,
            e.child || CAST(? AS TEXT) || c.name || CAST(? AS TEXT) || e.relation
                || CAST(? AS TEXT) || w.path
     FROM walk w
@@ -45,11 +45,10 @@ WITH RECURSIVE walk (bom_id, ref, match_ref, depth, path) AS (
     JOIN nodes c ON c.bom_id = e.bom_id AND c.bom_ref = e.child
     WHERE w.depth < ?
 )
-SELECT p.product, p.version, b.file, m.sha, m.kind, w.path
+SELECT p.product, p.version, b.file, w.sha, w.path
 FROM walk w
 JOIN boms b ON b.id = w.bom_id AND b.root_ref = w.ref
 JOIN products p ON p.id = b.product_id
-JOIN nodes m ON m.bom_id = w.bom_id AND m.bom_ref = w.match_ref
 """
 
 
@@ -116,7 +115,7 @@ def find_affected(
     )
     rows = store.query(AFFECTED_SQL, params)
     grouped: dict[tuple[str, str], set[AffectedPath]] = {}
-    for product, version, bom_file, sha, _kind, path in rows:
+    for product, version, bom_file, sha, path in rows:
         grouped.setdefault((product, version), set()).add(
             AffectedPath(_decode_path(path), sha, bom_file)
         )
