@@ -72,7 +72,11 @@ class MirrorSource(Source):
                 reason = data["reason"]
             raise HubError(f"recorded in the mirror as {reason}", subject=ref.repo_id,
                            reason=reason)
-        data = _read_json(folder / "info.json")
+        try:
+            data = _read_json(folder / "info.json")
+        except ParseError as exc:
+            raise HubError(f"metadata in the mirror is unreadable ({exc.message})",
+                           subject=ref.repo_id, reason="hub-error") from exc
         snap = snapshot_from_api(data, repo_id=ref.repo_id, kind=kind[:-1])
         if ref.revision and snap.sha and ref.revision != "main" and \
                 not (len(ref.revision) >= 7 and snap.sha.startswith(ref.revision)):
