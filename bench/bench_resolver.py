@@ -18,7 +18,9 @@ W = models per level, merges included) and each injected round-trip time (50 ms,
 
 from __future__ import annotations
 
+import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,9 +34,7 @@ for p in (REPO, BENCH, REPO / "tests"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
-import fakehub  # noqa: E402
 from common import Row  # noqa: E402
-from fakehub import FakeHub  # noqa: E402
 from hubgen import FamilySpec, write_families  # noqa: E402
 
 from lineage.extract import extract_repo_facts  # noqa: E402
@@ -49,16 +49,78 @@ FULL_FAMILIES = [FamilySpec(d, w) for d, w in
 SMOKE_FAMILIES = [FamilySpec(2, 1), FamilySpec(3, 2)]
 FULL_RTTS = (0.05, 0.10)
 NAIVE_MAX_MODELS = 100  # the naive resolver on 449 models at 100 ms takes minutes
+CONCURRENCY = RunOptions().concurrency
 GOAL_FACTOR = 1.3
 GOAL_META_PER_REPO = 2.0
 GOAL_WARM_SHARE = 0.10
 
 Edge = tuple[str, str, str]
 
-# The fake Hub writes headers and body in two sends; with Nagle's algorithm on, the body
-# waits for the client's delayed ACK (~40 ms on Linux loopback), an artefact no real Hub
-# front end has. TCP_NODELAY on the server side removes it.
+# The fake Hub runs in its own process, so its request handling does not compete with the
+# resolver for this process's GIL (a real Hub answers on other machines). Two artefacts of
+# the stdlib server are removed there: the body of each answer waiting ~40 ms for the
+# client's delayed ACK (headers and body go out in two sends; Nagle's algorithm holds the
+# second), and a listen backlog of 5 that drops SYNs (1 s retransmit) when many requests
+# open connections at once. Control: "reset" / "counts" lines on stdin.
+_SERVER = """
+import json, sys
+sys.path.insert(0, "tests")
+import fakehub
 fakehub._Handler.disable_nagle_algorithm = True
+fakehub.ThreadingHTTPServer.request_queue_size = 1024
+hub = fakehub.FakeHub(sys.argv[1], rtt=float(sys.argv[2])).start()
+print(hub.endpoint, flush=True)
+for line in sys.stdin:
+    if line.strip() == "reset":
+        hub.reset_counts()
+        print("[]", flush=True)
+    else:
+        print(json.dumps([[r.method, r.kind] for r in hub.requests]), flush=True)
+"""
+
+
+class HubProcess:
+    """The loopback fake Hub (``tests/fakehub.py``) serving ``root`` from a child process."""
+
+    def __init__(self, root: Path, rtt: float) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _SERVER, str(root), str(rtt)], cwd=REPO, text=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        assert self.proc.stdout is not None
+        self.endpoint = self.proc.stdout.readline().strip()
+        if not self.endpoint.startswith("http"):
+            self.close()
+            raise RuntimeError("the fake Hub did not start")
+
+    def _ask(self, command: str) -> list[list[str]]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        answer: list[list[str]] = json.loads(self.proc.stdout.readline())
+        return answer
+
+    def reset_counts(self) -> None:
+        self._ask("reset")
+
+    def requests(self) -> dict[str, int]:
+        """Requests answered since the last reset, by kind (file requests by method)."""
+        out: dict[str, int] = {}
+        for method, kind in self._ask("counts"):
+            name = kind if kind != "file" else f"file_{method.lower()}"
+            out[name] = out.get(name, 0) + 1
+        return out
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+    def __enter__(self) -> HubProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def naive_resolve(target: str, source: Source) -> tuple[set[str], set[Edge]]:
@@ -112,24 +174,16 @@ def graph_shape(graph: LineageGraph) -> tuple[set[str], set[Edge]]:
     return nodes, edges
 
 
-def _requests(hub: FakeHub) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for r in hub.requests:
-        name = r.kind if r.kind != "file" else f"file_{r.method.lower()}"
-        out[name] = out.get(name, 0) + 1
-    return out
-
-
-def measure_family(hub: FakeHub, spec: FamilySpec, rtt: float, workdir: Path, *,
+def measure_family(hub: HubProcess, spec: FamilySpec, rtt: float, workdir: Path, *,
                    naive: bool) -> dict[str, Any]:
     """Cold, warm and (optionally) naive runs of one family; asserts the graphs agree."""
     cache = Path(tempfile.mkdtemp(dir=workdir, prefix="cache-"))
-    opts = RunOptions(endpoint=hub.endpoint, cache_dir=cache)
+    opts = RunOptions(endpoint=hub.endpoint, cache_dir=cache, concurrency=CONCURRENCY)
     hub.reset_counts()
     t0 = time.perf_counter()
     graph = build_graph(spec.target, opts)
     cold = time.perf_counter() - t0
-    cold_requests = _requests(hub)
+    cold_requests = hub.requests()
     nodes, edges = graph_shape(graph)
     n_models = sum(1 for k in nodes if k.startswith("model:"))
     if n_models != spec.n_models:
@@ -140,7 +194,7 @@ def measure_family(hub: FakeHub, spec: FamilySpec, rtt: float, workdir: Path, *,
     t0 = time.perf_counter()
     warm_graph = build_graph(spec.target, opts)
     warm = time.perf_counter() - t0
-    warm_requests = _requests(hub)
+    warm_requests = hub.requests()
     if graph_shape(warm_graph) != (nodes, edges):
         raise AssertionError(f"{spec.name}: the cached run built a different graph")
 
@@ -156,7 +210,7 @@ def measure_family(hub: FakeHub, spec: FamilySpec, rtt: float, workdir: Path, *,
         t0 = time.perf_counter()
         naive_shape = naive_resolve(spec.target, src)
         out["naive_s"] = time.perf_counter() - t0
-        out["naive_requests"] = _requests(hub)
+        out["naive_requests"] = hub.requests()
         if naive_shape != (nodes, edges):
             raise AssertionError(f"{spec.name}: naive and level-by-level graphs differ")
     return out
@@ -170,7 +224,7 @@ def measure(families: Iterable[FamilySpec], rtts: Iterable[float], *,
         root = Path(tmp) / "hub"
         write_families(root, families)
         for rtt in rtts:
-            with FakeHub(root, rtt=rtt) as hub:
+            with HubProcess(root, rtt) as hub:
                 # warm the process: imports, the HTTP client, the first connection
                 build_graph(families[0].target,
                             RunOptions(endpoint=hub.endpoint, cache_dir=Path(tmp) / "warmup"))
