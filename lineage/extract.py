@@ -81,8 +81,8 @@ def _hub_parents(snapshot: RepoSnapshot) -> list[ParentDecl]:
         rest = tag[len("base_model:"):]
         rel_name, sep, ident = rest.partition(":")
         relation: Relation | None = None
-        if sep and rel_name in RELATION_VALUES:
-            relation = RELATION_VALUES[rel_name]
+        if sep:  # ids hold no ':', so this is base_model:<relation>:<id>
+            relation = RELATION_VALUES.get(rel_name.lower(), Relation.UNKNOWN)
         else:
             ident = rest
         ev = Evidence("hub-tags", None, "tags", clip(tag, 300))
