@@ -79,7 +79,8 @@ def _hub_parents(snapshot: RepoSnapshot) -> list[ParentDecl]:
         if not tag.startswith("base_model:"):
             continue
         rest = tag[len("base_model:"):]
-        rel_name, sep, ident = rest.partition(":")
+        rel_name, sep, tail = rest.partition(":")
+        ident = tail
         relation: Relation | None = None
         if sep:  # ids hold no ':', so this is base_model:<relation>:<id>
             relation = RELATION_VALUES.get(rel_name.lower(), Relation.UNKNOWN)
@@ -92,10 +93,10 @@ def _hub_parents(snapshot: RepoSnapshot) -> list[ParentDecl]:
         relation = RELATION_VALUES.get(rel) if isinstance(rel, str) else None
         models = rec.get("models")
         for m in models if isinstance(models, list) else []:
-            ident = m.get("id") if isinstance(m, dict) else None
-            if isinstance(ident, str):
-                ev = Evidence("hub-base-models", None, "baseModels", clip(ident, 300))
-                out.append(ParentDecl(decode_parent_value(ident), relation, ev))
+            model_id = m.get("id") if isinstance(m, dict) else None
+            if isinstance(model_id, str):
+                ev = Evidence("hub-base-models", None, "baseModels", clip(model_id, 300))
+                out.append(ParentDecl(decode_parent_value(model_id), relation, ev))
     return out
 
 
@@ -171,7 +172,7 @@ def extract_repo_facts(
         for repo, target in config.cross_repo:
             ev = Evidence("config", "config.json", "auto_map", clip(f"{repo}--{target}", 300))
             facts.code_repos.append((decode_parent_value(repo), ev))
-        facts.architecture = config.model_type or (config.architectures or [None])[0]
+        facts.architecture = config.model_type or next(iter(config.architectures), None)
         if config.name_or_path and not decls and \
                 config.name_or_path.lower() != snapshot.repo_id.lower():
             ev = Evidence("config", "config.json", "_name_or_path", config.name_or_path)

@@ -179,7 +179,7 @@ def resolve_lineage(
             level += 1
             say(f"level {level}: fetching {len(jobs)} repos")
             results = list(pool.map(lambda j: _fetch(source, j, files), jobs)) if source else []
-            for job, res in zip(jobs, results):
+            for job, res in zip(jobs, results, strict=False):
                 n = graph.node(job.key)
                 if res.error is not None:
                     n.unresolved = getattr(res.error, "reason", "hub-error")

@@ -13,12 +13,16 @@ import sys
 import traceback
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from lineage import __version__
 from lineage.errors import InputError, MlbomError, OperationalError
+
+if TYPE_CHECKING:
+    from lineage.annotate.signatures import SignatureOptions
+    from lineage.pipeline import RunOptions
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_OPERATIONAL = 0, 1, 2, 3
 EXIT = {InputError: EXIT_INPUT, OperationalError: EXIT_OPERATIONAL}
@@ -86,7 +90,8 @@ OutOpt = Annotated[Path | None, typer.Option("-o", "--output",
 
 
 def _run_options(endpoint: str | None, token: str | None, offline: bool, hub_mirror: Path | None,
-                 max_depth: int = 50, no_cache: bool = False, signatures: object = None) -> object:
+                 max_depth: int = 50, no_cache: bool = False,
+                 signatures: SignatureOptions | None = None) -> RunOptions:
     from lineage.annotate.signatures import SignatureOptions
     from lineage.pipeline import RunOptions
 
@@ -236,7 +241,7 @@ def mirror(
     from sbom.mirror import write_mirror
 
     opts = _run_options(endpoint, token, False, hub_mirror, max_depth)
-    result = write_mirror(targets, output, opts)  # type: ignore[arg-type]
+    result = write_mirror(targets, output, opts)
     sys.stderr.write(f"mirror written to {output}: {result.repos} repos, {result.files} files, "
                      f"{result.errors} recorded as unreadable\n")
 

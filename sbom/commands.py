@@ -7,6 +7,7 @@ a terminal.
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 
@@ -51,11 +52,11 @@ def index_build_text(db: str | None, from_file: Path | None, endpoint: str | Non
     )
     from lineage.sources.hub import resolve_endpoint
 
-    progress = rich_progress() if sys.stderr.isatty() else NullProgress()
-    if from_file is not None:
-        stats = build_index_from_file(db, from_file, progress)
-    else:
-        stats = build_index_from_hub(db, resolve_endpoint(endpoint), token, progress, limit)
+    with rich_progress() if sys.stderr.isatty() else nullcontext(NullProgress()) as progress:
+        if from_file is not None:
+            stats = build_index_from_file(db, from_file, progress)
+        else:
+            stats = build_index_from_hub(db, resolve_endpoint(endpoint), token, progress, limit)
     lines = [f"index: {stats.models} models, {stats.edges} parent links "
              f"({stats.listed} read from {stats.source} in {stats.seconds:.1f} s"
              + (", resumed" if stats.resumed else "") + ")"]

@@ -58,8 +58,13 @@ def render_summary(graph: LineageGraph, *, written_to: str | None, color: bool,
         if flags:
             lines.append(f"  risk  {node.name}: {', '.join(flags)}")
     for node in graph.unresolved():
-        lines.append(f"  unresolved  {node.name}: {node.unresolved}")
+        why = node.problems[0] if node.problems else ""
+        why = why.removeprefix(f"{node.name}: ")
+        lines.append(f"  unresolved  {node.name}: {node.unresolved}" + (f" ({why})" if why
+                                                                         else ""))
     for node in sorted(graph.nodes(), key=lambda n: n.key):
+        if node.unresolved:
+            continue
         for problem in node.problems[:5]:
             text = problem if problem.startswith(node.name) else f"{node.name}: {problem}"
             lines.append(f"  problem  {text}")

@@ -55,7 +55,7 @@ def decode_text(data: bytes | str, *, file: str | None = None) -> tuple[str, lis
     return text, problems
 
 
-class _BoundedSafeLoader(yaml.SafeLoader):
+class _BoundedSafeLoader(yaml.SafeLoader):  # type: ignore[misc]
     """SafeLoader with caps on aliases, nodes and depth, recording duplicate keys.
 
     The node cap counts the document as a consumer sees it, with every alias expanded: PyYAML

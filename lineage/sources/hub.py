@@ -92,7 +92,7 @@ class HubSource(Source):
 
     # -- plumbing ---------------------------------------------------------------------------
     def _headers(self) -> dict[str, str]:
-        from huggingface_hub.utils import build_hf_headers
+        from huggingface_hub.utils._headers import build_hf_headers
 
         from lineage import __version__
 
@@ -134,7 +134,7 @@ class HubSource(Source):
             RepositoryNotFoundError,
             RevisionNotFoundError,
         )
-        from huggingface_hub.utils import get_session, hf_raise_for_status
+        from huggingface_hub.utils._http import get_session, hf_raise_for_status
 
         def once() -> tuple[bytes, dict[str, str]]:
             self._count(kind)
