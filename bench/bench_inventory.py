@@ -21,6 +21,7 @@ PostgreSQL: ``--pg-url URL``, else a throw-away server is started from Debian's 
 from __future__ import annotations
 
 import argparse
+import subprocess
 import json
 import multiprocessing
 import os
@@ -275,6 +276,33 @@ def main(argv: list[str] | None = None) -> int:
     print(_table(results))
     print(f"machine: {report['machine']}; written {output}")
     return 0
+
+
+def run(smoke: bool) -> list[Any]:
+    """The bench/run.py protocol: run the benchmark, then report its numbers as rows."""
+    from common import Row
+
+    with tempfile.TemporaryDirectory(prefix="mlbom-bench-inv-") as tmp:
+        out = Path(tmp) / "inventory.json"
+        # its own process: the engines run in spawned children, which must import this file
+        subprocess.run([sys.executable, __file__, *(["--smoke"] if smoke else []),
+                        "--output", str(out)], check=True, stdout=subprocess.DEVNULL)
+        report = json.loads(out.read_text())
+    rows = []
+    for r in report["results"]:
+        eng = r["engine"]
+        rows.append(Row(name=f"{eng}: ingest", measured=r["ingest_boms_per_s"], unit="BOMs/s",
+                        goal=500.0, comparison=">=",
+                        notes=f"{report['workload'].get('products', '')} BOMs"))
+        rows.append(Row(name=f"{eng}: affected p99", measured=r["affected_p99_ms"], unit="ms",
+                        goal=50.0 if eng == "sqlite" else None,
+                        notes=f"p50 {r['affected_p50_ms']} ms"))
+        rows.append(Row(name=f"{eng}: affected, popular foundation",
+                        measured=r["popular_unpinned_ms"], unit="ms", goal=None,
+                        notes=f"{r['popular_unpinned_hits']} products"))
+        rows.append(Row(name=f"{eng}: peak memory", measured=r["peak_rss_mib"], unit="MiB",
+                        goal=None))
+    return rows
 
 
 if __name__ == "__main__":

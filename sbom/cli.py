@@ -9,11 +9,13 @@ commands so ``mlbom --help`` starts fast.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import traceback
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -381,15 +383,16 @@ def affected(
 def inventory_add(
     boms: Annotated[list[Path], typer.Argument(help="CycloneDX BOM files.")],
     product: Annotated[str, typer.Option("--product", help="Product name.")],
-    version: Annotated[str, typer.Option("--version", help="Product version.")] = "",
+    version: Annotated[str, typer.Option("--version", help="Product version.")] = "unversioned",
     db: Annotated[str | None, typer.Option("--db")] = None,
 ) -> None:
     """Ingest BOMs for a product version (re-adding replaces it atomically)."""
     from sbom.inventory.store import open_store
 
     with open_store(db) as store:
-        result = store.add_boms(boms, product, version)
-    sys.stderr.write(f"{result}\n")
+        r = store.add_boms(boms, product, version)
+    sys.stderr.write(f"{'replaced' if r.replaced else 'stored'} {r.product} {r.version}: "
+                     f"{r.boms} BOM(s), {r.nodes} nodes, {r.edges} edges\n")
 
 
 @inventory_app.command("list")
@@ -481,8 +484,12 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in args or os.environ.get("MLBOM_DEBUG") == "1"
     args = [a for a in args if a != "--debug"]  # accepted anywhere on the line
     command = typer.main.get_command(app)
+    previous_term = _terminate_like_ctrl_c()
     try:
         result = command.main(args=args, prog_name="mlbom", standalone_mode=False)
+        if result == _TYPER_INTERRUPTED:  # typer turns Ctrl-C into Exit(130), click returns it
+            sys.stderr.write("mlbom: interrupted; no output file was written\n")
+            return EXIT_OPERATIONAL
         return result if isinstance(result, int) else EXIT_OK
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
@@ -508,6 +515,24 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"mlbom: internal error: {type(exc).__name__}: "
                          f"{' '.join(str(exc).split())[:300]} (rerun with --debug)\n")
         return EXIT_OPERATIONAL
+    finally:
+        if previous_term is not None:
+            signal.signal(signal.SIGTERM, previous_term)
+
+
+_TYPER_INTERRUPTED = 130
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _terminate_like_ctrl_c() -> Any:
+    """SIGTERM (a kill, a CI timeout) ends the run like Ctrl-C: temp files are removed and
+    no partial output is left. Only the main thread may set handlers; elsewhere, do nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _raise_interrupt)
 
 
 def entry() -> None:
