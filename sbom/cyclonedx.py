@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import sys
 import uuid
 from datetime import datetime, timezone
@@ -32,6 +31,7 @@ from lineage.graph import (
     ModelNode,
     Node,
 )
+from sbom.reproducible import reproducible_time
 
 SPEC_VERSIONS = ("1.6", "1.7")
 HUB = "https://huggingface.co"
@@ -245,13 +245,7 @@ def _component(graph: LineageGraph, node: Node) -> Any:
 def _timestamp(graph: LineageGraph, reproducible: bool) -> datetime:
     if not reproducible:
         return datetime.now(tz=timezone.utc).replace(microsecond=0)
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch:
-        try:
-            return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
-        except (ValueError, OverflowError, OSError) as exc:
-            raise InputError(f"SOURCE_DATE_EPOCH={epoch!r} is not a Unix time") from exc
-    return datetime.fromtimestamp(0, tz=timezone.utc)
+    return reproducible_time()
 
 
 def build_bom(graph: LineageGraph) -> Any:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
 import uuid
 from datetime import datetime, timezone
@@ -43,7 +42,7 @@ from spdx_tools.spdx.validation.document_validator import validate_full_spdx_doc
 from spdx_tools.spdx.validation.uri_validators import validate_url
 from spdx_tools.spdx.writer.json.json_writer import write_document_to_stream
 
-from lineage.errors import InputError, ValidationFailure
+from lineage.errors import ValidationFailure
 from lineage.graph import (
     LINEAGE_RELATIONS,
     DatasetNode,
@@ -54,6 +53,7 @@ from lineage.graph import (
     Relation,
 )
 from lineage.refs import is_commit_sha, is_valid_repo_id
+from sbom.reproducible import reproducible_time
 
 HUB_URL = "https://huggingface.co"
 TOOL_NAME = "mlbom"
@@ -175,13 +175,7 @@ def creation_time(created: datetime | None, reproducible: bool) -> datetime | No
     """``created``, else the fixed reproducible time when asked, else ``None`` (now)."""
     if created is not None or not reproducible:
         return created
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch:
-        try:
-            return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
-        except (ValueError, OverflowError, OSError) as exc:
-            raise InputError(f"SOURCE_DATE_EPOCH={epoch!r} is not a Unix time") from exc
-    return datetime.fromtimestamp(0, tz=timezone.utc)
+    return reproducible_time()
 
 
 # -- the document -----------------------------------------------------------------------------
