@@ -132,7 +132,10 @@ def load_yaml(
     """Parse one YAML document safely. Returns ``(value, problems)``."""
     if len(text.encode("utf-8", errors="replace")) > max_bytes:
         raise ParseError(f"YAML larger than {max_bytes} bytes", file=file)
-    loader = _BoundedSafeLoader(text)
+    try:
+        loader = _BoundedSafeLoader(text)  # the reader already rejects control characters
+    except yaml.YAMLError as exc:
+        raise ParseError(f"malformed YAML: {_yaml_reason(exc)}", file=file) from exc
     try:
         value = loader.get_single_data()
     except (ConstructorError, ComposerError) as exc:
