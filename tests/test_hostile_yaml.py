@@ -176,3 +176,14 @@ def test_parse_card_reports_a_cut_for_text_too() -> None:
     assert meta.data == {"base_model": "org/base"}
     assert meta.problems == [f"README.md: longer than {MAX_CARD_BYTES} bytes; only the start "
                              "was read"]
+
+
+@pytest.mark.parametrize("char", ["\x01", "\x1b", "\x7f", "\ufffe"])
+def test_control_characters_in_front_matter(tmp_path: Path, mirror: Path, capsys: Any,
+                                            char: str) -> None:
+    # PyYAML's reader refuses these before parsing starts; that used to escape as a crash
+    bom, target = _run_card(tmp_path, mirror, capsys,
+                            card_text(f"license: mit\nmodel_name: a{char}b"),
+                            **{"adapter_config.json": '{"base_model_name_or_path": "org/base"}'})
+    assert any("malformed YAML" in p for p in problems(target)), problems(target)
+    assert depends_on(bom, "local:release") == ["model:org/base"]
