@@ -33,7 +33,7 @@ from urllib.parse import quote
 
 from lineage.errors import HubError, ParseError
 from lineage.parsers.safe import load_json
-from lineage.refs import ModelRef, is_commit_sha
+from lineage.refs import ModelRef, clip, is_commit_sha, is_safe_repo_file
 from lineage.sources.apijson import snapshot_from_api
 from lineage.sources.interface import (
     MAX_INFO_BYTES,
@@ -279,6 +279,7 @@ class HubSource(Source):
         One round trip, where ``hf_hub_download`` spends two (``HEAD`` for the metadata, then
         ``GET``). Files read at a commit sha are cached on disk (immutable), unless the cache
         is off."""
+        _check_file_name(repo_id, filename)
         path = self._file_cache_path(repo_id, sha, filename)
         data = self._file_cache_read(path)
         if data is None:
@@ -299,6 +300,7 @@ class HubSource(Source):
         return data
 
     def read_head(self, repo_id: str, sha: str | None, filename: str, n_bytes: int) -> bytes:
+        _check_file_name(repo_id, filename)
         path = self._file_cache_path(repo_id, sha, filename, f".head{n_bytes}")
         cached = self._file_cache_read(path)
         if cached is not None:
@@ -308,3 +310,10 @@ class HubSource(Source):
                             max_bytes=n_bytes, kind="file_head")
         self._file_cache_write(path, body)
         return body
+
+
+def _check_file_name(repo_id: str, filename: str) -> None:
+    # a sibling or manifest entry named "../../x" would otherwise become a URL outside the repo
+    if not is_safe_repo_file(filename):
+        raise ParseError(f"file name {clip(repr(filename), 120)} is not a path inside the repo; "
+                         "not requested", subject=repo_id)
