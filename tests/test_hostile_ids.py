@@ -169,3 +169,18 @@ def test_safe_repo_file_names(name: str) -> None:
 def test_model_ref_rejects(bad: str) -> None:
     with pytest.raises(InvalidIdError):
         ModelRef(bad)
+
+
+@pytest.mark.parametrize("name", ["../../../etc/passwd", "/etc/passwd", "a/../../b.gguf"])
+def test_the_hub_source_never_requests_a_name_outside_the_repo(mirror: Path, make_fake_hub: Any,
+                                                               name: str) -> None:
+    from lineage.errors import ParseError
+    from lineage.sources.hub import HubSource
+
+    hub = make_fake_hub(mirror)
+    src = HubSource(hub.endpoint, use_cache=False)
+    for read in (lambda: src.read_file("org/base", None, name),
+                 lambda: src.read_head("org/base", None, name, 1024)):
+        with pytest.raises(ParseError, match="not a path inside the repo"):
+            read()
+    assert hub.requests == []
