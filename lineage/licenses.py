@@ -145,14 +145,17 @@ def license_facts(hub_id_or_spdx: str) -> LicenseFacts | None:
     return None
 
 
+_SPDX_CHARS = re.compile(r"^[A-Za-z0-9.+\-:() ]+$")  # every character an SPDX expression uses
+
+
 def spdx_expression(value: str) -> str | None:
     """``value`` as a normalised SPDX expression, if every symbol is a real SPDX id."""
-    if not value or len(value) > 512:
-        return None
+    if not value or len(value) > 512 or not _SPDX_CHARS.match(value):
+        return None  # license_expression raises AttributeError on some other characters
     licensing = get_spdx_licensing()
     try:
         checked = licensing.validate(value, strict=False)
-    except ExpressionError:
+    except (ExpressionError, AttributeError):
         return None
     if checked.errors or not checked.normalized_expression:
         return None
