@@ -128,3 +128,34 @@ def test_version_and_help_run_as_a_program() -> None:
     out = subprocess.run([sys.executable, "-m", "sbom.cli", "--version"], capture_output=True,
                          text=True, cwd=ROOT, check=False)
     assert out.returncode == 0 and out.stdout.startswith("mlbom ")
+
+
+def test_inventory_and_affected_through_the_cli(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    db = f"sqlite:///{tmp_path / 'inv.db'}"
+    for target, product in (("acme/Atlas-Merge-7B", "support-bot"),
+                            ("acme/llama31-support-lora", "helpdesk")):
+        bom = tmp_path / f"{product}.json"
+        assert main(["generate", target, "--hub-mirror", HUB, "-q", "-o", str(bom)]) == 0
+        assert main(["inventory", "add", str(bom), "--product", product, "--version", "1",
+                     "--db", db]) == 0
+    capsys.readouterr()
+    assert main(["affected", "mistralai/Mistral-7B-v0.3", "--db", db, "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [a["product"] for a in doc["affected"]] == ["support-bot"]
+    assert main(["affected", "--dataset", "contoso/orca-style-chat", "--db", db,
+                 "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert sorted(a["product"] for a in doc["affected"]) == ["helpdesk", "support-bot"]
+    assert main(["inventory", "remove", "helpdesk", "--db", db]) == 0
+    assert main(["inventory", "remove", "helpdesk", "--db", db]) == 2  # nothing left to remove
+
+
+def test_dataset_licenses_are_fetched_through_the_hub(fake_hub: object, tmp_path: Path) -> None:
+    from lineage.pipeline import RunOptions, build_graph
+
+    g = build_graph("contoso/ReviewBot-7B", RunOptions(
+        endpoint=fake_hub.endpoint, use_cache=False, cache_dir=tmp_path))  # type: ignore
+    ds = g.node("dataset:contoso/dialog-nc-sa")
+    assert ds.sha and ds.license is not None and ds.license.spdx == "CC-BY-NC-SA-4.0"
+    assert fake_hub.count(kind="dataset_info", repo_id="contoso/dialog-nc-sa") >= 1  # type: ignore
