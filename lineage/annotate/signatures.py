@@ -181,7 +181,7 @@ def check_node_signature(
             Finding(
                 kind="invalid-signature",
                 severity="error",
-                message=f"{info.file}: {info.reason}",
+                message=info.reason or "signature invalid",
                 file=info.file,
             )
         )
