@@ -21,7 +21,6 @@ PostgreSQL: ``--pg-url URL``, else a throw-away server is started from Debian's 
 from __future__ import annotations
 
 import argparse
-import subprocess
 import json
 import multiprocessing
 import os
@@ -29,6 +28,7 @@ import platform
 import random
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time

@@ -36,7 +36,7 @@ from lineage.sources.interface import MAX_SMALL_FILE_BYTES, RepoSnapshot, Source
 from lineage.sources.local import LocalFolder
 
 DEFAULT_MAX_DEPTH = 50
-DEFAULT_CONCURRENCY = 8
+DEFAULT_CONCURRENCY = 16
 
 Progress = Callable[[str], None]
 

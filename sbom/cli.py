@@ -93,14 +93,18 @@ OutOpt = Annotated[Path | None, typer.Option("-o", "--output",
 
 def _run_options(endpoint: str | None, token: str | None, offline: bool, hub_mirror: Path | None,
                  max_depth: int = 50, no_cache: bool = False,
-                 signatures: SignatureOptions | None = None) -> RunOptions:
+                 signatures: SignatureOptions | None = None,
+                 concurrency: int | None = None) -> RunOptions:
     from lineage.annotate.signatures import SignatureOptions
     from lineage.pipeline import RunOptions
 
     if hub_mirror is not None and not hub_mirror.is_dir():
         raise InputError(f"--hub-mirror {hub_mirror} is not a folder")
+    from lineage.resolver import DEFAULT_CONCURRENCY
+
     return RunOptions(endpoint=endpoint, token=token, offline=offline, hub_mirror=hub_mirror,
                       max_depth=max_depth, use_cache=not no_cache,
+                      concurrency=concurrency or DEFAULT_CONCURRENCY,
                       signatures=signatures if signatures is not None else SignatureOptions(
                           offline=offline))
 
@@ -184,6 +188,8 @@ def generate(
         "--trust-config", help="Sigstore trust root/config JSON to use instead of the "
         "bundled one.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
+    concurrency: Annotated[int, typer.Option(
+        "--concurrency", min=1, max=64, help="Most Hub requests in flight at once.")] = 16,
 ) -> None:
     """Resolve TARGET's whole lineage and write a validated ML-BOM."""
     from lineage.annotate.signatures import SignatureOptions
@@ -200,7 +206,8 @@ def generate(
                            public_key=public_key,
                            certificate_chain=tuple(certificate_chain or ()),
                            trust_config=trust_config, offline=offline)
-    opts = _run_options(endpoint, token, offline, hub_mirror, max_depth, no_cache, sig)
+    opts = _run_options(endpoint, token, offline, hub_mirror, max_depth, no_cache, sig,
+                        concurrency)
     graph = build_graph(target, opts, progress=_progress())  # type: ignore[arg-type]
     text = render_document(graph, fmt.value, spec_version=spec_version,
                            reproducible=reproducible)

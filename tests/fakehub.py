@@ -202,6 +202,7 @@ class FakeHub:
         class Handler(_Handler):
             fake = hub
 
+        ThreadingHTTPServer.request_queue_size = 128  # many parallel clients: no dropped SYNs
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         server.daemon_threads = True
         self._server = server
@@ -452,6 +453,9 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | None:
 
 
 class _Handler(BaseHTTPRequestHandler):
+    # Headers and body go out in two sends; with Nagle on, each answer waits ~40 ms for the
+    # client's delayed ACK, which a loopback "Hub" must not add to every measured round trip.
+    disable_nagle_algorithm = True
     fake: FakeHub
     protocol_version = "HTTP/1.1"
     server_version = "FakeHub/1"
