@@ -172,3 +172,57 @@ def test_reproducible_uses_source_date_epoch(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
     with pytest.raises(InputError, match="SOURCE_DATE_EPOCH"):
         write_spdx23_json(sample_graph(), reproducible=True)
+
+
+def _broken_documents() -> list[tuple[str, Any]]:
+    """Documents with the faults the indexed lookups are involved in finding."""
+    from spdx_tools.spdx.model import File, Relationship, RelationshipType
+
+    out = []
+    doc = graph_to_spdx23(sample_graph(), created=CREATED)
+    doc.relationships[1].related_spdx_element_id = "SPDXRef-missing"
+    out.append(("dangling relationship target", doc))
+    doc = graph_to_spdx23(sample_graph(), created=CREATED)
+    doc.relationships[2].spdx_element_id = "SPDXRef-ghost"
+    out.append(("dangling relationship origin", doc))
+    doc = graph_to_spdx23(sample_graph(), created=CREATED)
+    doc.packages[2].spdx_id = doc.packages[1].spdx_id
+    out.append(("duplicate id", doc))
+    doc = graph_to_spdx23(sample_graph(), created=CREATED)
+    owner = doc.packages[0].spdx_id  # files_analyzed is False: it may not contain files
+    doc.files.append(File(name="./w.bin", spdx_id="SPDXRef-w", checksums=doc.packages[0].checksums
+                          or [], license_concluded=None))
+    doc.relationships.append(Relationship(owner, RelationshipType.CONTAINS, "SPDXRef-w"))
+    doc.relationships.append(Relationship("SPDXRef-w", RelationshipType.CONTAINED_BY, owner))
+    out.append(("package without analysed files contains a file", doc))
+    return out
+
+
+@pytest.mark.parametrize("case", range(4))
+def test_indexed_validation_reports_what_spdx_tools_reports(case: int) -> None:
+    """The linear-time validation (issue 8) finds exactly what spdx-tools' own finds."""
+    from spdx_tools.spdx.validation import package_validator, spdx_id_validators
+
+    from sbom.spdx2 import validate_spdx23
+
+    originals = (spdx_id_validators.get_list_of_all_spdx_ids,
+                 package_validator.filter_by_type_and_origin,
+                 package_validator.filter_by_type_and_target,
+                 package_validator.get_element_type_from_spdx_id)
+    name, doc = _broken_documents()[case]
+    expected = [m.validation_message for m in validate_full_spdx_document(doc, "SPDX-2.3")]
+    assert expected, name
+    assert validate_spdx23(doc) == expected, name
+    # the library's own lookups are back afterwards
+    assert (spdx_id_validators.get_list_of_all_spdx_ids,
+            package_validator.filter_by_type_and_origin,
+            package_validator.filter_by_type_and_target,
+            package_validator.get_element_type_from_spdx_id) == originals
+
+
+def test_indexed_validation_of_a_valid_document_is_empty() -> None:
+    from sbom.spdx2 import validate_spdx23
+
+    doc = graph_to_spdx23(sample_graph(), created=CREATED)
+    assert validate_spdx23(doc) == []
+    assert validate_full_spdx_document(doc, "SPDX-2.3") == []
