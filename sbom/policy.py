@@ -110,7 +110,7 @@ class _PolicyLoader(yaml.SafeLoader):  # type: ignore[misc,unused-ignore]
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call, unused-ignore]
             raise _Problem("YAML aliases are not allowed in a policy", event.start_mark.line + 1)
         return super().compose_node(parent, index)
 

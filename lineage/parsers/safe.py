@@ -55,7 +55,7 @@ def decode_text(data: bytes | str, *, file: str | None = None) -> tuple[str, lis
     return text, problems
 
 
-class _BoundedSafeLoader(yaml.SafeLoader):  # type: ignore[misc]
+class _BoundedSafeLoader(yaml.SafeLoader):  # type: ignore[misc, unused-ignore]
     """SafeLoader with caps on aliases, nodes and depth, recording duplicate keys.
 
     The node cap counts the document as a consumer sees it, with every alias expanded: PyYAML
@@ -109,7 +109,7 @@ class _BoundedSafeLoader(yaml.SafeLoader):  # type: ignore[misc]
                 if key_node.value in seen:
                     self.duplicate_keys.append(str(key_node.value)[:80])
                 seen.add(key_node.value)
-        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return, unused-ignore]
 
 
 def _no_timestamps() -> None:
