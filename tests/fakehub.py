@@ -9,7 +9,9 @@ code paths as production. It serves the "mlbom-mirror/1" layout::
 
 where ``<dir>`` is the repo id with ``/`` replaced by ``--``. Repos are looked up on every
 request (case-insensitively, like the Hub), so a test may write a mirror into ``tmp_path`` and
-serve it, or add repos while the server runs.
+serve it, or add repos while the server runs. ``info.json`` and ``files/`` are the head of
+``main``; older commits a test wants served (say, after it moved the branch) go under
+``<dir>/revisions/<sha>/info.json`` and ``<dir>/revisions/<sha>/files/<path>``.
 
 What it speaks, and how it mirrors the real Hub:
 
@@ -18,8 +20,8 @@ What it speaks, and how it mirrors the real Hub:
   ``rfilename``; ``securityRepoStatus`` only with ``securityStatus=true``; ``baseModels``,
   ``childrenModelCount`` and ``downloadsAllTime`` only when asked for through ``expand``;
   ``expand=f`` (repeatable) returns just those fields plus ``id``/``_id``. A revision that is
-  neither ``main`` nor the repo's sha (or a prefix of 7+ characters) is a 404
-  ``RevisionNotFound``.
+  neither ``main``, the repo's sha (or a prefix of 7+ characters) nor one of its
+  ``revisions/`` is a 404 ``RevisionNotFound``.
 - ``GET``/``HEAD /{id}/resolve/{rev}/{path}`` (``/datasets/{id}/resolve/...``): the file under
   ``files/`` with ``X-Repo-Commit``, a quoted ``ETag`` (the LFS sha256, else the git blob id),
   ``Content-Length`` and ``Accept-Ranges``; one ``Range: bytes=`` range gives a 206. No Xet
@@ -45,7 +47,8 @@ Latency and faults, for tests of retries, timeouts and concurrency:
   it has fired ``times`` times. ``action`` is an HTTP status (429 adds ``Retry-After``,
   5xx a JSON error body), ``"reset"`` (TCP reset, no answer), ``"truncate"`` (the normal
   answer's headers with its ``Content-Length``, then only half of the body and a close) or
-  ``"delay"`` (sleep ``delay`` seconds, then answer normally).
+  ``"delay"`` (sleep ``delay`` seconds, then answer normally: from the repo as it is after
+  the delay, like a server that was slow to look).
 
 Every request is recorded in ``.requests`` as a ``HubRequest`` (method, kind, repo_id, path,
 status) so tests can count how often a model's metadata was fetched. ``max_in_flight`` is the
@@ -363,6 +366,17 @@ def _revision_matches(info: Mapping[str, Any], revision: str) -> bool:
     return bool(sha) and bool(_SHA_PREFIX.match(revision)) and sha.startswith(revision)
 
 
+def _old_revision(repo: _Repo, revision: str) -> _Repo | None:
+    """An older commit of ``repo`` kept under ``revisions/<sha>/``, by sha or 7+ prefix."""
+    if not _SHA_PREFIX.match(revision):
+        return None
+    for folder in sorted(_listdir(repo.dir / "revisions")):
+        info_path = folder / "info.json"
+        if folder.name.startswith(revision) and info_path.is_file():
+            return _Repo(repo.kind, folder, json.loads(info_path.read_text("utf-8")), None)
+    return None
+
+
 def _split_repo_path(segments: Sequence[str]) -> tuple[str, list[str]] | None:
     """Split ``[ns, name, *rest]`` / ``[legacy, *rest]`` API path segments into id and rest."""
     if not segments or not segments[0]:
@@ -480,11 +494,11 @@ class _Handler(BaseHTTPRequestHandler):
         hub = self.fake
         if hub.rtt:
             time.sleep(hub.rtt)
-        kind, repo_id, reply = self._route()
         fault = hub._take_fault(self.command, self.path)
         if fault is not None and fault.action == "delay":
             time.sleep(fault.delay)
             fault = None
+        kind, repo_id, reply = self._route()
         if fault is not None and isinstance(fault.action, int):
             reply = _fault_reply(fault)
         status = reply.status if fault is None or isinstance(fault.action, int) else 0
@@ -558,9 +572,13 @@ class _Handler(BaseHTTPRequestHandler):
         assert repo.info is not None
         canonical = repo.repo_id or repo_id
         if rest and not _revision_matches(repo.info, rest[1]):
-            return what, canonical, _error_reply(
-                404, f"Invalid rev id: {rest[1]}", "RevisionNotFound"
-            )
+            old = _old_revision(repo, rest[1])
+            if old is None or old.info is None:
+                return what, canonical, _error_reply(
+                    404, f"Invalid rev id: {rest[1]}", "RevisionNotFound"
+                )
+            repo = old
+        assert repo.info is not None
         return what, canonical, _shape_info(repo.info, query, kind)
 
     def _resolve(self, kind: str, segments: list[str]) -> tuple[str, str | None, _Reply]:
@@ -579,9 +597,12 @@ class _Handler(BaseHTTPRequestHandler):
         assert repo.info is not None
         info, canonical = repo.info, repo.repo_id or repo_id
         if not _revision_matches(info, revision):
-            return "file", canonical, _error_reply(
-                404, f"Invalid rev id: {revision}", "RevisionNotFound"
-            )
+            old = _old_revision(repo, revision)
+            if old is None or old.info is None:
+                return "file", canonical, _error_reply(
+                    404, f"Invalid rev id: {revision}", "RevisionNotFound"
+                )
+            repo, info = old, old.info
         commit = {"X-Repo-Commit": str(info.get("sha") or "")}
         if (
             self.fake.enforce_gating
