@@ -18,11 +18,15 @@ an adapter config ships, quantized when GGUF files, a ``quantization_config`` or
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from lineage.errors import HubError, ParseError
+from lineage.errors import HubError, MlbomError, ParseError
 from lineage.graph import Activity, Evidence, Relation, RemoteCodeInfo
 from lineage.parsers.adapter import parse_adapter_config
 from lineage.parsers.card import (
@@ -36,10 +40,14 @@ from lineage.parsers.config import ModelConfig, config_from_mapping, parse_confi
 from lineage.parsers.gguf_header import gguf_parents, gguf_summary, parse_gguf_header
 from lineage.parsers.mergekit import is_mergekit_recipe, parse_mergekit, recipe_from_mapping
 from lineage.parsers.safe import load_yaml
-from lineage.refs import ParentValue, clip, decode_parent_value, is_safe_repo_file
+from lineage.refs import ModelRef, ParentValue, clip, decode_parent_value, is_safe_repo_file
 from lineage.sources.interface import GGUF_HEADER_BYTES, RepoSnapshot
 
 MERGEKIT_FILES = ("mergekit_config.yml", "mergekit_config.yaml")
+# Read by branch name in the same round trip as a repo's metadata, before the sha is known
+# (``Source.read_file_early``). ``config.json`` is the read that ends every chain: a foundation
+# model names no parent, so its ``_name_or_path`` hint is looked for right after its metadata.
+READ_EARLY = ("config.json",)
 _REPO_LEVEL_REASONS = frozenset({"gated", "unavailable-for-legal-reasons"})
 WEIGHT_SUFFIX_GGUF = ".gguf"
 
@@ -243,6 +251,116 @@ def planned_reads(snapshot: RepoSnapshot) -> tuple[list[str], list[tuple[str, in
             files or heads or n_card_parents or _hub_parents(snapshot))):
         files.append("config.json")
     return files, heads
+
+
+def metadata_links(snapshot: RepoSnapshot) -> list[tuple[str, ModelRef]]:
+    """``(kind, ref)`` of the repos ``extract_repo_facts`` will link ``snapshot`` to, as far as
+    its metadata alone shows: parents from the card and the Hub's records, training datasets,
+    and code repos named by the API's config. A caller can start fetching them while the repo's
+    own files are still being read. Files may add parents or pin one at a revision, so this is
+    a head start, never the final list."""
+    card = card_lineage(snapshot.card_data)
+    decls = [(1, d) for d in card.parents] + [(5, d) for d in _hub_parents(snapshot)]
+    own = snapshot.repo_id.lower()
+    links: list[tuple[str, ModelRef]] = []
+    for parent in _combine(decls, has_adapter=False, quantized=False, own_id=snapshot.repo_id):
+        ref = parent.value.ref
+        if ref is not None and ref.repo_id.lower() != own:
+            links.append(("model", ref))
+    links.extend(("dataset", value.ref) for value, _ in card.datasets if value.ref is not None)
+    if isinstance(snapshot.config, dict):
+        for repo, _ in config_from_mapping(snapshot.config).cross_repo:
+            code = decode_parent_value(repo).ref
+            if code is not None:
+                links.append(("code", code))
+    return links
+
+
+# Bump when the encoding below changes; edits to the extracting code change the digest anyway.
+FACTS_FORMAT = 1
+_FACTS_INPUTS = ("extract.py", "refs.py", "graph.py", "errors.py", "sources/apijson.py",
+                 "sources/interface.py", "parsers")
+
+
+@functools.cache
+def facts_version() -> str:
+    """A digest of the code that computes ``RepoFacts`` from a snapshot and its files. Facts
+    cached under it are reused only by this same code: an upgrade or a local edit to a parser
+    never reads facts an older extractor wrote."""
+    from lineage import __version__
+
+    digest = hashlib.sha256(f"{FACTS_FORMAT}:{__version__}".encode())
+    root = Path(__file__).resolve().parent
+    try:
+        for rel in _FACTS_INPUTS:
+            path = root / rel
+            for file in sorted(path.glob("*.py")) if path.is_dir() else [path]:
+                digest.update(file.relative_to(root).as_posix().encode())
+                digest.update(file.read_bytes())
+    except OSError:  # no sources to read (a frozen install): the version alone
+        return f"v{__version__}"
+    return digest.hexdigest()[:16]
+
+
+def facts_to_json(facts: RepoFacts) -> bytes:
+    """``RepoFacts`` as JSON, so facts about a repo at a commit sha (immutable inputs) can be
+    kept across runs; ``facts_from_json`` gives back an equal value."""
+    def value(v: ParentValue) -> list[Any]:
+        return [v.raw, v.ref.repo_id if v.ref else None, v.ref.revision if v.ref else None,
+                v.reason]
+
+    def evidence(e: Evidence) -> list[Any]:
+        return [e.source, e.file, e.field, e.value]
+
+    rc, act = facts.remote_code, facts.activity
+    return json.dumps({
+        "format": FACTS_FORMAT,
+        "parents": [[value(p.value), p.relation.value, [evidence(e) for e in p.evidence],
+                     p.inferred] for p in facts.parents],
+        "datasets": [[value(v), evidence(e)] for v, e in facts.datasets],
+        "eval_datasets": facts.eval_datasets,
+        "code_repos": [[value(v), evidence(e)] for v, e in facts.code_repos],
+        "remote_code": [rc.needed, rc.local_modules, rc.code_files, rc.cross_repo],
+        "strings": [facts.relation_declared, facts.task, facts.architecture, facts.library_name,
+                    facts.quantization],
+        "gguf": facts.gguf,
+        "config": facts.config,
+        "activity": [act.downloads, act.likes, act.created_at, act.last_modified, act.gated,
+                     act.author, act.private],
+        "problems": facts.problems,
+    }).encode()
+
+
+def facts_from_json(data: bytes) -> RepoFacts | None:
+    """The facts ``facts_to_json`` wrote, or ``None`` when ``data`` is not such a record."""
+    def value(v: list[Any]) -> ParentValue:
+        raw, repo_id, revision, reason = v
+        return ParentValue(raw, ModelRef(repo_id, revision) if repo_id is not None else None,
+                           reason)
+
+    def evidence(e: list[Any]) -> Evidence:
+        return Evidence(*e)
+
+    try:
+        d = json.loads(data)
+        if not isinstance(d, dict) or d.get("format") != FACTS_FORMAT:
+            return None
+        relation_declared, task, architecture, library_name, quantization = d["strings"]
+        needed, local_modules, code_files, cross_repo = d["remote_code"]
+        return RepoFacts(
+            parents=[Parent(value(v), Relation(rel), [evidence(e) for e in evs], inferred)
+                     for v, rel, evs, inferred in d["parents"]],
+            datasets=[(value(v), evidence(e)) for v, e in d["datasets"]],
+            eval_datasets=list(d["eval_datasets"]),
+            code_repos=[(value(v), evidence(e)) for v, e in d["code_repos"]],
+            remote_code=RemoteCodeInfo(needed, local_modules, code_files, cross_repo),
+            relation_declared=relation_declared, task=task, architecture=architecture,
+            library_name=library_name, quantization=quantization,
+            gguf=dict(d["gguf"]), config=d["config"], activity=Activity(*d["activity"]),
+            problems=list(d["problems"]),
+        )
+    except (ValueError, TypeError, KeyError, RecursionError, MlbomError):
+        return None
 
 
 def _str(value: Any) -> str | None:

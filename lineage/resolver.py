@@ -1,9 +1,12 @@
 """Walk a target's lineage down to its foundation models: ``resolve_lineage``.
 
-Level by level: every repo discovered on one level (parent models, training datasets and
-remote-code repos alike) is fetched in parallel with bounded concurrency before the next level
-starts, so a lineage whose longest chain holds D models costs about D round trips. Each repo
-is pinned to its commit sha and its files are read at that sha.
+The graph is built level by level, in a fixed order: the repos one level names (parent models,
+training datasets, remote-code repos) are linked once the whole level has been read, so the
+graph never depends on timing. The requests do not wait for levels: a ``_Fetcher`` starts a
+repo as soon as any repo read names it (in its metadata, before its own files are read), and
+the level loop then collects what was started. A lineage whose longest chain holds D models
+costs about D round trips. Each repo is pinned to its commit sha and its files are read at
+that sha.
 
 A parent that cannot be fetched (gated, missing, offline, a local path, an invalid id, beyond
 ``max_depth``, or closing a cycle) becomes a node with its reason; the rest of the graph is
@@ -12,13 +15,26 @@ still built. Only a target that cannot be read raises.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+import hashlib
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from lineage.errors import HubError, InputError, MlbomError, ParseError
-from lineage.extract import RepoFacts, extract_repo_facts, planned_reads
+from lineage.extract import (
+    READ_EARLY,
+    RepoFacts,
+    extract_repo_facts,
+    facts_from_json,
+    facts_to_json,
+    facts_version,
+    metadata_links,
+    planned_reads,
+)
 from lineage.graph import (
     CodeNode,
     DatasetNode,
@@ -44,8 +60,11 @@ Progress = Callable[[str], None]
 @dataclass(frozen=True)
 class ResolveOptions:
     max_depth: int = DEFAULT_MAX_DEPTH
-    concurrency: int = DEFAULT_CONCURRENCY
+    concurrency: int = DEFAULT_CONCURRENCY  # the most source calls (Hub requests) at once
     offline: bool = False  # no source: parents are recorded, marked "offline"
+    # files read by branch name alongside each model's metadata, in request slots that no
+    # needed request is waiting for; () never guesses
+    read_early: tuple[str, ...] = READ_EARLY
 
 
 @dataclass
@@ -53,6 +72,7 @@ class _Job:
     key: str
     kind: str  # model, dataset, code
     ref: ModelRef
+    depth: int = 0
 
 
 @dataclass
@@ -72,51 +92,240 @@ def parse_target(target: str) -> Path | ModelRef:
     return ModelRef.parse(target)
 
 
-def _fetch(source: Source, job: _Job, files: ThreadPoolExecutor | None = None) -> _Result:
-    try:
-        if job.kind == "dataset":
-            return _Result(snapshot=source.dataset_info(job.ref))
-        snap = source.model_info(job.ref)
-        if job.kind == "code":
+class _RequestSlots:
+    """At most ``n`` source calls at once. A needed call announced with ``expect`` (a repo or
+    file read that was queued) is waited for; a guessed call takes a slot only when more slots
+    are free than needed calls are queued, so guessing never delays what is needed."""
+
+    def __init__(self, n: int) -> None:
+        self._cond = threading.Condition()
+        self._free = n
+        self._expected = 0
+
+    def expect(self) -> None:
+        with self._cond:
+            self._expected += 1
+
+    @contextmanager
+    def taken(self, *, expected: bool) -> Iterator[None]:
+        with self._cond:
+            while self._free == 0:
+                self._cond.wait()
+            self._free -= 1
+            if expected:
+                self._expected -= 1
+        try:
+            yield
+        finally:
+            self.release()
+
+    def try_spare(self) -> bool:
+        with self._cond:
+            if self._free > self._expected:
+                self._free -= 1
+                return True
+            return False
+
+    def release(self) -> None:
+        with self._cond:
+            self._free += 1
+            self._cond.notify()
+
+
+class _Fetcher:
+    """Reads repos for the level loop, each started as soon as a repo read names it.
+
+    Results are memoised by (kind, repo id, revision) as written, so a repo started early is
+    read once and the level loop gets exactly what a request made at that point would have
+    given. Started early: the parents, datasets and code repos a model's metadata names (while
+    the model's own files are read) and those its files add (while the rest of its level is
+    read); ``read_early`` files alongside each model's metadata. Model parents are not started
+    beyond ``max_depth``.
+
+    A repo the source can answer from its cache is read at once in the calling thread, with
+    its facts from the cache too when this code already extracted them at that commit: a
+    second run does no parsing and hands no work to threads.
+    """
+
+    def __init__(self, source: Source, opts: ResolveOptions) -> None:
+        workers = max(1, opts.concurrency)
+        self._source = source
+        self._max_depth = opts.max_depth
+        self._read_early = opts.read_early
+        self._slots = _RequestSlots(workers)
+        # repo tasks wait on their file reads, so twice as many keep every slot busy
+        self._repos = ThreadPoolExecutor(max_workers=2 * workers,
+                                         thread_name_prefix="mlbom-fetch")
+        self._files = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mlbom-file")
+        self._started: dict[tuple[str, str, str | None], Future[_Result]] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+        self._facts_version = facts_version()
+
+    def start(self, kind: str, ref: ModelRef, depth: int) -> Future[_Result] | None:
+        """The read of ``ref``, started now unless it already was (``None`` once closed)."""
+        key = (kind, ref.repo_id, ref.revision)
+        with self._lock:
+            fut = self._started.get(key)
+            if fut is not None or self._closed:
+                return fut
+        cached = self._source.info_if_cached("dataset" if kind == "dataset" else "model", ref)
+        with self._lock:
+            fut = self._started.get(key)
+            if fut is not None or self._closed:
+                return fut
+            fut = Future()
+            if cached is None:
+                self._slots.expect()
+                fut = self._repos.submit(self._fetch, kind, ref, depth)
+            self._started[key] = fut
+        if cached is not None:
+            try:
+                fut.set_result(self._complete(kind, cached, {}, None))
+            except BaseException as exc:  # whoever waits on it must not wait forever
+                fut.set_exception(exc)
+                raise
+        return fut
+
+    def result(self, job: _Job) -> _Result:
+        fut = self.start(job.kind, job.ref, job.depth)
+        assert fut is not None, "the fetcher is used after close"
+        return fut.result()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+        self._repos.shutdown(wait=True, cancel_futures=True)
+        self._files.shutdown(wait=True, cancel_futures=True)
+
+    def _start_links(self, links: list[tuple[str, ModelRef]], depth: int) -> None:
+        for kind, ref in links:
+            if kind != "model" or depth + 1 <= self._max_depth:
+                self.start(kind, ref, depth + 1)
+
+    def _fetch(self, kind: str, ref: ModelRef, depth: int) -> _Result:
+        try:
+            early = {name: self._files.submit(self._read_ahead, ref, name)
+                     for name in (self._read_early if kind == "model" else ())}
+            with self._slots.taken(expected=True):
+                snap = (self._source.dataset_info(ref) if kind == "dataset"
+                        else self._source.model_info(ref))
+        except (HubError, ParseError) as exc:
+            return _Result(error=exc)
+        return self._complete(kind, snap, early, depth)
+
+    def _complete(self, kind: str, snap: RepoSnapshot,
+                  early: dict[str, Future[tuple[bytes, str] | None]],
+                  depth: int | None) -> _Result:
+        """The result for a repo whose metadata is ``snap``: a model's facts, from the cache
+        or extracted. With a ``depth`` (the repo was fetched, so the network is in play) the
+        repos it names are started as soon as they are known."""
+        if kind != "model":
             return _Result(snapshot=snap)
-        read_file, read_head = _readers(source, snap, files)
-        return _Result(snapshot=snap, facts=extract_repo_facts(snap, read_file, read_head))
-    except (HubError, ParseError) as exc:
-        return _Result(error=exc)
+        try:
+            facts = self._cached_facts(snap)
+            if facts is None:
+                failed: list[HubError] = []
+                read_file, read_head = self._readers(snap, early, failed)  # own files first
+                if depth is not None:
+                    self._start_links(metadata_links(snap), depth)
+                facts = extract_repo_facts(snap, read_file, read_head)
+                if snap.sha is not None and not failed:  # a failed read may not fail again
+                    self._source.store_derived(snap.repo_id, snap.sha, self._facts_name(snap),
+                                               facts_to_json(facts))
+            if depth is not None:
+                self._start_links(_fact_links(facts), depth)
+            return _Result(snapshot=snap, facts=facts)
+        except (HubError, ParseError) as exc:
+            return _Result(error=exc)
 
+    def _facts_name(self, snap: RepoSnapshot) -> str:
+        # facts depend on the id as spelt (a repo's own id is never its parent)
+        spelling = hashlib.sha256(snap.repo_id.encode()).hexdigest()[:8]
+        return f"facts-{self._facts_version}-{spelling}.json"
 
-def _readers(source: Source, snap: RepoSnapshot, files: ThreadPoolExecutor | None) -> tuple[
-        Callable[[str], bytes], Callable[[str, int], bytes]]:
-    """File readers for ``extract_repo_facts``. When the snapshot shows that two or more files
-    will be read (a merge repo's recipe and card body, say), they are requested together, so
-    the repo costs one round trip after its metadata instead of one per file. A read the
-    extraction then makes gets the prefetched bytes, or the very exception, at the point it
-    asks; anything not prefetched is read on demand."""
+    def _cached_facts(self, snap: RepoSnapshot) -> RepoFacts | None:
+        if snap.sha is None:
+            return None
+        data = self._source.load_derived(snap.repo_id, snap.sha, self._facts_name(snap))
+        return facts_from_json(data) if data is not None else None
 
-    def read_file(name: str) -> bytes:
-        return source.read_file(snap.repo_id, snap.sha, name, max_bytes=MAX_SMALL_FILE_BYTES)
+    def _read_ahead(self, ref: ModelRef, name: str) -> tuple[bytes, str] | None:
+        if not self._slots.try_spare():
+            return None
+        try:
+            return self._source.read_file_early(ref.repo_id, ref.revision, name)
+        finally:
+            self._slots.release()
 
-    def read_head(name: str, n: int) -> bytes:
-        return source.read_head(snap.repo_id, snap.sha, name, n)
+    def _readers(self, snap: RepoSnapshot, early: dict[str, Future[tuple[bytes, str] | None]],
+                 failed: list[HubError]
+                 ) -> tuple[Callable[[str], bytes], Callable[[str, int], bytes]]:
+        """File readers for ``extract_repo_facts``. The files ``planned_reads`` predicts are
+        requested together, so the repo costs at most one round trip after its metadata; one
+        read early is used when the commit it came from is the sha the metadata pinned, and is
+        read again at that sha otherwise. A read the extraction then makes gets the bytes, or
+        the very exception, at the point it asks; anything not predicted is read on demand.
+        Every ``HubError`` a read raises is also appended to ``failed``."""
+        source, slots = self._source, self._slots
 
-    names, heads = planned_reads(snap)
-    if files is None or len(names) + len(heads) < 2:
+        def file_at_sha(name: str) -> bytes:
+            try:
+                return source.read_file(snap.repo_id, snap.sha, name,
+                                        max_bytes=MAX_SMALL_FILE_BYTES)
+            except HubError as exc:
+                failed.append(exc)
+                raise
+
+        def head_at_sha(name: str, n: int) -> bytes:
+            try:
+                return source.read_head(snap.repo_id, snap.sha, name, n)
+            except HubError as exc:
+                failed.append(exc)
+                raise
+
+        def queued(call: Callable[[], bytes]) -> Future[bytes]:
+            slots.expect()
+
+            def run() -> bytes:
+                with slots.taken(expected=True):
+                    return call()
+            return self._files.submit(run)
+
+        names, heads = planned_reads(snap)
+        ahead: dict[tuple[str, int | None], Future[bytes]] = {}
+        for name in names:
+            if name not in early:
+                ahead[(name, None)] = queued(functools.partial(file_at_sha, name))
+        for name, size in heads:
+            ahead[(name, size)] = queued(functools.partial(head_at_sha, name, size))
+
+        def read_file(name: str) -> bytes:
+            if name in early:
+                got = early[name].result()  # sent with the metadata: here by now, or nearly
+                if got is not None and snap.sha is not None and got[1] == snap.sha:
+                    return got[0]
+            planned = ahead.get((name, None))
+            if planned is not None:
+                return planned.result()
+            with slots.taken(expected=False):
+                return file_at_sha(name)
+
+        def read_head(name: str, n: int) -> bytes:
+            planned = ahead.get((name, n))
+            if planned is not None:
+                return planned.result()
+            with slots.taken(expected=False):
+                return head_at_sha(name, n)
+
         return read_file, read_head
-    ahead: dict[tuple[str, int | None], Future[bytes]] = {}
-    for name in names:
-        ahead[(name, None)] = files.submit(read_file, name)
-    for name, n in heads:
-        ahead[(name, n)] = files.submit(read_head, name, n)
 
-    def prefetched_file(name: str) -> bytes:
-        got = ahead.get((name, None))
-        return got.result() if got is not None else read_file(name)
 
-    def prefetched_head(name: str, n: int) -> bytes:
-        got = ahead.get((name, n))
-        return got.result() if got is not None else read_head(name, n)
-
-    return prefetched_file, prefetched_head
+def _fact_links(facts: RepoFacts) -> list[tuple[str, ModelRef]]:
+    links = [("model", p.value.ref) for p in facts.parents if p.value.ref is not None]
+    links += [("dataset", v.ref) for v, _ in facts.datasets if v.ref is not None]
+    links += [("code", v.ref) for v, _ in facts.code_repos if v.ref is not None]
+    return links
 
 
 def resolve_lineage(
@@ -137,7 +346,17 @@ def resolve_lineage(
                       offline=opts.offline or source is None)
     tgt = parse_target(str(target)) if isinstance(target, str) else target
     say = progress or (lambda _msg: None)
+    fetcher = _Fetcher(source, opts) if source is not None else None
+    try:
+        _resolve(graph, tgt, source, fetcher, opts, say)
+    finally:
+        if fetcher is not None:
+            fetcher.close()
+    return graph
 
+
+def _resolve(graph: LineageGraph, tgt: Path | ModelRef, source: Source | None,
+             fetcher: _Fetcher | None, opts: ResolveOptions, say: Progress) -> None:
     if isinstance(tgt, Path):
         folder = LocalFolder(tgt)
         snap = folder.snapshot()
@@ -148,13 +367,11 @@ def resolve_lineage(
         _apply_model(node, snap, facts)
         node.sha = node.repo_id = None
     else:
-        if source is None:
+        if source is None or fetcher is None:
             raise HubError("cannot read a Hub model offline; pass --hub-mirror DIR",
                            subject=str(tgt), reason="offline")
         say(f"fetching {tgt}")
-        with ThreadPoolExecutor(max_workers=max(1, opts.concurrency),
-                                thread_name_prefix="mlbom-file") as first_files:
-            result = _fetch(source, _Job(model_key(tgt.repo_id), "model", tgt), first_files)
+        result = fetcher.result(_Job(model_key(tgt.repo_id), "model", tgt))
         if result.error is not None:
             raise result.error
         assert result.snapshot is not None and result.facts is not None
@@ -165,33 +382,31 @@ def resolve_lineage(
         facts = result.facts
 
     pending: dict[str, RepoFacts] = {node.key: facts}
-    workers = max(1, opts.concurrency)
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mlbom-fetch") as pool, \
-            ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mlbom-file") as files:
-        level = 0
-        while pending:
-            jobs: list[_Job] = []
-            for key in sorted(pending):
-                jobs.extend(_link(graph, graph.node(key), pending[key], source, opts))
-            pending = {}
-            if not jobs:
-                break
-            level += 1
-            say(f"level {level}: fetching {len(jobs)} repos")
-            results = list(pool.map(lambda j: _fetch(source, j, files), jobs)) if source else []
-            for job, res in zip(jobs, results, strict=False):
-                n = graph.node(job.key)
-                if res.error is not None:
-                    n.unresolved = getattr(res.error, "reason", "hub-error")
-                    n.problems.append(str(res.error))
-                    continue
-                assert res.snapshot is not None
-                if isinstance(n, ModelNode) and res.facts is not None:
-                    _apply_model(n, res.snapshot, res.facts)
-                    pending[n.key] = res.facts
-                else:
-                    _apply_plain(n, res.snapshot)
-    return graph
+    level = 0
+    while pending:
+        jobs: list[_Job] = []
+        for key in sorted(pending):
+            jobs.extend(_link(graph, graph.node(key), pending[key], source, opts))
+        pending = {}
+        if not jobs or fetcher is None:
+            break
+        level += 1
+        say(f"level {level}: fetching {len(jobs)} repos")
+        for job in jobs:  # started together, collected in order
+            fetcher.start(job.kind, job.ref, job.depth)
+        for job in jobs:
+            res = fetcher.result(job)
+            n = graph.node(job.key)
+            if res.error is not None:
+                n.unresolved = getattr(res.error, "reason", "hub-error")
+                n.problems.append(str(res.error))
+                continue
+            assert res.snapshot is not None
+            if isinstance(n, ModelNode) and res.facts is not None:
+                _apply_model(n, res.snapshot, res.facts)
+                pending[n.key] = res.facts
+            else:
+                _apply_plain(n, res.snapshot)
 
 
 def _apply_plain(node: Node, snap: RepoSnapshot) -> None:
@@ -256,7 +471,7 @@ def _link(graph: LineageGraph, child: Node, facts: RepoFacts, source: Source | N
             elif source is None or opts.offline:
                 pnode.unresolved = "offline"
             else:
-                jobs.append(_Job(pkey, "model", ref))
+                jobs.append(_Job(pkey, "model", ref, depth))
         graph.add_edge(child.key, pkey, parent.relation, parent.evidence)
 
     for value, ev in facts.datasets:

@@ -15,6 +15,12 @@ exponential backoff and jitter, honouring ``Retry-After``, within a total time b
 
 Metadata is cached on disk keyed by commit sha (immutable once pinned). A branch or tag name
 is first resolved to a sha; that lookup is cached for ``ref_ttl`` seconds only.
+
+``read_file_early`` reads a small file by branch name in the same round trip as the metadata,
+before the sha is known. It answers the bytes together with the commit the Hub says they come
+from (``X-Repo-Commit``), so the caller keeps them only when that commit is the one the
+metadata pinned. It is a guess, so it is never retried and never raises: a missing file, a
+gated repo or a busy Hub all answer ``None``.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-from lineage.errors import HubError, ParseError
+from lineage.errors import HubError, InvalidIdError, ParseError
 from lineage.parsers.safe import load_json
 from lineage.refs import ModelRef, clip, is_commit_sha, is_safe_repo_file
 from lineage.sources.apijson import snapshot_from_api
@@ -89,15 +95,19 @@ class HubSource(Source):
         self.cache_dir = (cache_dir / key) if cache_dir is not None else None
         self.counts: Counter[str] = Counter()  # requests actually sent, by kind
         self._lock = threading.Lock()
+        self._built_headers: dict[str, str] | None = None
+        self._made_dirs: set[str] = set()  # cache folders known to exist
 
     # -- plumbing ---------------------------------------------------------------------------
     def _headers(self) -> dict[str, str]:
-        from huggingface_hub.utils._headers import build_hf_headers
+        if self._built_headers is None:  # built once: the token and user agent do not change
+            from huggingface_hub.utils._headers import build_hf_headers
 
-        from lineage import __version__
+            from lineage import __version__
 
-        return dict(build_hf_headers(token=self.token, library_name="mlbom",
-                                     library_version=__version__))
+            self._built_headers = dict(build_hf_headers(
+                token=self.token, library_name="mlbom", library_version=__version__))
+        return self._built_headers
 
     def _count(self, kind: str) -> None:
         with self._lock:
@@ -124,8 +134,10 @@ class HubSource(Source):
                 time.sleep(delay)
 
     def _get(self, url: str, subject: str, *, params: dict[str, Any] | None = None,
-             headers: dict[str, str] | None = None, max_bytes: int, kind: str) -> tuple[
-                 bytes, dict[str, str]]:
+             headers: dict[str, str] | None = None, max_bytes: int, kind: str,
+             retry: bool = True) -> tuple[bytes, dict[str, str]]:
+        """The body (capped at ``max_bytes``) and headers of one GET. A redirect's headers are
+        kept under the final answer's (``X-Repo-Commit`` comes from the Hub, not its CDN)."""
         import httpx2
         from huggingface_hub.errors import (
             GatedRepoError,
@@ -159,7 +171,10 @@ class HubSource(Source):
                             raise ParseError(f"answer larger than {max_bytes} bytes",
                                              subject=subject)
                         del body[max_bytes:]  # a server that ignored Range: keep the head
-                    return bytes(body), dict(resp.headers)
+                    answered: dict[str, str] = {}
+                    for hop in (*resp.history, resp):
+                        answered.update(hop.headers)
+                    return bytes(body), answered
             except GatedRepoError as exc:
                 raise HubError("gated: accept its conditions on the Hub and pass --token",
                                subject=subject, reason="gated") from exc
@@ -181,49 +196,71 @@ class HubSource(Source):
             except (httpx2.TransportError, httpx2.RemoteProtocolError) as exc:
                 raise _Transient(f"connection failed: {type(exc).__name__}") from exc
 
-        return self._with_retries(subject, once)
+        return self._with_retries(subject, once) if retry else once()
 
     # -- cache --------------------------------------------------------------------------------
     def _cache_path(self, kind: str, repo_id: str, name: str) -> Path | None:
+        """Everything cached about a repo sits in one folder: ``<kind>/<org>--<name>/``."""
         if not self.use_cache or self.cache_dir is None:
             return None
         return self.cache_dir / kind / repo_id.lower().replace("/", "--") / name
 
+    def _make_parent(self, path: Path) -> None:
+        folder = str(path.parent)
+        if folder not in self._made_dirs:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._made_dirs.add(folder)
+
     def _cache_read(self, path: Path | None, max_age: float | None = None) -> Any:
-        if path is None or not path.is_file():
-            return None
-        if max_age is not None and time.time() - path.stat().st_mtime > max_age:
+        """A JSON value this class wrote, or ``None`` (absent, older than ``max_age`` seconds,
+        or unreadable). It was checked before it was written and ``json.dumps`` wrote it as
+        ASCII, so it is parsed as is; ``snapshot_from_api`` checks its depth again."""
+        if path is None:
             return None
         try:
-            return load_json(path.read_bytes(), file=str(path))
-        except (OSError, ParseError):
+            if max_age is not None and time.time() - os.stat(path).st_mtime > max_age:
+                return None
+            with open(path, "rb") as fh:
+                return json.loads(fh.read())
+        except (OSError, ValueError, RecursionError):
             return None
 
     def _cache_write(self, path: Path | None, value: Any) -> None:
-        if path is None:
-            return
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-            tmp.write_text(json.dumps(value))
-            os.replace(tmp, path)
-        except OSError:
-            pass  # a cache that cannot be written only costs speed
+        self._file_cache_write(path, json.dumps(value).encode())
 
     # -- Source -------------------------------------------------------------------------------
-    def _info(self, kind: str, ref: ModelRef) -> RepoSnapshot:
+    def _cached_sha(self, api_kind: str, ref: ModelRef) -> str | None:
+        """The commit ``ref`` names: itself when it is a sha, else a fresh cached lookup."""
+        if ref.revision and is_commit_sha(ref.revision):
+            return ref.revision
+        ref_name = quote(ref.revision or "HEAD", safe="")
+        cached_ref = self._cache_read(
+            self._cache_path(api_kind, ref.repo_id, f"ref-{ref_name}.json"), max_age=self.ref_ttl)
+        if isinstance(cached_ref, dict) and isinstance(cached_ref.get("sha"), str):
+            return str(cached_ref["sha"])
+        return None
+
+    def info_if_cached(self, kind: str, ref: ModelRef) -> RepoSnapshot | None:
+        """The snapshot ``model_info``/``dataset_info`` would give, from the cache alone."""
         api_kind = "models" if kind == "model" else "datasets"
-        sha = ref.revision if ref.revision and is_commit_sha(ref.revision) else None
+        sha = self._cached_sha(api_kind, ref)
+        if sha is None:
+            return None
+        cached = self._cache_read(self._cache_path(api_kind, ref.repo_id, f"{sha}.json"))
+        if not isinstance(cached, dict):
+            return None
+        try:
+            return snapshot_from_api(cached, repo_id=ref.repo_id, kind=kind)
+        except ParseError:
+            return None
+
+    def _info(self, kind: str, ref: ModelRef) -> RepoSnapshot:
+        cached = self.info_if_cached(kind, ref)
+        if cached is not None:
+            return cached
+        api_kind = "models" if kind == "model" else "datasets"
         ref_name = quote(ref.revision or "HEAD", safe="")
         ref_path = self._cache_path(api_kind, ref.repo_id, f"ref-{ref_name}.json")
-        if sha is None:
-            cached_ref = self._cache_read(ref_path, max_age=self.ref_ttl)
-            if isinstance(cached_ref, dict) and isinstance(cached_ref.get("sha"), str):
-                sha = cached_ref["sha"]
-        if sha:
-            cached = self._cache_read(self._cache_path(api_kind, ref.repo_id, f"{sha}.json"))
-            if isinstance(cached, dict):
-                return snapshot_from_api(cached, repo_id=ref.repo_id, kind=kind)
         url = f"{self.endpoint}/api/{api_kind}/{ref.repo_id}"
         if ref.revision:
             url += f"/revision/{quote(ref.revision, safe='')}"
@@ -251,26 +288,59 @@ class HubSource(Source):
         if not (sha and is_commit_sha(sha)):
             return None
         digest = hashlib.sha256(filename.encode()).hexdigest()[:32]
-        return self._cache_path("files", repo_id, f"{sha}/{digest}{suffix}")
+        return self._cache_path("models", repo_id, f"{sha}.file-{digest}{suffix}")
 
     def _file_cache_read(self, path: Path | None) -> bytes | None:
-        if path is None or not path.is_file():
+        if path is None:
             return None
         try:
-            return path.read_bytes()
+            with open(path, "rb") as fh:
+                return fh.read()
         except OSError:
             return None
 
     def _file_cache_write(self, path: Path | None, data: bytes) -> None:
+        """Write whole or not at all (a temporary file renamed into place), so a concurrent
+        run never reads half a file. Plain ``os`` calls: pathlib doubles the cost here."""
         if path is None:
             return
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
+            self._make_parent(path)
+            target = str(path)
+            tmp = f"{target}.{os.getpid()}.{threading.get_ident()}.tmp"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
+            os.replace(tmp, target)
         except OSError:
-            pass
+            pass  # a cache that cannot be written only costs speed
+
+    # Derived data (the resolver's facts) sits beside the metadata it was derived from, and
+    # counts only while it is not older than that metadata: fetching the metadata at the same
+    # sha again (a branch lookup expired) makes it stale.
+    def load_derived(self, repo_id: str, sha: str, name: str) -> bytes | None:
+        path = self._derived_path(repo_id, sha, name)
+        meta = self._cache_path("models", repo_id, f"{sha}.json")
+        if path is None or meta is None:
+            return None
+        try:
+            if os.stat(path).st_mtime_ns < os.stat(meta).st_mtime_ns:
+                return None
+        except OSError:
+            return None
+        return self._file_cache_read(path)
+
+    def store_derived(self, repo_id: str, sha: str, name: str, data: bytes) -> None:
+        self._file_cache_write(self._derived_path(repo_id, sha, name), data)
+
+    def _derived_path(self, repo_id: str, sha: str, name: str) -> Path | None:
+        if not is_commit_sha(sha) or not is_safe_repo_file(name) or "/" in name:
+            return None
+        return self._cache_path("models", repo_id, f"{sha}.{name}")
 
     def read_file(self, repo_id: str, sha: str | None, filename: str, *,
                   max_bytes: int = MAX_SMALL_FILE_BYTES) -> bytes:
@@ -298,6 +368,41 @@ class HubSource(Source):
         if len(data) > max_bytes:
             raise ParseError(f"larger than {max_bytes} bytes", subject=repo_id, file=filename)
         return data
+
+    def read_file_early(self, repo_id: str, revision: str | None, filename: str, *,
+                        max_bytes: int = MAX_SMALL_FILE_BYTES) -> tuple[bytes, str] | None:
+        """A small file by one ``GET /{id}/resolve/{revision or main}/{file}``, sent before the
+        metadata has pinned a sha: its bytes and the commit the Hub answered them from, or
+        ``None``. One attempt, no retry, nothing raised: a missing file costs one small 404.
+
+        When the revision's sha is already known (a commit sha, or a fresh branch lookup in
+        the cache), the metadata needs no round trip either, so nothing is sent: the answer is
+        the cached file at that sha, or ``None``. Bytes read are cached under the commit they
+        come from, which is what makes them safe to reuse."""
+        if not is_safe_repo_file(filename):
+            return None
+        try:
+            sha = self._cached_sha("models", ModelRef(repo_id, revision))
+        except InvalidIdError:
+            return None
+        if sha is not None:
+            data = self._file_cache_read(self._file_cache_path(repo_id, sha, filename))
+            if data is not None:
+                return (data, sha) if len(data) <= max_bytes else None
+            if sha != revision:  # the metadata is cached: a read at its sha follows at once
+                return None
+        url = (f"{self.endpoint}/{repo_id}/resolve/{quote(revision or 'main', safe='')}/"
+               f"{quote(filename)}")
+        try:
+            data, headers = self._get(url, repo_id, max_bytes=max_bytes, kind="file_early",
+                                      retry=False)
+        except (HubError, ParseError, _Transient):
+            return None
+        commit = headers.get("x-repo-commit", "")
+        if not is_commit_sha(commit):
+            return None
+        self._file_cache_write(self._file_cache_path(repo_id, commit, filename), data)
+        return data, commit
 
     def read_head(self, repo_id: str, sha: str | None, filename: str, n_bytes: int) -> bytes:
         _check_file_name(repo_id, filename)

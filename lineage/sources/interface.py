@@ -74,5 +74,26 @@ class Source(ABC):
     def read_head(self, repo_id: str, sha: str | None, filename: str, n_bytes: int) -> bytes:
         """At most the first ``n_bytes`` of a (possibly huge) file, by range request."""
 
+    def info_if_cached(self, kind: str, ref: ModelRef) -> RepoSnapshot | None:
+        """What ``model_info`` (``kind`` "model") or ``dataset_info`` would answer, when it
+        can be answered without a network request; else ``None``. Never raises."""
+        return None
+
+    def load_derived(self, repo_id: str, sha: str, name: str) -> bytes | None:
+        """Bytes stored by ``store_derived`` for the repo at commit ``sha``, or ``None``."""
+        return None
+
+    def store_derived(self, repo_id: str, sha: str, name: str, data: bytes) -> None:  # noqa: B027
+        """Keep bytes a caller derived from the repo at commit ``sha`` (immutable, so they
+        stay valid) for later runs. Sources without a cache drop them."""
+
+    def read_file_early(self, repo_id: str, revision: str | None, filename: str, *,
+                        max_bytes: int = MAX_SMALL_FILE_BYTES) -> tuple[bytes, str] | None:
+        """A small file read by revision name before the metadata has pinned a sha: its bytes
+        and the commit sha they come from, or ``None`` when the source cannot say. A caller
+        uses the bytes only when that sha is the one the metadata then gives. Never raises.
+        Sources that answer locally gain nothing from reading ahead and keep this default."""
+        return None
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections or files."""
