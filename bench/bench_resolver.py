@@ -9,11 +9,15 @@ W = models per level, merges included) and each injected round-trip time (50 ms,
 - requests the fake Hub answered, by kind: metadata (model_info + dataset_info) per repo,
   goal <= 2 on average, and file requests (HEAD and GET counted separately, as sent);
 - mlbom warm: the same target again with the same cache folder; goal <= 10% of the cold run;
+- early reads: ``config.json`` requested by branch name with the metadata (counted by the
+  client, ``file_early``; the fake Hub counts them as ``file_get`` too);
 - a naive sequential resolver (``naive_resolve`` below: depth first, one request at a time,
   the same evidence through ``extract_repo_facts``) on the same families, for comparison. Its
   graph must equal mlbom's (nodes and typed edges), else the benchmark fails.
 
-``--smoke`` (CI): RTT 5 ms, two small families, nothing judged.
+``--concurrency`` (default: the CLI's, 16) sets the most requests in flight; ``--repeat N``
+measures each family N times (fresh cache each time) and reports medians, for a machine
+shared with other work. ``--smoke`` (CI): RTT 5 ms, two small families, nothing judged.
 """
 
 from __future__ import annotations
@@ -175,15 +179,16 @@ def graph_shape(graph: LineageGraph) -> tuple[set[str], set[Edge]]:
 
 
 def measure_family(hub: HubProcess, spec: FamilySpec, rtt: float, workdir: Path, *,
-                   naive: bool) -> dict[str, Any]:
+                   naive: bool, concurrency: int = CONCURRENCY) -> dict[str, Any]:
     """Cold, warm and (optionally) naive runs of one family; asserts the graphs agree."""
     cache = Path(tempfile.mkdtemp(dir=workdir, prefix="cache-"))
-    opts = RunOptions(endpoint=hub.endpoint, cache_dir=cache, concurrency=CONCURRENCY)
+    opts = RunOptions(endpoint=hub.endpoint, cache_dir=cache, concurrency=concurrency)
     hub.reset_counts()
     t0 = time.perf_counter()
     graph = build_graph(spec.target, opts)
     cold = time.perf_counter() - t0
     cold_requests = hub.requests()
+    early = int(graph.meta.get("requests", {}).get("file_early", 0))
     nodes, edges = graph_shape(graph)
     n_models = sum(1 for k in nodes if k.startswith("model:"))
     if n_models != spec.n_models:
@@ -202,6 +207,7 @@ def measure_family(hub: HubProcess, spec: FamilySpec, rtt: float, workdir: Path,
         "family": spec.name, "depth": spec.depth, "width": spec.width, "rtt": rtt,
         "repos": len(nodes), "models": n_models, "cold_s": cold, "warm_s": warm,
         "cold_requests": cold_requests, "warm_requests": warm_requests, "naive_s": None,
+        "early_reads": early, "concurrency": concurrency,
     }
     if naive:
         src = HubSource(hub.endpoint, cache_dir=Path(tempfile.mkdtemp(dir=workdir)),
@@ -217,7 +223,10 @@ def measure_family(hub: HubProcess, spec: FamilySpec, rtt: float, workdir: Path,
 
 
 def measure(families: Iterable[FamilySpec], rtts: Iterable[float], *,
-            naive_max: int = NAIVE_MAX_MODELS) -> list[dict[str, Any]]:
+            naive_max: int = NAIVE_MAX_MODELS, concurrency: int = CONCURRENCY,
+            repeat: int = 1) -> list[dict[str, Any]]:
+    """One result per family and RTT; with ``repeat`` > 1, the run with the median cold time
+    (its own warm time and counts), and the median warm/cold share over the runs."""
     families = list(families)
     results = []
     with tempfile.TemporaryDirectory(prefix="mlbom-bench-resolver-") as tmp:
@@ -229,8 +238,17 @@ def measure(families: Iterable[FamilySpec], rtts: Iterable[float], *,
                 build_graph(families[0].target,
                             RunOptions(endpoint=hub.endpoint, cache_dir=Path(tmp) / "warmup"))
                 for spec in families:
-                    results.append(measure_family(hub, spec, rtt, Path(tmp),
-                                                  naive=spec.n_models <= naive_max))
+                    runs = [measure_family(hub, spec, rtt, Path(tmp), concurrency=concurrency,
+                                           naive=spec.n_models <= naive_max and i == 0)
+                            for i in range(max(1, repeat))]
+                    naive_s = runs[0]["naive_s"]
+                    runs.sort(key=lambda r: r["cold_s"])
+                    median = dict(runs[len(runs) // 2])
+                    median["naive_s"] = naive_s
+                    median["runs"] = len(runs)
+                    median["warm_share"] = statistics.median(r["warm_s"] / r["cold_s"]
+                                                             for r in runs)
+                    results.append(median)
     return results
 
 
@@ -244,20 +262,25 @@ def rows_from(results: list[dict[str, Any]], smoke: bool) -> list[Row]:
         bound = r["depth"] * r["rtt"]
         req = r["cold_requests"]
         files = ", ".join(f"{k} {v}" for k, v in sorted(req.items()) if k.startswith("file"))
+        n_files = sum(v for k, v in req.items() if k.startswith("file"))
         naive = (f"naive {r['naive_s']:.2f} s ({r['naive_s'] / r['cold_s']:.1f}x slower)"
                  if r["naive_s"] is not None else "naive skipped (too many models)")
+        runs = f"median of {r['runs']}, " if r.get("runs", 1) > 1 else ""
         rows.append(Row(
             name=f"resolve {r['family']} ({r['models']} models) @ {r['rtt'] * 1000:.0f} ms",
             measured=round(r["cold_s"], 3), unit="s", goal=round(GOAL_FACTOR * bound, 3),
-            notes=f"{r['cold_s'] / bound:.2f} x D x RTT; {naive}; metadata "
-                  f"{_meta(req)} for {r['repos']} repos; {files}"))
+            notes=f"{runs}concurrency {r['concurrency']}; {r['cold_s'] / bound:.2f} x D x RTT; "
+                  f"warm {r['warm_s']:.3f} s ({r.get('warm_share', r['warm_s'] / r['cold_s']):.3f}"
+                  f" of cold); {naive}; metadata {_meta(req)} for {r['repos']} repos "
+                  f"({_meta(req) / r['repos']:.2f}/repo); file requests {n_files} "
+                  f"({n_files / r['repos']:.2f}/repo: {files}; early {r['early_reads']})"))
     meta = sum(_meta(r["cold_requests"]) for r in results)
     repos = sum(r["repos"] for r in results)
     rows.append(Row(name="metadata requests per repo (cold, all families)",
                     measured=round(meta / repos, 3), unit="req", goal=GOAL_META_PER_REPO,
                     notes=f"{meta} model_info+dataset_info requests for {repos} repos"))
-    shares = [r["warm_s"] / r["cold_s"] for r in results]
-    worst = max(results, key=lambda r: r["warm_s"] / r["cold_s"])
+    shares = [r.get("warm_share", r["warm_s"] / r["cold_s"]) for r in results]
+    worst = max(results, key=lambda r: r.get("warm_share", r["warm_s"] / r["cold_s"]))
     warm_meta = sum(_meta(r["warm_requests"]) for r in results)
     warm_all = sum(sum(r["warm_requests"].values()) for r in results)
     rows.append(Row(name="cached second run / cold run (worst family)",
@@ -289,10 +312,13 @@ if __name__ == "__main__":
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--family", action="append", default=[], metavar="DxW")
     ap.add_argument("--rtt", type=float, action="append", default=[], help="seconds")
+    ap.add_argument("--concurrency", type=int, default=CONCURRENCY)
+    ap.add_argument("--repeat", type=int, default=1)
     args = ap.parse_args()
     fams = [FamilySpec(*map(int, f.lower().split("x"))) for f in args.family]
-    if fams or args.rtt:
-        res = measure(fams or SMOKE_FAMILIES, args.rtt or [0.05])
+    if fams or args.rtt or args.concurrency != CONCURRENCY or args.repeat != 1:
+        res = measure(fams or FULL_FAMILIES, args.rtt or FULL_RTTS,
+                      concurrency=args.concurrency, repeat=args.repeat)
         for row in rows_from(res, False):
             print(f"{row.name}: {row.measured} {row.unit} (goal {row.goal}) {row.notes}")
     else:
