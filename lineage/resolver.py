@@ -151,6 +151,7 @@ class _Fetcher:
         workers = max(1, opts.concurrency)
         self._source = source
         self._max_depth = opts.max_depth
+        self._follow = not opts.offline  # offline: only what the level loop asks for
         self._read_early = opts.read_early
         self._slots = _RequestSlots(workers)
         # repo tasks wait on their file reads, so twice as many keep every slot busy
@@ -199,6 +200,8 @@ class _Fetcher:
         self._files.shutdown(wait=True, cancel_futures=True)
 
     def _start_links(self, links: list[tuple[str, ModelRef]], depth: int) -> None:
+        if not self._follow:
+            return
         for kind, ref in links:
             if kind != "model" or depth + 1 <= self._max_depth:
                 self.start(kind, ref, depth + 1)

@@ -138,6 +138,16 @@ def test_one_request_at_a_time_leaves_no_slot_for_guessing(make_fake_hub: Any,
     assert _parents(graph, "model:org/base") == ["org/pretrain-run"]
 
 
+def test_offline_with_a_source_reads_the_target_and_starts_nothing_else(
+        fake_hub: Any, tmp_path: Path) -> None:
+    fake_hub.reset_counts()
+    source = HubSource(fake_hub.endpoint, cache_dir=tmp_path, use_cache=False)
+    graph = resolve_lineage(ModelRef("acme/Atlas-Merge-7B"), source,
+                            ResolveOptions(offline=True))
+    assert {n.unresolved for n, _ in graph.parents(graph.target_key)} == {"offline"}
+    assert {r.repo_id for r in fake_hub.requests} == {"acme/Atlas-Merge-7B"}
+
+
 def _fixture_targets() -> list[str]:
     return sorted(json.loads((d / "info.json").read_text())["id"]
                   for d in (HUB / "models").iterdir() if (d / "info.json").is_file())
