@@ -25,12 +25,16 @@ def _opt_int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def snapshot_from_api(data: Any, *, repo_id: str, kind: str = "model") -> RepoSnapshot:
+def snapshot_from_api(data: Any, *, repo_id: str, kind: str = "model",
+                      depth_checked: bool = False) -> RepoSnapshot:
+    """``depth_checked``: the caller already bounded the nesting (``load_json`` does), so the
+    walk over every sibling is not made twice."""
     problems: list[str] = []
     if not isinstance(data, dict):
         return RepoSnapshot(repo_id=repo_id, sha=None, kind=kind,
                             problems=(f"{repo_id}: Hub answer is not a JSON object",))
-    check_depth(data, file=f"{repo_id} metadata")
+    if not depth_checked:
+        check_depth(data, file=f"{repo_id} metadata")
     sha = data.get("sha")
     if not (isinstance(sha, str) and is_commit_sha(sha)):
         if sha is not None:

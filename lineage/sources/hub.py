@@ -93,6 +93,7 @@ class HubSource(Source):
         self.use_cache = use_cache and cache_dir is not None
         key = hashlib.sha256(self.endpoint.encode()).hexdigest()[:16]
         self.cache_dir = (cache_dir / key) if cache_dir is not None else None
+        self._cache_root = str(self.cache_dir)
         self.counts: Counter[str] = Counter()  # requests actually sent, by kind
         self._lock = threading.Lock()
         self._built_headers: dict[str, str] | None = None
@@ -199,19 +200,21 @@ class HubSource(Source):
         return self._with_retries(subject, once) if retry else once()
 
     # -- cache --------------------------------------------------------------------------------
-    def _cache_path(self, kind: str, repo_id: str, name: str) -> Path | None:
-        """Everything cached about a repo sits in one folder: ``<kind>/<org>--<name>/``."""
+    def _cache_path(self, kind: str, repo_id: str, name: str) -> str | None:
+        """Everything cached about a repo sits in one folder: ``<kind>/<org>--<name>/``.
+        Paths are plain strings: a second run builds thousands, and pathlib costs ~10 us
+        each."""
         if not self.use_cache or self.cache_dir is None:
             return None
-        return self.cache_dir / kind / repo_id.lower().replace("/", "--") / name
+        return f"{self._cache_root}/{kind}/{repo_id.lower().replace('/', '--')}/{name}"
 
-    def _make_parent(self, path: Path) -> None:
-        folder = str(path.parent)
+    def _make_parent(self, path: str) -> None:
+        folder = os.path.dirname(path)
         if folder not in self._made_dirs:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(folder, exist_ok=True)
             self._made_dirs.add(folder)
 
-    def _cache_read(self, path: Path | None, max_age: float | None = None) -> Any:
+    def _cache_read(self, path: str | None, max_age: float | None = None) -> Any:
         """A JSON value this class wrote, or ``None`` (absent, older than ``max_age`` seconds,
         or unreadable). It was checked before it was written and ``json.dumps`` wrote it as
         ASCII, so it is parsed as is; ``snapshot_from_api`` checks its depth again."""
@@ -225,7 +228,7 @@ class HubSource(Source):
         except (OSError, ValueError, RecursionError):
             return None
 
-    def _cache_write(self, path: Path | None, value: Any) -> None:
+    def _cache_write(self, path: str | None, value: Any) -> None:
         self._file_cache_write(path, json.dumps(value).encode())
 
     # -- Source -------------------------------------------------------------------------------
@@ -249,10 +252,8 @@ class HubSource(Source):
         cached = self._cache_read(self._cache_path(api_kind, ref.repo_id, f"{sha}.json"))
         if not isinstance(cached, dict):
             return None
-        try:
-            return snapshot_from_api(cached, repo_id=ref.repo_id, kind=kind)
-        except ParseError:
-            return None
+        # _info wrote it from an answer load_json had bounded: the walk is not made again
+        return snapshot_from_api(cached, repo_id=ref.repo_id, kind=kind, depth_checked=True)
 
     def _info(self, kind: str, ref: ModelRef) -> RepoSnapshot:
         cached = self.info_if_cached(kind, ref)
@@ -269,7 +270,7 @@ class HubSource(Source):
         body, _ = self._get(url, ref.repo_id, params=params, max_bytes=MAX_INFO_BYTES,
                             kind=f"{kind}_info")
         data = load_json(body, file=f"{ref.repo_id} metadata", max_bytes=MAX_INFO_BYTES)
-        snap = snapshot_from_api(data, repo_id=ref.repo_id, kind=kind)
+        snap = snapshot_from_api(data, repo_id=ref.repo_id, kind=kind, depth_checked=True)
         if snap.sha:
             self._cache_write(self._cache_path(api_kind, ref.repo_id, f"{snap.sha}.json"), data)
             if not (ref.revision and is_commit_sha(ref.revision)):
@@ -283,14 +284,14 @@ class HubSource(Source):
         return self._info("dataset", ref)
 
     def _file_cache_path(self, repo_id: str, sha: str | None, filename: str,
-                         suffix: str = "") -> Path | None:
+                         suffix: str = "") -> str | None:
         """Where a file read at a commit sha is cached; ``None`` for branch reads (mutable)."""
         if not (sha and is_commit_sha(sha)):
             return None
         digest = hashlib.sha256(filename.encode()).hexdigest()[:32]
         return self._cache_path("models", repo_id, f"{sha}.file-{digest}{suffix}")
 
-    def _file_cache_read(self, path: Path | None) -> bytes | None:
+    def _file_cache_read(self, path: str | None) -> bytes | None:
         if path is None:
             return None
         try:
@@ -299,15 +300,14 @@ class HubSource(Source):
         except OSError:
             return None
 
-    def _file_cache_write(self, path: Path | None, data: bytes) -> None:
+    def _file_cache_write(self, path: str | None, data: bytes) -> None:
         """Write whole or not at all (a temporary file renamed into place), so a concurrent
         run never reads half a file. Plain ``os`` calls: pathlib doubles the cost here."""
         if path is None:
             return
         try:
             self._make_parent(path)
-            target = str(path)
-            tmp = f"{target}.{os.getpid()}.{threading.get_ident()}.tmp"
+            tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             try:
                 view = memoryview(data)
@@ -315,7 +315,7 @@ class HubSource(Source):
                     view = view[os.write(fd, view):]
             finally:
                 os.close(fd)
-            os.replace(tmp, target)
+            os.replace(tmp, path)
         except OSError:
             pass  # a cache that cannot be written only costs speed
 
@@ -337,7 +337,7 @@ class HubSource(Source):
     def store_derived(self, repo_id: str, sha: str, name: str, data: bytes) -> None:
         self._file_cache_write(self._derived_path(repo_id, sha, name), data)
 
-    def _derived_path(self, repo_id: str, sha: str, name: str) -> Path | None:
+    def _derived_path(self, repo_id: str, sha: str, name: str) -> str | None:
         if not is_commit_sha(sha) or not is_safe_repo_file(name) or "/" in name:
             return None
         return self._cache_path("models", repo_id, f"{sha}.{name}")
