@@ -148,6 +148,28 @@ def test_offline_with_a_source_reads_the_target_and_starts_nothing_else(
     assert {r.repo_id for r in fake_hub.requests} == {"acme/Atlas-Merge-7B"}
 
 
+def test_metadata_fetched_again_at_the_same_sha_is_not_hidden_by_cached_facts(
+        make_fake_hub: Any, tmp_path: Path) -> None:
+    root = new_mirror(tmp_path / "hub")
+    add_model(root, "org/base", card={"license": "mit"})
+    add_model(root, "org/other", card={"license": "mit"})
+    add_model(root, "org/child", card={"base_model": "org/base"})
+    hub = make_fake_hub(root)
+
+    def parents_of_child() -> list[str]:
+        source = HubSource(hub.endpoint, cache_dir=tmp_path / "c", ref_ttl=0)  # never fresh
+        return _parents(resolve_lineage(ModelRef("org/child"), source), "model:org/child")
+
+    assert parents_of_child() == ["org/base"]
+    # the Hub now records a second parent in the answer at the same commit
+    info_path = root / "models" / "org--child" / "info.json"
+    info = json.loads(info_path.read_text())
+    info["tags"] = ["base_model:adapter:org/other"]
+    time.sleep(0.02)  # file times are coarse: the refetched metadata must be newer
+    info_path.write_text(json.dumps(info))
+    assert parents_of_child() == ["org/base", "org/other"]
+
+
 def _fixture_targets() -> list[str]:
     return sorted(json.loads((d / "info.json").read_text())["id"]
                   for d in (HUB / "models").iterdir() if (d / "info.json").is_file())
