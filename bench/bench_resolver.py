@@ -273,7 +273,7 @@ def rows_from(results: list[dict[str, Any]], smoke: bool) -> list[Row]:
                   f"warm {r['warm_s']:.3f} s ({r.get('warm_share', r['warm_s'] / r['cold_s']):.3f}"
                   f" of cold); {naive}; metadata {_meta(req)} for {r['repos']} repos "
                   f"({_meta(req) / r['repos']:.2f}/repo); file requests {n_files} "
-                  f"({n_files / r['repos']:.2f}/repo: {files}; early {r['early_reads']})"))
+                  f"({n_files / r['models']:.2f}/model: {files}; early {r['early_reads']})"))
     meta = sum(_meta(r["cold_requests"]) for r in results)
     repos = sum(r["repos"] for r in results)
     rows.append(Row(name="metadata requests per repo (cold, all families)",
