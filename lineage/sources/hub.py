@@ -216,8 +216,8 @@ class HubSource(Source):
 
     def _cache_read(self, path: str | None, max_age: float | None = None) -> Any:
         """A JSON value this class wrote, or ``None`` (absent, older than ``max_age`` seconds,
-        or unreadable). It was checked before it was written and ``json.dumps`` wrote it as
-        ASCII, so it is parsed as is; ``snapshot_from_api`` checks its depth again."""
+        or unreadable). Its nesting was bounded before it was written and ``json.dumps`` wrote
+        it as ASCII, so it is parsed as is."""
         if path is None:
             return None
         try:
