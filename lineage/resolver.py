@@ -296,6 +296,9 @@ class _Fetcher:
             return self._files.submit(run)
 
         names, heads = planned_reads(snap)
+        for name, guess in early.items():
+            if name not in names:
+                guess.cancel()  # not needed after all; stops it unless already sent
         ahead: dict[tuple[str, int | None], Future[bytes]] = {}
         for name in names:
             if name not in early:
@@ -303,11 +306,20 @@ class _Fetcher:
         for name, size in heads:
             ahead[(name, size)] = queued(functools.partial(head_at_sha, name, size))
 
+        def read_early(name: str) -> bytes | None:
+            guess = early.get(name)
+            # a guess still queued behind other reads is dropped (cancel() is then True):
+            # reading at the sha is as fast; one already sent is here by now, or nearly
+            if guess is None or guess.cancel():
+                return None
+            got = guess.result()
+            return got[0] if got is not None and snap.sha is not None and got[1] == snap.sha \
+                else None
+
         def read_file(name: str) -> bytes:
-            if name in early:
-                got = early[name].result()  # sent with the metadata: here by now, or nearly
-                if got is not None and snap.sha is not None and got[1] == snap.sha:
-                    return got[0]
+            data = read_early(name)
+            if data is not None:
+                return data
             planned = ahead.get((name, None))
             if planned is not None:
                 return planned.result()
