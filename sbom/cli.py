@@ -13,7 +13,6 @@ import signal
 import sys
 import threading
 import traceback
-from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -21,10 +20,28 @@ import typer
 
 from lineage import __version__
 from lineage.errors import InputError, MlbomError, OperationalError
+from sbom.cli_options import (
+    BomFormat,
+    DepthOpt,
+    EndpointOpt,
+    FailOn,
+    GraphFormat,
+    MirrorOpt,
+    NoCacheOpt,
+    OfflineOpt,
+    OutOpt,
+    ReviewFormat,
+    TableJson,
+    TokenOpt,
+    ViewFormat,
+    emit,
+    load_graph,
+    progress,
+    run_options,
+)
 
 if TYPE_CHECKING:
-    from lineage.annotate.signatures import SignatureOptions
-    from lineage.pipeline import RunOptions
+    pass
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_OPERATIONAL = 0, 1, 2, 3
 EXIT = {InputError: EXIT_INPUT, OperationalError: EXIT_OPERATIONAL}
@@ -36,117 +53,6 @@ inventory_app = typer.Typer(no_args_is_help=True, help="Store product BOMs for `
 index_app = typer.Typer(no_args_is_help=True, help="A local index of Hub-wide lineage.")
 app.add_typer(inventory_app, name="inventory")
 app.add_typer(index_app, name="index")
-
-
-class BomFormat(str, Enum):
-    cyclonedx = "cyclonedx"
-    spdx_json = "spdx-json"
-    spdx3_json = "spdx3-json"
-
-
-class GraphFormat(str, Enum):
-    mermaid = "mermaid"
-    dot = "dot"
-    html = "html"
-
-
-class ViewFormat(str, Enum):
-    tree = "tree"
-    mermaid = "mermaid"
-    dot = "dot"
-    html = "html"
-
-
-class ReviewFormat(str, Enum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
-    sarif = "sarif"
-
-
-class FailOn(str, Enum):
-    error = "error"
-    warning = "warning"
-    never = "never"
-
-
-class TableJson(str, Enum):
-    table = "table"
-    json = "json"
-
-
-# -- shared options ---------------------------------------------------------------------------
-EndpointOpt = Annotated[str | None, typer.Option(
-    "--endpoint", help="Hub endpoint (default: $HF_ENDPOINT, else https://huggingface.co).")]
-TokenOpt = Annotated[str | None, typer.Option(
-    "--token", help="Hub token (default: huggingface_hub's usual sources).")]
-OfflineOpt = Annotated[bool, typer.Option(
-    "--offline", help="No network: parents are recorded but marked unresolved: offline.")]
-MirrorOpt = Annotated[Path | None, typer.Option(
-    "--hub-mirror", help="Resolve from an offline snapshot written by `mlbom mirror`.")]
-DepthOpt = Annotated[int, typer.Option("--max-depth", min=0, max=10_000,
-                                       help="Deepest ancestor level to fetch.")]
-NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Bypass the metadata cache.")]
-OutOpt = Annotated[Path | None, typer.Option("-o", "--output",
-                                                help="Write here (atomically); default stdout.")]
-
-
-def _run_options(endpoint: str | None, token: str | None, offline: bool, hub_mirror: Path | None,
-                 max_depth: int = 50, no_cache: bool = False,
-                 signatures: SignatureOptions | None = None,
-                 concurrency: int | None = None) -> RunOptions:
-    from lineage.annotate.signatures import SignatureOptions
-    from lineage.pipeline import RunOptions
-
-    if hub_mirror is not None and not hub_mirror.is_dir():
-        raise InputError(f"--hub-mirror {hub_mirror} is not a folder")
-    from lineage.resolver import DEFAULT_CONCURRENCY
-
-    return RunOptions(endpoint=endpoint, token=token, offline=offline, hub_mirror=hub_mirror,
-                      max_depth=max_depth, use_cache=not no_cache,
-                      concurrency=concurrency or DEFAULT_CONCURRENCY,
-                      signatures=signatures if signatures is not None else SignatureOptions(
-                          offline=offline))
-
-
-def _stderr_console() -> object:
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False)
-
-
-def _progress() -> object:
-    """A callable that shows progress on stderr (a live status line on a terminal)."""
-    if not sys.stderr.isatty():
-        return None
-    console = _stderr_console()
-
-    def show(message: str) -> None:
-        console.print(f"[dim]… {message}[/dim]")  # type: ignore[attr-defined]
-
-    return show
-
-
-def _emit(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    from sbom.atomic import write_atomic
-
-    write_atomic(output, text)
-
-
-def _load_graph(target: str, opts: object) -> object:
-    """A graph from a BOM file written by mlbom, else from resolving ``target``."""
-    from lineage.pipeline import build_graph
-
-    path = Path(target)
-    if path.is_file() and path.suffix.lower() == ".json":
-        from sbom.bom_reader import read_bom
-
-        return read_bom(path)
-    return build_graph(target, opts, progress=_progress())  # type: ignore[arg-type]
 
 
 # -- commands ---------------------------------------------------------------------------------
@@ -206,12 +112,12 @@ def generate(
                            public_key=public_key,
                            certificate_chain=tuple(certificate_chain or ()),
                            trust_config=trust_config, offline=offline)
-    opts = _run_options(endpoint, token, offline, hub_mirror, max_depth, no_cache, sig,
+    opts = run_options(endpoint, token, offline, hub_mirror, max_depth, no_cache, sig,
                         concurrency)
-    graph = build_graph(target, opts, progress=_progress())  # type: ignore[arg-type]
+    graph = build_graph(target, opts, progress=progress())  # type: ignore[arg-type]
     text = render_document(graph, fmt.value, spec_version=spec_version,
                            reproducible=reproducible)
-    _emit(text, output)
+    emit(text, output)
     if not quiet:
         from sbom.summary import render_summary
 
@@ -249,7 +155,7 @@ def mirror(
     """Write an offline snapshot of TARGETS' lineage metadata (no weights)."""
     from sbom.mirror import write_mirror
 
-    opts = _run_options(endpoint, token, False, hub_mirror, max_depth)
+    opts = run_options(endpoint, token, False, hub_mirror, max_depth)
     result = write_mirror(targets, output, opts)
     sys.stderr.write(f"mirror written to {output}: {result.repos} repos, {result.files} files, "
                      f"{result.errors} recorded as unreadable\n")
@@ -270,11 +176,11 @@ def tree(
 
     from sbom.views.tree import render_tree, tree_json
 
-    graph = _load_graph(target, _run_options(endpoint, token, offline, hub_mirror, max_depth))
+    graph = load_graph(target, run_options(endpoint, token, offline, hub_mirror, max_depth))
     if as_json:
-        _emit(json.dumps(tree_json(graph), indent=2) + "\n", None)  # type: ignore[arg-type]
+        emit(json.dumps(tree_json(graph), indent=2) + "\n", None)  # type: ignore[arg-type]
     else:
-        _emit(render_tree(graph, color=sys.stdout.isatty()), None)  # type: ignore[arg-type]
+        emit(render_tree(graph, color=sys.stdout.isatty()), None)  # type: ignore[arg-type]
 
 
 def _render_view(graph: object, fmt: str) -> str:
@@ -308,8 +214,8 @@ def graph(
     max_depth: DepthOpt = 50,
 ) -> None:
     """Draw TARGET's lineage DAG as Mermaid, DOT or a self-contained HTML report."""
-    g = _load_graph(target, _run_options(endpoint, token, offline, hub_mirror, max_depth))
-    _emit(_render_view(g, fmt.value), output)
+    g = load_graph(target, run_options(endpoint, token, offline, hub_mirror, max_depth))
+    emit(_render_view(g, fmt.value), output)
 
 
 @app.command()
@@ -323,7 +229,7 @@ def view(
 
     if not bom.is_file():
         raise InputError(f"{bom} is not a file")
-    _emit(_render_view(read_bom(bom), fmt.value), output)
+    emit(_render_view(read_bom(bom), fmt.value), output)
 
 
 @app.command()
@@ -345,10 +251,10 @@ def licenses(
     from sbom.review_formats import render_review
 
     pol = load_policy(policy) if policy is not None else None
-    graph = _load_graph(target, _run_options(endpoint, token, offline, hub_mirror, max_depth))
+    graph = load_graph(target, run_options(endpoint, token, offline, hub_mirror, max_depth))
     review = review_graph(graph, pol)  # type: ignore[arg-type]
     color = fmt is ReviewFormat.table and output is None and sys.stdout.isatty()
-    _emit(render_review(review, fmt.value, color=color), output)
+    emit(render_review(review, fmt.value, color=color), output)
     raise typer.Exit(review_exit_code(review, fail_on.value))
 
 
@@ -377,12 +283,12 @@ def affected(
     if hub_descendants or use_index:
         if model is None:
             raise InputError("--hub-descendants takes a MODEL")
-        _emit(commands.hub_descendants_text(model, fmt.value, endpoint=endpoint, token=token,
+        emit(commands.hub_descendants_text(model, fmt.value, endpoint=endpoint, token=token,
                                             limit=limit, db=db, use_index=use_index), None)
         return
     text, n = commands.affected_text(model or dataset or "", "dataset" if dataset else "model",
                                      db, fmt.value)
-    _emit(text, None)
+    emit(text, None)
     sys.stderr.write(f"{n} product version(s) affected\n")
 
 
@@ -412,7 +318,7 @@ def inventory_list(
     from sbom.inventory.store import open_store
 
     with open_store(db) as store:
-        _emit(render_products(store.list_products(), fmt.value), None)
+        emit(render_products(store.list_products(), fmt.value), None)
 
 
 @inventory_app.command("remove")
@@ -459,7 +365,7 @@ def index_descendants(
     """Every indexed model that derives from MODEL, with depth and relation."""
     from sbom import commands
 
-    _emit(commands.index_query_text("descendants", db, model, fmt.value, max_depth), None)
+    emit(commands.index_query_text("descendants", db, model, fmt.value, max_depth), None)
 
 
 @index_app.command("ancestors")
@@ -472,7 +378,7 @@ def index_ancestors(
     """Every indexed ancestor of MODEL, with depth and relation."""
     from sbom import commands
 
-    _emit(commands.index_query_text("ancestors", db, model, fmt.value, max_depth), None)
+    emit(commands.index_query_text("ancestors", db, model, fmt.value, max_depth), None)
 
 
 # -- entry point ------------------------------------------------------------------------------

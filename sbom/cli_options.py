@@ -1,0 +1,131 @@
+"""What every ``mlbom`` command shares: option types, Hub/run options, output and graph loading.
+
+A command module (``sbom/cli.py`` or a feature's own ``*_cmd.py``) imports these so that an
+option means the same thing on every command and the CLI stays a thin option parser. Nothing
+heavy is imported at module level: ``mlbom --help`` imports this file.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from lineage.errors import InputError
+
+if TYPE_CHECKING:
+    from lineage.annotate.signatures import SignatureOptions
+    from lineage.pipeline import RunOptions
+
+class BomFormat(str, Enum):
+    cyclonedx = "cyclonedx"
+    spdx_json = "spdx-json"
+    spdx3_json = "spdx3-json"
+
+
+class GraphFormat(str, Enum):
+    mermaid = "mermaid"
+    dot = "dot"
+    html = "html"
+
+
+class ViewFormat(str, Enum):
+    tree = "tree"
+    mermaid = "mermaid"
+    dot = "dot"
+    html = "html"
+
+
+class ReviewFormat(str, Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    sarif = "sarif"
+
+
+class FailOn(str, Enum):
+    error = "error"
+    warning = "warning"
+    never = "never"
+
+
+class TableJson(str, Enum):
+    table = "table"
+    json = "json"
+
+
+# -- shared options ---------------------------------------------------------------------------
+EndpointOpt = Annotated[str | None, typer.Option(
+    "--endpoint", help="Hub endpoint (default: $HF_ENDPOINT, else https://huggingface.co).")]
+TokenOpt = Annotated[str | None, typer.Option(
+    "--token", help="Hub token (default: huggingface_hub's usual sources).")]
+OfflineOpt = Annotated[bool, typer.Option(
+    "--offline", help="No network: parents are recorded but marked unresolved: offline.")]
+MirrorOpt = Annotated[Path | None, typer.Option(
+    "--hub-mirror", help="Resolve from an offline snapshot written by `mlbom mirror`.")]
+DepthOpt = Annotated[int, typer.Option("--max-depth", min=0, max=10_000,
+                                       help="Deepest ancestor level to fetch.")]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Bypass the metadata cache.")]
+OutOpt = Annotated[Path | None, typer.Option("-o", "--output",
+                                                help="Write here (atomically); default stdout.")]
+
+
+def run_options(endpoint: str | None, token: str | None, offline: bool, hub_mirror: Path | None,
+                 max_depth: int = 50, no_cache: bool = False,
+                 signatures: SignatureOptions | None = None,
+                 concurrency: int | None = None) -> RunOptions:
+    from lineage.annotate.signatures import SignatureOptions
+    from lineage.pipeline import RunOptions
+
+    if hub_mirror is not None and not hub_mirror.is_dir():
+        raise InputError(f"--hub-mirror {hub_mirror} is not a folder")
+    from lineage.resolver import DEFAULT_CONCURRENCY
+
+    return RunOptions(endpoint=endpoint, token=token, offline=offline, hub_mirror=hub_mirror,
+                      max_depth=max_depth, use_cache=not no_cache,
+                      concurrency=concurrency or DEFAULT_CONCURRENCY,
+                      signatures=signatures if signatures is not None else SignatureOptions(
+                          offline=offline))
+
+
+def stderr_console() -> object:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def progress() -> object:
+    """A callable that shows progress on stderr (a live status line on a terminal)."""
+    if not sys.stderr.isatty():
+        return None
+    console = stderr_console()
+
+    def show(message: str) -> None:
+        console.print(f"[dim]… {message}[/dim]")  # type: ignore[attr-defined]
+
+    return show
+
+
+def emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from sbom.atomic import write_atomic
+
+    write_atomic(output, text)
+
+
+def load_graph(target: str, opts: object) -> object:
+    """A graph from a BOM file written by mlbom, else from resolving ``target``."""
+    from lineage.pipeline import build_graph
+
+    path = Path(target)
+    if path.is_file() and path.suffix.lower() == ".json":
+        from sbom.bom_reader import read_bom
+
+        return read_bom(path)
+    return build_graph(target, opts, progress=progress())  # type: ignore[arg-type]
