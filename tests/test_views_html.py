@@ -1,29 +1,29 @@
-"""The HTML report in a real headless Chromium (Debian's ``chromium`` package).
+"""The HTML report in a real headless Chromium (Debian's ``chromium`` package, see
+``tests/chromium.py``). Skips when chromium is absent, except under CI (env ``CI`` set), where
+absence fails.
 
-The browser is driven over the DevTools protocol on a pipe (``--remote-debugging-pipe``: fd 3
-in, fd 4 out, NUL-separated JSON), so no driver binary or extra Python package is needed.
-Skips when chromium is absent, except under CI (env ``CI`` set), where absence fails.
+The geometry test opens the report of every fixture model and reads what was drawn: node boxes,
+edge paths (sampled along their length) and edge labels, in screen coordinates. No edge may
+enter a box, no two labels or boxes may overlap, every line of text stays inside its box and
+the name lines spell the whole name.
 
-Set ``MLBOM_WRITE_SCREENSHOTS=1`` to also write the README pictures ``docs/img/report.png``
-and ``docs/img/tree.png``:  ``MLBOM_WRITE_SCREENSHOTS=1 pytest tests/test_views_html.py``.
+Set ``MLBOM_WRITE_SCREENSHOTS=1`` to also write the README pictures ``docs/img/report.png``,
+``docs/img/tree.png``:
+``MLBOM_WRITE_SCREENSHOTS=1 CI=true python3 -m pytest tests/test_views_html.py``.
 """
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import fcntl
 import json
 import os
-import select
-import shutil
-import subprocess
-import time
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from chromium import CHROMIUM, Browser
+from test_spdx_fixtures import TARGETS, fixture_graph
 from test_views_graphs import HOSTILE, sample_graph
 
 from sbom.views.html import render_html
@@ -31,115 +31,6 @@ from sbom.views.tree import export_tree_svg
 
 pytestmark = pytest.mark.chromium
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def _high_fd(fd: int) -> int:
-    """``fd`` moved above 9 so the shell's ``3<&N 4>&M`` cannot clobber it (needs bash)."""
-    high = fcntl.fcntl(fd, fcntl.F_DUPFD, 10)
-    os.close(fd)
-    return high
-
-
-class Browser:
-    """A minimal DevTools client over Chromium's debugging pipe."""
-
-    def __init__(self, profile: Path) -> None:
-        to_chrome_r, self._to_chrome = (_high_fd(fd) for fd in os.pipe())
-        self._from_chrome, from_chrome_w = (_high_fd(fd) for fd in os.pipe())
-        flags = [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--disable-dev-shm-usage", "--hide-scrollbars", f"--user-data-dir={profile}",
-            "--remote-debugging-pipe", "about:blank",
-        ]
-        args = " ".join(f"'{a}'" for a in flags)
-        cmd = (f"exec '{CHROMIUM}' {args} 3<&{to_chrome_r} 4>&{from_chrome_w} "
-               f"{to_chrome_r}<&- {from_chrome_w}>&-")
-        self.proc = subprocess.Popen(
-            ["bash", "-c", cmd], pass_fds=(to_chrome_r, from_chrome_w),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        os.close(to_chrome_r)
-        os.close(from_chrome_w)
-        self._buf = b""
-        self._next_id = 0
-        self.events: list[dict[str, Any]] = []
-        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
-        self.session = self.call(
-            "Target.attachToTarget", {"targetId": target, "flatten": True}
-        )["sessionId"]
-        self.page("Page.enable")
-        self.page("Runtime.enable")
-
-    def _read_message(self, deadline: float) -> dict[str, Any]:
-        while b"\0" not in self._buf:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self._from_chrome], [], [], left)[0]:
-                raise TimeoutError("chromium did not answer")
-            chunk = os.read(self._from_chrome, 1 << 16)
-            if not chunk:
-                raise RuntimeError("chromium closed the pipe")
-            self._buf += chunk
-        raw, self._buf = self._buf.split(b"\0", 1)
-        return json.loads(raw)  # type: ignore[no-any-return]
-
-    def call(self, method: str, params: dict[str, Any] | None = None,
-             session: str | None = None, timeout: float = 20) -> dict[str, Any]:
-        self._next_id += 1
-        msg: dict[str, Any] = {"id": self._next_id, "method": method, "params": params or {}}
-        if session:
-            msg["sessionId"] = session
-        os.write(self._to_chrome, json.dumps(msg).encode() + b"\0")
-        deadline = time.monotonic() + timeout
-        while True:
-            reply = self._read_message(deadline)
-            if reply.get("id") == self._next_id:
-                if "error" in reply:
-                    raise RuntimeError(f"{method}: {reply['error']}")
-                return reply.get("result", {})  # type: ignore[no-any-return]
-            self.events.append(reply)
-
-    def page(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        return self.call(method, params, session=self.session)
-
-    def js(self, expression: str) -> Any:
-        result = self.page("Runtime.evaluate", {"expression": expression, "returnByValue": True})
-        if "exceptionDetails" in result:
-            raise RuntimeError(str(result["exceptionDetails"]))
-        return result["result"].get("value")
-
-    def open(self, url: str, width: int = 1400, height: int = 820) -> None:
-        self.page("Emulation.setDeviceMetricsOverride",
-                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
-        self.page("Page.navigate", {"url": url})
-        deadline = time.monotonic() + 20
-        while self.js("document.readyState") != "complete":
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"page did not load: {url}")
-            time.sleep(0.05)
-
-    def click(self, x: float, y: float) -> None:
-        for kind in ("mousePressed", "mouseReleased"):
-            self.page("Input.dispatchMouseEvent",
-                      {"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1})
-
-    def screenshot(self) -> bytes:
-        return base64.b64decode(self.page("Page.captureScreenshot", {"format": "png"})["data"])
-
-    def dialogs(self) -> list[dict[str, Any]]:
-        return [e for e in self.events if e.get("method") == "Page.javascriptDialogOpening"]
-
-    def close(self) -> None:
-        with contextlib.suppress(RuntimeError, TimeoutError, OSError):
-            self.call("Browser.close", timeout=5)
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        os.close(self._to_chrome)
-        os.close(self._from_chrome)
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +69,10 @@ def test_report_draws_every_node_and_click_shows_details(browser: Browser, tmp_p
     panel = browser.js("document.getElementById('panel').innerText")
     assert "common/root" in panel and "license: MIT" in panel
     assert "unknown → ./checkpoints/run1" in panel
-    assert "config.json:_name_or_path=./checkpoints/run1" in panel
+    rows = browser.js("Array.from(document.querySelectorAll('#panel tr')).map("
+                      "r=>Array.from(r.cells).map(c=>c.textContent))")
+    assert ["source", "file", "field", "value"] in rows
+    assert any(r[1:] == ["config.json", "_name_or_path", "./checkpoints/run1"] for r in rows)
 
     x, y = _center(browser, 'g.node[data-key="model:meta-llama/llama-3.1-8b"]')
     browser.click(x, y)
@@ -214,20 +108,137 @@ def test_hostile_text_stays_text(browser: Browser, tmp_path: Path) -> None:
     browser.click(x, y)
     panel = browser.js("document.getElementById('panel').innerText")
     assert HOSTILE in panel  # shown, literally
-    assert browser.js("document.querySelectorAll('script').length") == 2
+    assert browser.js("document.querySelectorAll('script').length") == 3
     assert browser.js("document.querySelectorAll('img, iframe, a').length") == 0
     assert browser.dialogs() == []
 
 
-def test_readme_screenshots(browser: Browser, tmp_path: Path) -> None:
-    """Renders the README pictures; writes them only with MLBOM_WRITE_SCREENSHOTS=1."""
-    graph = sample_graph(hostile=False)
+_GEOMETRY = r"""
+(function(){
+function box(e){var r=e.getBoundingClientRect();return [r.left,r.top,r.right,r.bottom];}
+var nodes=Array.from(document.querySelectorAll('#graph g.node')).map(function(g){
+ return {key:g.dataset.key,box:box(g.querySelector('rect')),
+  name:Array.from(g.querySelectorAll('text.name')).map(function(t){return t.textContent;}).join(''),
+  text:Array.from(g.querySelectorAll('text')).map(function(t){return box(t);})};});
+var edges=Array.from(document.querySelectorAll('#graph g.edge')).map(function(g){
+ var p=g.querySelector('path'),n=p.getTotalLength(),m=p.getScreenCTM(),pts=[];
+ for(var s=0;s<=n;s+=1){var q=p.getPointAtLength(s);
+  pts.push([m.a*q.x+m.c*q.y+m.e,m.b*q.x+m.d*q.y+m.f]);}
+ return {from:g.dataset.from,to:g.dataset.to,label:box(g.querySelector('rect')),points:pts};});
+return {nodes:nodes,edges:edges,scale:document.getElementById('world').getScreenCTM().a};
+})()
+"""
+
+
+def _overlap(a: list[float], b: list[float], margin: float) -> bool:
+    return (min(a[2], b[2]) - max(a[0], b[0]) > margin
+            and min(a[3], b[3]) - max(a[1], b[1]) > margin)
+
+
+def _inside(pt: list[float], box: list[float], margin: float) -> bool:
+    return box[0] + margin < pt[0] < box[2] - margin and box[1] + margin < pt[1] < box[3] - margin
+
+
+def geometry_problems(geo: dict[str, Any], names: dict[str, str]) -> list[str]:
+    """Every edge-box crossing, box/label overlap, text overflow and cut name in ``geo``."""
+    problems = []
+    tol = max(1.0, 1.5 * geo["scale"])
+    boxes = [(f"box {n['key']}", n["box"]) for n in geo["nodes"]]
+    labels = [(f"label {e['from']}->{e['to']}", e["label"]) for e in geo["edges"]]
+    for i, (name_a, a) in enumerate(boxes + labels):
+        for name_b, b in (boxes + labels)[i + 1:]:
+            if _overlap(a, b, 0.5):
+                problems.append(f"{name_a} overlaps {name_b}")
+    for edge in geo["edges"]:
+        own_label = edge["label"]
+        for name, rect in boxes + labels:
+            if rect is own_label:
+                continue
+            hits = [p for p in edge["points"] if _inside(p, rect, tol)]
+            if hits:
+                problems.append(f"edge {edge['from']}->{edge['to']} crosses {name} at {hits[0]}")
+    for node in geo["nodes"]:
+        if any(not _overlap(t, t, -1) or t[0] < node["box"][0] - 1 or t[2] > node["box"][2] + 1
+               or t[1] < node["box"][1] - 1 or t[3] > node["box"][3] + 1 for t in node["text"]):
+            problems.append(f"text leaves box {node['key']}")
+        if node["name"].removeprefix("\u2605 ") != names[node["key"]]:
+            problems.append(f"name of {node['key']} shown as {node['name']!r}")
+    return problems
+
+
+@pytest.mark.skipif(not TARGETS, reason="fixtures/hub is absent")
+@pytest.mark.parametrize("target", TARGETS)
+def test_geometry_on_every_fixture_model(browser: Browser, tmp_path: Path, target: str) -> None:
+    graph = fixture_graph(target)
     page = tmp_path / "report.html"
     page.write_text(render_html(graph), encoding="utf-8")
-    browser.open(page.as_uri(), width=1280, height=760)
-    x, y = _center(browser, 'g.node[data-key="model:acme/chat-merge"]')
-    browser.click(x, y)
+    browser.open(page.as_uri(), width=1400, height=900)
+    assert browser.js("document.body.dataset.ready") == "1"
+    geo = browser.js(_GEOMETRY)
+    assert len(geo["nodes"]) == len(graph) and len(geo["edges"]) == len(list(graph.edges()))
+    assert geometry_problems(geo, {n.key: n.name for n in graph.nodes()}) == []
+
+
+def test_geometry_check_sees_a_crossing(browser: Browser, tmp_path: Path) -> None:
+    """The check itself: an edge path moved through a box, and a label moved onto another."""
+    graph = fixture_graph(TARGETS[0]) if TARGETS else sample_graph(hostile=False)
+    page = tmp_path / "report.html"
+    page.write_text(render_html(sample_graph(hostile=False)), encoding="utf-8")
+    browser.open(page.as_uri(), width=1400, height=900)
+    names = {n.key: n.name for n in sample_graph(hostile=False).nodes()}
+    assert geometry_problems(browser.js(_GEOMETRY), names) == []
+    browser.js("(function(){var b=document.querySelector('g.node[data-key=\"model:common/root\"]')"
+               ".getBBox(),t=document.querySelector('g.node[data-key=\"model:common/root\"]')"
+               ".transform.baseVal[0].matrix,p=document.querySelector('g.edge path');"
+               "p.setAttribute('d','M'+(t.e-50)+','+(t.f+b.height/2)+' L'+(t.e+b.width+50)+','"
+               "+(t.f+b.height/2));})()")
+    problems = geometry_problems(browser.js(_GEOMETRY), names)
+    assert any("crosses box model:common/root" in p for p in problems)
+    del graph
+
+
+def test_geometry_on_a_wide_synthetic_lineage(browser: Browser, tmp_path: Path) -> None:
+    """120 nodes with merges, long edges and every relation (bench/bench_report.py's graph)."""
+    sys.path.insert(0, str(REPO / "bench"))
+    from bench_report import synthetic_lineage
+
+    graph = synthetic_lineage(120)
+    page = tmp_path / "report.html"
+    page.write_text(render_html(graph), encoding="utf-8")
+    browser.open(page.as_uri(), width=1400, height=900)
+    geo = browser.js(_GEOMETRY)
+    assert len(geo["edges"]) == len(list(graph.edges())) > 120
+    assert geometry_problems(geo, {n.key: n.name for n in graph.nodes()}) == []
+
+
+@pytest.mark.parametrize("width", [700, 2560])
+def test_report_is_readable_from_700_to_2560_px(browser: Browser, tmp_path: Path,
+                                               width: int) -> None:
+    target = "acme/Atlas-Merge-7B" if "acme/Atlas-Merge-7B" in TARGETS else None
+    graph = fixture_graph(target) if target else sample_graph(hostile=False)
+    page = tmp_path / "report.html"
+    page.write_text(render_html(graph), encoding="utf-8")
+    browser.open(page.as_uri(), width=width, height=900)
+    scale = browser.js("document.getElementById('world').getScreenCTM().a")
+    assert scale >= 0.74  # 11 px text stays at least ~8 px high
+    target_box = browser.js(
+        "(function(){var r=document.querySelector('g.node.sel rect').getBoundingClientRect();"
+        "return [r.left,r.top,r.right,r.bottom,innerWidth];})()")
+    assert target_box[0] >= 0 and target_box[2] <= target_box[4]  # the target is in view
+    assert browser.js("document.documentElement.scrollWidth") <= width  # no sideways scroll
+
+
+def test_readme_screenshots(browser: Browser, tmp_path: Path) -> None:
+    """Renders the README pictures; writes them only with MLBOM_WRITE_SCREENSHOTS=1."""
+    demo = "acme/Atlas-Merge-7B"
+    graph = fixture_graph(demo) if demo in TARGETS else sample_graph(hostile=False)
+    page = tmp_path / "report.html"
+    page.write_text(render_html(graph), encoding="utf-8")
+    browser.open(page.as_uri(), width=1400, height=800)
+    assert geometry_problems(browser.js(_GEOMETRY), {n.key: n.name for n in graph.nodes()}) == []
     report = browser.screenshot()
+
+    graph = sample_graph(hostile=False)
 
     svg = tmp_path / "tree.svg"
     svg.write_text(export_tree_svg(graph, width=100), encoding="utf-8")

@@ -16,7 +16,6 @@ from test_views_graphs import HOSTILE, sample_graph, single_model_graph
 from lineage.graph import LineageGraph
 from sbom.views.dot import render_dot
 from sbom.views.html import render_html
-from sbom.views.layout import layout_graph
 from sbom.views.mermaid import render_mermaid
 from sbom.views.tree import render_tree, tree_json
 
@@ -172,18 +171,7 @@ def test_graphviz_renders_dot_without_errors(factory: Any, tmp_path: Path) -> No
     assert edge_labels == sorted(d.relation.value.replace("_", " ") for _, _, d in graph.edges())
 
 
-# -- layout and HTML (static) --------------------------------------------------------------
-
-
-def test_layout_puts_parents_below_children_and_no_overlap() -> None:
-    graph = sample_graph()
-    lay = layout_graph(graph)
-    for child, parent, _ in graph.edges():
-        assert lay.nodes[parent].y > lay.nodes[child].y
-    spots = {(round(p.x), round(p.y)) for p in lay.nodes.values()}
-    assert len(spots) == len(graph)
-    assert lay.nodes["model:acme/chat-q4"].layer == 0
-    assert lay.nodes["model:common/root"].layer == 3  # longest path, below both merge parents
+# -- HTML (static) --------------------------------------------------------------
 
 
 def test_html_is_self_contained_and_embeds_hostile_text_inertly() -> None:
@@ -195,4 +183,28 @@ def test_html_is_self_contained_and_embeds_hostile_text_inertly() -> None:
     start = page.index('type="application/json">') + len('type="application/json">')
     data = json.loads(page[start:page.index("</script>", start)])
     assert any(n["license"] == HOSTILE for n in data["nodes"])
-    assert len(page) < 60_000
+    assert len(page) < 120_000  # dagre (49 kB) is inlined; the rest is the graph
+    assert page.count("Copyright (c) 2012-2014 Chris Pettitt") == 1  # dagre's MIT notice
+
+
+def test_html_legend_names_every_license_family_and_signature_status() -> None:
+    from lineage.licenses import FAMILY_ORDER
+    from sbom.views.common import SIGNATURE_WORDS
+
+    legend = render_html(sample_graph()).split('<div id="legend">')[1].split("</div>")[0]
+    for family in FAMILY_ORDER:
+        assert f"</i>{family}</span>" in legend
+    for words in SIGNATURE_WORDS.values():
+        assert f"</i>{words}</span>" in legend
+
+
+def test_share_alike_dataset_has_its_own_colour_not_restricted() -> None:
+    from lineage.graph import DatasetNode, LicenseInfo, dataset_key
+    from sbom.views.common import license_family
+
+    node = DatasetNode(key=dataset_key("x/sa"), name="x/sa", license=LicenseInfo(
+        spdx="CC-BY-SA-4.0", family="share-alike", source="card"))
+    assert license_family(node) == "share-alike"
+    nc = DatasetNode(key=dataset_key("x/nc"), name="x/nc", license=LicenseInfo(
+        spdx="CC-BY-NC-4.0", family="noncommercial", source="card"))
+    assert license_family(nc) == "noncommercial"

@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from lineage.graph import LINEAGE_RELATIONS, DatasetNode, LineageGraph, ModelNode, Node, Relation
+from lineage.graph import (
+    LINEAGE_RELATIONS,
+    DatasetNode,
+    EdgeData,
+    LineageGraph,
+    ModelNode,
+    Node,
+    Relation,
+)
 
 # Colour classes: fill by license family, border by signature status.
 FAMILY_COLOURS = {
@@ -25,6 +33,33 @@ SIGNATURE_COLOURS = {
 }
 UNRESOLVED_FILL = "#fafafa"
 
+# The HTML report colours every license family of ``lineage.licenses.FAMILY_ORDER`` on its own
+# (a share-alike dataset is "share-alike", never "restricted"), plus the two coarse classes a
+# BOM read back from another tool may carry. Legend order: most to least permissive.
+LICENSE_FAMILY_COLOURS = {
+    "public-domain": "#e8f5e9",
+    "permissive": "#c8e6c9",
+    "weak-copyleft": "#f0f4c3",
+    "copyleft": "#ffe0b2",
+    "share-alike": "#b2ebf2",
+    "openrail": "#d1c4e9",
+    "llama": "#e1bee7",
+    "gemma": "#f3e5f5",
+    "vendor": "#c5cae9",
+    "no-derivatives": "#ffccbc",
+    "noncommercial": "#ffcdd2",
+    "research-only": "#f8bbd0",
+    "restricted": "#ce93d8",
+    "proprietary": "#ef9a9a",
+    "unknown": "#e0e0e0",
+}
+SIGNATURE_WORDS = {
+    "verified": "signature verified",
+    "invalid": "signature invalid",
+    "warning": "signed, signer not verified",
+    "unsigned": "no signature",
+}
+
 
 def family_class(node: Node) -> str:
     """One of ``FAMILY_COLOURS``' keys, from ``node.license.family`` (free text) or its id."""
@@ -41,6 +76,44 @@ def family_class(node: Node) -> str:
     if family and family not in ("unknown", "none", "other"):
         return "restricted"  # non-commercial, RAIL, model licenses, ...
     return "unknown"
+
+
+def license_family(node: Node) -> str:
+    """The node's license family as a key of ``LICENSE_FAMILY_COLOURS`` (finer than
+    ``family_class``, which the tree, Mermaid and DOT keep for their stable outputs)."""
+    family = ((node.license.family or "") if node.license else "").lower()
+    if family in LICENSE_FAMILY_COLOURS:
+        return family
+    return family_class(node)
+
+
+def verification_verdicts(node: Node, edges: list[EdgeData] | None = None) -> list[str]:
+    """Lineage verification verdicts recorded on the node or on its parent edges, as words.
+
+    Read duck-typed (``verification`` attribute: a string, a mapping with ``verdict`` or
+    ``status``, an object with one of those, or a list of them), so a graph without the
+    verification annotator, or read back from an older BOM, simply has none.
+    """
+    found: list[str] = []
+    for holder in [node, *(edges or [])]:
+        value = getattr(holder, "verification", None)
+        for item in value if isinstance(value, list | tuple) else [value]:
+            word = _verdict_word(item)
+            if word and word not in found:
+                found.append(word)
+    return found
+
+
+def _verdict_word(item: object) -> str | None:
+    if item is None:
+        return None
+    if isinstance(item, str):
+        return item
+    if isinstance(item, dict):
+        got = item.get("verdict") or item.get("status")
+        return str(got) if got else None
+    got = getattr(item, "verdict", None) or getattr(item, "status", None)
+    return str(got) if got else None
 
 
 def signature_class(node: Node) -> str:

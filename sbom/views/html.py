@@ -1,28 +1,57 @@
 """The lineage as one self-contained, interactive HTML file (works offline, from file://).
 
-Python lays the DAG out (``sbom.views.layout``) and embeds nodes, edges and positions as JSON in
-a ``<script type="application/json">`` block, with ``<``, ``>``, ``&`` (and U+2028/2029) written
-as ``\\uXXXX`` so no card text can close the block or become markup. A small vanilla script
-draws the SVG from that JSON and fills the side panel with ``textContent`` only, never
-``innerHTML``: hostile text stays text. Pan (drag), zoom (wheel, buttons), search (highlights
-matching nodes), click a node for license, datasets, files, signature, evidence and the
-unresolved reason. No CDN, no external request; the Content-Security-Policy forbids them.
+Python embeds nodes and edges as JSON in a ``<script type="application/json">`` block, with
+``<``, ``>``, ``&`` (and U+2028/2029) written as ``\\uXXXX`` so no card text can close the
+block or become markup. The page lays the DAG out itself with dagre (``@dagrejs/dagre``, MIT,
+vendored minified in ``sbom/data/dagre.min.js`` and inlined, see ``sbom/data/VENDORED.md``):
+rank assignment, crossing reduction and coordinates are dagre's; every edge label is a
+dagre node of its measured size, so labels never overlap each other or a box. Text is measured
+in the browser, so node names wrap at ``/`` and ``-`` and are shown whole.
+
+Edges are drawn from dagre's bend points with one rule added: inside a rank (the horizontal
+band where that rank's boxes sit) an edge runs vertically through its own bend point, and it
+only changes column in the empty gap between ranks. dagre keeps a bend point clear of every
+box in its rank, so no edge crosses a box.
+
+The page's script (``sbom/data/report.js``) fills the side panel with ``textContent`` only,
+never ``innerHTML``: hostile text stays text. Pan (drag), zoom (wheel, buttons), search, click a node for license,
+findings, lineage verdicts, datasets, files, signature and an evidence table per parent. No CDN,
+no external request; the Content-Security-Policy forbids them.
 """
 
 from __future__ import annotations
 
+import html as _html
 import json
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from lineage.graph import LineageGraph
+from lineage.graph import LineageGraph, Node
 from sbom.views.common import (
-    FAMILY_COLOURS,
+    LICENSE_FAMILY_COLOURS,
     SIGNATURE_COLOURS,
+    SIGNATURE_WORDS,
     UNRESOLVED_FILL,
     edge_label,
+    license_family,
     node_record,
+    verification_verdicts,
 )
-from sbom.views.layout import NODE_HEIGHT, NODE_WIDTH, layout_graph
+
+REPORT_FORMAT = "mlbom-report/2"
+_DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@lru_cache(maxsize=1)
+def _dagre_js() -> str:
+    licence = (_DATA / "dagre.LICENSE").read_text(encoding="utf-8").replace("*/", "* /")
+    return f"/*!\n{licence}*/\n" + (_DATA / "dagre.min.js").read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def _report_js() -> str:
+    return (_DATA / "report.js").read_text(encoding="utf-8")
 
 
 def _json_for_script(data: Any) -> str:
@@ -33,27 +62,56 @@ def _json_for_script(data: Any) -> str:
     return text
 
 
+def _node_data(graph: LineageGraph, node: Node) -> dict[str, Any]:
+    rec = node_record(graph, node)
+    parents = graph.parents(node.key)
+    rec["license_class"] = license_family(node)
+    rec["findings"] = [
+        {"kind": f.kind, "severity": f.severity, "message": f.message, "file": f.file}
+        for f in node.findings
+    ]
+    rec["verdicts"] = verification_verdicts(node, [d for _, d in parents])
+    rec["parents"] = [
+        {"key": p.key, "name": p.name, "relation": d.relation.value,
+         "verdicts": verification_verdicts(d),
+         "evidence": [{"source": e.source, "file": e.file, "field": e.field, "value": e.value}
+                      for e in d.evidence]}
+        for p, d in sorted(parents, key=lambda pd: pd[0].key)
+    ]
+    return rec
+
+
 def report_data(graph: LineageGraph) -> dict[str, Any]:
-    """The JSON the page embeds: layout plus each node's record (see ``node_record``)."""
-    layout = layout_graph(graph)
-    nodes = []
-    for key in sorted(graph.g.nodes):
-        rec = node_record(graph, graph.node(key))
-        placed = layout.nodes[key]
-        rec.update(x=placed.x, y=placed.y, layer=placed.layer)
-        nodes.append(rec)
+    """The JSON the page embeds: each node's record (see ``node_record``) and the edges."""
+    nodes = [_node_data(graph, graph.node(key)) for key in sorted(graph.g.nodes)]
     edges = [
         {"from": c, "to": p, "relation": d.relation.value, "label": edge_label(d.relation),
-         "evidence": [str(e) for e in d.evidence]}
+         "verdicts": verification_verdicts(d)}
         for c, p, d in sorted(graph.edges(), key=lambda e: (e[0], e[1]))
     ]
     title = graph.target.name if graph.target_key else "lineage"
     return {
-        "title": title, "width": layout.width, "height": layout.height,
-        "node_width": NODE_WIDTH, "node_height": NODE_HEIGHT,
-        "family_colours": FAMILY_COLOURS, "signature_colours": SIGNATURE_COLOURS,
+        "format": REPORT_FORMAT, "title": title,
+        "family_colours": LICENSE_FAMILY_COLOURS, "signature_colours": SIGNATURE_COLOURS,
         "unresolved_fill": UNRESOLVED_FILL, "nodes": nodes, "edges": edges,
     }
+
+
+def _legend() -> str:
+    families = "".join(
+        f'<span><i style="background:{colour}"></i>{_html.escape(fam)}</span>'
+        for fam, colour in LICENSE_FAMILY_COLOURS.items()
+    )
+    signatures = "".join(
+        f'<span><i style="background:#fff;border:3px solid {SIGNATURE_COLOURS[name]}"></i>'
+        f"{_html.escape(words)}</span>"
+        for name, words in SIGNATURE_WORDS.items()
+    )
+    marks = ('<span><i style="background:#fafafa;border:2px dashed #757575"></i>unresolved'
+             '</span><span><b class="flag">\u26a0</b>findings</span>'
+             '<span><b class="verdict">\u2713</b>lineage verdict</span>')
+    return (f'<div id="legend"><b>License</b>{families}<b>Signature</b>{signatures}'
+            f"<b>Marks</b>{marks}</div>")
 
 
 _CSS = """
@@ -61,134 +119,34 @@ _CSS = """
 height:100vh;overflow:hidden}#main{flex:1;display:flex;flex-direction:column;min-width:0}
 #bar{display:flex;flex-wrap:wrap;gap:6px;align-items:center;padding:6px 10px;
 border-bottom:1px solid #ddd;background:#f7f7f7}#bar h1{font-size:14px;margin:0 12px 0 0;
-white-space:nowrap;overflow:hidden;
-text-overflow:ellipsis;flex:0 0 auto;max-width:360px}#search{flex:0 1 260px;padding:4px 6px}
-button{padding:3px 9px}
-#legend{margin-left:auto;display:flex;gap:8px;font-size:11px}#legend span{display:flex;
-align-items:center;gap:3px}#legend i{display:inline-block;width:11px;height:11px;
-border:1px solid #999}svg{flex:1;cursor:grab;background:#fff;user-select:none}
-svg.drag{cursor:grabbing}.node{cursor:pointer}.node rect{rx:8px}.node text{font-size:11px;
-pointer-events:none}.node .name{font-weight:600}.node.dim{opacity:.25}.node.hit rect{
-stroke:#1565c0!important;stroke-width:5px!important}.node.sel rect{filter:drop-shadow(0 0 4px
-#1565c0)}.edge path{fill:none;stroke:#888;stroke-width:1.4}.edge.aux path{stroke-dasharray:5 4}
-.edge text{font-size:10px;fill:#555}#panel{width:360px;border-left:1px solid #ddd;padding:10px
-14px;overflow:auto;background:#fcfcfc}#panel h2{font-size:15px;margin:4px 0;word-break:break-all}
-#panel h3{font-size:12px;margin:12px 0 4px;text-transform:uppercase;color:#666}#panel ul{
-margin:0;padding-left:18px}#panel li{word-break:break-all;margin:2px 0}.flag{color:#b71c1c}
-.muted{color:#888}
+overflow-wrap:anywhere;flex:0 1 auto}#search{flex:0 1 240px;min-width:120px;padding:4px 6px}
+button{padding:3px 9px}#legend{display:flex;flex-wrap:wrap;gap:4px 10px;font-size:11px;
+padding:4px 10px;border-bottom:1px solid #ddd;background:#fbfbfb}#legend span{display:flex;
+align-items:center;gap:3px;white-space:nowrap}#legend b{font-weight:600;color:#555}
+#legend i{display:inline-block;width:12px;height:12px;border:1px solid #999}
+svg{flex:1;min-height:200px;cursor:grab;background:#fff;user-select:none}
+svg.drag{cursor:grabbing}.node{cursor:pointer}.node text{font-size:11px;pointer-events:none}
+.node .name{font-weight:600}.node .bad{fill:#b71c1c;font-weight:600}.node .ok{fill:#1b5e20}
+.node.dim{opacity:.25}.node.hit rect.box{stroke:#1565c0!important;stroke-width:5px!important}
+.node.sel rect.box{filter:drop-shadow(0 0 4px #1565c0)}.edge path{fill:none;stroke:#888;
+stroke-width:1.4}.edge.aux path{stroke-dasharray:5 4}.edge rect{fill:#fff;stroke:#ddd}
+.edge text{font-size:10px;fill:#444}#panel{width:340px;border-left:1px solid #ddd;
+padding:10px 14px;overflow:auto;background:#fcfcfc}#panel h2{font-size:15px;margin:4px 0;
+overflow-wrap:anywhere}#panel h3{font-size:12px;margin:12px 0 4px;text-transform:uppercase;
+color:#666}#panel h4{font-size:12px;margin:8px 0 2px;overflow-wrap:anywhere}#panel ul{margin:0;
+padding-left:18px}#panel li{overflow-wrap:anywhere;margin:2px 0}#panel table{border-collapse:
+collapse;width:100%;font-size:11px;table-layout:fixed}#panel th,#panel td{border:1px solid #ddd;
+padding:2px 4px;text-align:left;vertical-align:top;overflow-wrap:anywhere}#panel th{
+background:#f0f0f0}.flag{color:#b71c1c}.verdict{color:#1b5e20}.muted{color:#888}
+@media (max-width:900px){body{flex-direction:column;overflow:auto;height:auto}
+#main{height:70vh;flex:none}#panel{width:auto;border-left:none;border-top:1px solid #ddd}}
 """
 
-_JS = r"""
-(function(){
-"use strict";
-var D=JSON.parse(document.getElementById("mlbom-data").textContent);
-var NS="http://www.w3.org/2000/svg",svg=document.getElementById("graph");
-var W=D.node_width,H=D.node_height,byKey={},els={};
-D.nodes.forEach(function(n){byKey[n.key]=n;});
-function el(tag,attrs,parent){var e=document.createElementNS(NS,tag);
- for(var k in attrs){e.setAttribute(k,attrs[k]);}if(parent){parent.appendChild(e);}return e;}
-function txt(tag,text,parent,cls){var e=document.createElement(tag);e.textContent=text;
- if(cls){e.className=cls;}parent.appendChild(e);return e;}
-function clip(s,n){s=String(s==null?"":s);return s.length>n?s.slice(0,n-1)+"\u2026":s;}
-var defs=el("defs",{},svg),m=el("marker",{id:"arrow",viewBox:"0 0 10 10",refX:"10",refY:"5",
- markerWidth:"7",markerHeight:"7",orient:"auto-start-reverse"},defs);
-el("path",{d:"M0,0L10,5L0,10z",fill:"#888"},m);
-var world=el("g",{id:"world"},svg),eg=el("g",{},world),ng=el("g",{},world);
-D.edges.forEach(function(e){var a=byKey[e.from],b=byKey[e.to];
- var aux=e.relation==="trained_on"||e.relation==="remote_code";
- var g=el("g",{"class":"edge"+(aux?" aux":"")},eg);
- var y1=a.y+H/2,y2=b.y-H/2,my=(y1+y2)/2;
- if(b.y<=a.y){y1=a.y-H/2;y2=b.y+H/2;my=(y1+y2)/2;}
- el("path",{d:"M"+a.x+","+y1+" C"+a.x+","+my+" "+b.x+","+my+" "+b.x+","+y2,
-  "marker-end":"url(#arrow)"},g);
- var t=el("text",{x:(a.x+b.x)/2+4,y:my,"text-anchor":"middle"},g);t.textContent=e.label;});
-D.nodes.forEach(function(n){
- var g=el("g",{"class":"node","data-key":n.key,
-  transform:"translate("+(n.x-W/2)+","+(n.y-H/2)+")"},ng);
- var sig=D.signature_colours[n.signature_class];
- el("rect",{width:W,height:H,fill:n.unresolved?D.unresolved_fill:D.family_colours[n.license_family],
-  stroke:sig,"stroke-width":n.signature_class==="unsigned"?1:3,
-  "stroke-dasharray":n.unresolved?"6 4":"none"},g);
- var t1=el("text",{x:8,y:17,"class":"name"},g);
- t1.textContent=clip((n.is_target?"\u2605 ":"")+n.name,32);
- var t2=el("text",{x:8,y:33},g);t2.textContent=clip(n.kind+(n.sha?" @"+n.sha.slice(0,7):"")+
-  (n.signature?" \u00b7 sig: "+n.signature.status:""),36);
- var t3=el("text",{x:8,y:49},g);t3.textContent=clip(n.unresolved?"unresolved: "+n.unresolved:
-  n.license+(n.flags.length?"  \u26a0 "+n.flags.length:""),36);
- g.addEventListener("click",function(ev){ev.stopPropagation();select(n.key);});
- els[n.key]=g;});
-var vb={x:0,y:0,w:D.width,h:D.height};
-function apply(){svg.setAttribute("viewBox",vb.x+" "+vb.y+" "+vb.w+" "+vb.h);}
-function fit(){var r=svg.getBoundingClientRect(),s=Math.max(D.width/r.width,D.height/r.height,0.5);
- vb.w=r.width*s;vb.h=r.height*s;vb.x=(D.width-vb.w)/2;vb.y=(D.height-vb.h)/2;apply();}
-function zoom(f,cx,cy){if(cx===undefined){cx=vb.x+vb.w/2;cy=vb.y+vb.h/2;}
- vb.x=cx-(cx-vb.x)*f;vb.y=cy-(cy-vb.y)*f;vb.w*=f;vb.h*=f;apply();}
-svg.addEventListener("wheel",function(ev){ev.preventDefault();var r=svg.getBoundingClientRect();
- zoom(ev.deltaY>0?1.15:1/1.15,vb.x+(ev.clientX-r.left)/r.width*vb.w,vb.y+(ev.clientY-r.top)/r.height*vb.h);},
- {passive:false});
-var drag=null;
-svg.addEventListener("mousedown",function(ev){drag={x:ev.clientX,y:ev.clientY,vx:vb.x,vy:vb.y};
- svg.classList.add("drag");});
-window.addEventListener("mousemove",function(ev){if(!drag){return;}
- var r=svg.getBoundingClientRect();
- vb.x=drag.vx-(ev.clientX-drag.x)*vb.w/r.width;
- vb.y=drag.vy-(ev.clientY-drag.y)*vb.h/r.height;apply();});
-window.addEventListener("mouseup",function(){drag=null;svg.classList.remove("drag");});
-document.getElementById("zin").onclick=function(){zoom(1/1.25);};
-document.getElementById("zout").onclick=function(){zoom(1.25);};
-document.getElementById("zfit").onclick=fit;
-var search=document.getElementById("search");
-search.addEventListener("input",function(){var q=search.value.trim().toLowerCase();
- D.nodes.forEach(function(n){var g=els[n.key];
-  var hay=[n.name,n.key,n.license,n.kind,n.unresolved||""].join(" ").toLowerCase();
-  var hit=q!==""&&hay.indexOf(q)>=0;g.classList.toggle("hit",hit);
-  g.classList.toggle("dim",q!==""&&!hit);});});
-var panel=document.getElementById("panel");
-function section(title,items){txt("h3",title,panel);
- if(!items.length){txt("p","none",panel,"muted");return;}
- var ul=document.createElement("ul");panel.appendChild(ul);
- items.forEach(function(i){txt("li",i,ul,i.indexOf("!")===0?"flag":"");});}
-function select(key){var n=byKey[key];
- D.nodes.forEach(function(o){els[o.key].classList.toggle("sel",o.key===key);});
- while(panel.firstChild){panel.removeChild(panel.firstChild);}
- txt("h2",n.name,panel);
- txt("div",n.kind+(n.is_target?" (target)":"")+(n.relation?" \u00b7 "+n.relation:""),panel,"muted");
- if(n.sha){txt("div","commit "+n.sha,panel,"muted");}
- if(n.unresolved){txt("p","! unresolved: "+n.unresolved,panel,"flag");}
- var l=n.license_detail,li=["license: "+n.license,"family: "+n.license_family];
- if(l){if(l.declared){li.push("declared: "+l.declared);}if(l.url){li.push("url: "+l.url);}
-  li.push("source: "+l.source);}
- section("License",li);
- section("Flags",n.flags.map(function(f){return "! "+f;}));
- var s=n.signature;section("Signature",s?["status: "+s.status].concat(
-  ["signer","issuer","method","reason","file"].filter(function(k){return s[k];})
-  .map(function(k){return k+": "+s[k];})):["no signature information"]);
- section("Datasets",n.datasets);
- if(n.code.length){section("Remote code",n.code);}
- section("Files",n.files.map(function(f){return f.name+" ("+f.format+(f.unsafe?", unsafe":"")+")"+
-  (f.sha256?" sha256:"+f.sha256:"");}));
- section("Parents and evidence",n.parents.map(function(p){return p.relation+" \u2192 "+p.name+
-  (p.evidence.length?"  [ "+p.evidence.join("; ")+" ]":"");}));
-}
-svg.addEventListener("click",function(){});
-fit();window.addEventListener("resize",fit);
-var target=D.nodes.filter(function(n){return n.is_target;})[0];if(target){select(target.key);}
-})();
-"""
 
 
 def render_html(graph: LineageGraph) -> str:
     """One HTML document, UTF-8, no external resource. Stable for equal graphs."""
-    import html as _html
-
     data = report_data(graph)
-    legend = "".join(
-        f'<span><i style="background:{colour}"></i>{fam}</span>'
-        for fam, colour in FAMILY_COLOURS.items()
-    ) + "".join(
-        f'<span><i style="background:#fff;border:3px solid {colour}"></i>sig {name}</span>'
-        for name, colour in SIGNATURE_COLOURS.items() if name != "unsigned"
-    )
     csp = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
            "img-src data:")
     return (
@@ -201,10 +159,11 @@ def render_html(graph: LineageGraph) -> str:
         f"<h1>Lineage of {_html.escape(data['title'])}</h1>"
         '<input id="search" type="search" placeholder="search models, licenses…">'
         '<button id="zin" title="zoom in">+</button><button id="zout" title="zoom out">−</button>'
-        '<button id="zfit" title="fit">fit</button>'
-        f'<div id="legend">{legend}</div></div>'
+        '<button id="zfit" title="fit">fit</button></div>'
+        f"{_legend()}"
         '<svg id="graph" xmlns="http://www.w3.org/2000/svg"></svg></div>'
         '<aside id="panel"></aside>'
         f'<script id="mlbom-data" type="application/json">{_json_for_script(data)}</script>'
-        f"<script>{_JS}</script></body></html>\n"
+        f"<script>{_dagre_js()}</script>"
+        f"<script>{_report_js()}</script></body></html>\n"
     )
