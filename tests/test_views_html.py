@@ -253,3 +253,23 @@ def test_readme_screenshots(browser: Browser, tmp_path: Path) -> None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "report.png").write_bytes(report)
         (out / "tree.png").write_bytes(tree)
+
+
+def test_findings_unresolved_and_lineage_verdicts_are_marked_on_nodes(
+        browser: Browser, tmp_path: Path) -> None:
+    graph = sample_graph(hostile=False)
+    graph.node("model:acme/chat-merge").verification = {"verdict": "contradicted"}  # type: ignore[attr-defined]
+    page = tmp_path / "report.html"
+    page.write_text(render_html(graph), encoding="utf-8")
+    browser.open(page.as_uri())
+
+    def node_text(key: str) -> list[str]:
+        return browser.js(  # type: ignore[no-any-return]
+            f"Array.from(document.querySelectorAll('g.node[data-key=\"{key}\"] text'))"
+            ".map(t=>t.textContent)")
+
+    assert "lineage: contradicted" in node_text("model:acme/chat-merge")
+    assert "unresolved: gated" in node_text("model:meta-llama/llama-3.1-8b")
+    flagged = graph.node("model:acme/chat-merge")
+    assert any(t.startswith("\u26a0 ") and "finding" in t for t in node_text(flagged.key))
+    assert not any(t.startswith("lineage:") for t in node_text("model:common/root"))

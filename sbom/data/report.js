@@ -4,6 +4,7 @@
 var D=JSON.parse(document.getElementById("mlbom-data").textContent);
 var NS="http://www.w3.org/2000/svg",svg=document.getElementById("graph");
 var W=220,PAD=8,LINE=14,byKey={},els={},t0=performance.now();
+var GOOD=/^(confirmed|verified|consistent|match(ed)?|ok)$/i;
 D.nodes.forEach(function(n){byKey[n.key]=n;});
 function el(tag,attrs,parent){var e=document.createElementNS(NS,tag);
  for(var k in attrs){e.setAttribute(k,attrs[k]);}if(parent){parent.appendChild(e);}return e;}
@@ -33,7 +34,8 @@ function nodeLines(n){var L=[],max=W-2*PAD;
  if(n.unresolved){wrap("unresolved: "+n.unresolved,max,true).forEach(function(s){L.push([s,"bad"]);});}
  var bad=n.flags.length-(n.unresolved?1:0);
  if(bad>0){L.push(["\u26a0 "+bad+(bad===1?" finding":" findings"),"bad"]);}
- n.verdicts.forEach(function(v){wrap("\u2713 lineage: "+v,max,false).forEach(function(s){L.push([s,"ok"]);});});
+ n.verdicts.forEach(function(v){var cls=GOOD.test(v)?"ok":"bad";
+  wrap("lineage: "+v,max,false).forEach(function(s){L.push([s,cls]);});});
  return L;}
 var G=new dagre.graphlib.Graph({multigraph:true});
 G.setGraph({rankdir:"TB",nodesep:24,edgesep:14,ranksep:36,marginx:16,marginy:16});
@@ -140,7 +142,7 @@ function table(head,rows,parent){var t=document.createElement("table"),tr=docume
 function parents(n){txt("h3","Parents and evidence",panel);
  if(!n.parents.length){txt("p","none",panel,"muted");return;}
  n.parents.forEach(function(p){txt("h4",p.relation.replace("_"," ")+" \u2192 "+p.name,panel);
-  p.verdicts.forEach(function(v){txt("div","\u2713 lineage: "+v,panel,"verdict");});
+  p.verdicts.forEach(function(v){txt("div","lineage: "+v,panel,GOOD.test(v)?"verdict":"flag");});
   if(!p.evidence.length){txt("p","no evidence recorded",panel,"muted");return;}
   table(["source","file","field","value"],p.evidence.map(function(e){
    return [e.source,e.file,e.field,e.value];}),panel);});}

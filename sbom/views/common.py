@@ -87,8 +87,8 @@ def license_family(node: Node) -> str:
     return family_class(node)
 
 
-def verification_verdicts(node: Node, edges: list[EdgeData] | None = None) -> list[str]:
-    """Lineage verification verdicts recorded on the node or on its parent edges, as words.
+def verification_verdicts(node: Node | EdgeData, edges: list[EdgeData] | None = None) -> list[str]:
+    """Lineage verification verdicts recorded on a node (or an edge) and its parent edges.
 
     Read duck-typed (``verification`` attribute: a string, a mapping with ``verdict`` or
     ``status``, an object with one of those, or a list of them), so a graph without the

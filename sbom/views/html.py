@@ -14,9 +14,9 @@ only changes column in the empty gap between ranks. dagre keeps a bend point cle
 box in its rank, so no edge crosses a box.
 
 The page's script (``sbom/data/report.js``) fills the side panel with ``textContent`` only,
-never ``innerHTML``: hostile text stays text. Pan (drag), zoom (wheel, buttons), search, click a node for license,
-findings, lineage verdicts, datasets, files, signature and an evidence table per parent. No CDN,
-no external request; the Content-Security-Policy forbids them.
+never ``innerHTML``: hostile text stays text. Pan (drag), zoom (wheel, buttons), search, click
+a node for license, findings, lineage verdicts, datasets, files, signature and an evidence
+table per parent. No CDN, no external request; the Content-Security-Policy forbids them.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def _legend() -> str:
     )
     marks = ('<span><i style="background:#fafafa;border:2px dashed #757575"></i>unresolved'
              '</span><span><b class="flag">\u26a0</b>findings</span>'
-             '<span><b class="verdict">\u2713</b>lineage verdict</span>')
+             '<span><b class="verdict">lineage:</b>verification verdict</span>')
     return (f'<div id="legend"><b>License</b>{families}<b>Signature</b>{signatures}'
             f"<b>Marks</b>{marks}</div>")
 
