@@ -43,6 +43,7 @@ from rich.text import Text
 
 from lineage.errors import InputError
 from sbom.review import KIND_DESCRIPTIONS, RULE_IDS, Review, ReviewFinding
+from sbom.views.terminal import Breakable, table_width
 
 FORMATS = ("table", "json", "markdown", "sarif")
 REVIEW_FORMAT = "mlbom-review/1"
@@ -51,7 +52,8 @@ _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def render_review(review: Review, fmt: str, *, color: bool = False, width: int = 120) -> str:
+def render_review(review: Review, fmt: str, *, color: bool = False,
+                  width: int | None = None) -> str:
     """``review`` as text in ``fmt`` (table, json, markdown, sarif). JSON formats end with a
     newline and never contain colour codes."""
     if fmt == "json":
@@ -61,7 +63,7 @@ def render_review(review: Review, fmt: str, *, color: bool = False, width: int =
     if fmt == "markdown":
         return _markdown(review)
     if fmt == "table":
-        return _table(review, color=color, width=width)
+        return _table(review, color=color, width=width or table_width())
     raise InputError(f"unknown review format {fmt!r} (expected {', '.join(FORMATS)})")
 
 
@@ -221,45 +223,83 @@ def _plain(text: object) -> Text:
     return Text(_CONTROL.sub(" ", str(text)))
 
 
+_SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+#: Below this many columns the findings table stacks kind, path and finding in one column and
+#: the licenses table folds the kind into the component, so ids keep room to stay whole.
+NARROW_TABLE = 100
+
+
+def _finding_body(f: ReviewFinding) -> Text:
+    body = Text.assemble(_plain(f.message), "\n", ("→ ", "bold"), _plain(f.remediation))
+    for e in f.evidence:
+        body.append("\n  ")
+        body.append(_CONTROL.sub(" ", e), style="dim")
+    return body
+
+
+def _findings_table(review: Review, narrow: bool) -> Table:
+    t = Table(box=box.SIMPLE_HEAD, show_lines=narrow, expand=True)
+    columns = ("Severity", "Finding / what to do") if narrow else (
+        "Severity", "Kind", "Path", "Finding / what to do")
+    for col in columns:
+        t.add_column(col, overflow="fold", ratio={"Path": 2, "Finding / what to do": 3}.get(col))
+    for f in review.findings:
+        sev = Text(f.severity + (" (waived)" if f.waived else ""),
+                   style=_SEVERITY_STYLE[f.severity])
+        path = _plain(" > ".join(f.path))
+        if narrow:
+            head = Text.assemble((f.kind, "bold"), "\n", path, "\n")
+            t.add_row(sev, Breakable(head + _finding_body(f)))
+        else:
+            t.add_row(sev, Breakable(f.kind), Breakable(path), Breakable(_finding_body(f)))
+    return t
+
+
+def _licenses_table(review: Review, narrow: bool) -> Table:
+    lt = Table(box=box.SIMPLE_HEAD, title="Licenses in the lineage", expand=True)
+    columns = ("Component", "License", "Family", "Source") if narrow else (
+        "Component", "Kind", "License", "Family", "Source")
+    for col in columns:
+        lt.add_column(col, overflow="fold")
+    for n in review.licenses:
+        lic = n.license or ("unresolved: " + n.unresolved if n.unresolved else "none")
+        name = _plain(n.name)
+        if narrow and n.kind != "model":
+            name.append(f"\n({n.kind})", style="dim")
+        cells: list[Any] = [Breakable(name), Breakable(_plain(lic)), _plain(n.family or ""),
+                            n.source]
+        if not narrow:
+            cells.insert(1, n.kind)
+        lt.add_row(*cells)
+    return lt
+
+
 def _table(review: Review, *, color: bool, width: int) -> str:
     buf = io.StringIO()
     console = Console(file=buf, width=width, force_terminal=color, no_color=not color,
                       color_system="standard" if color else None, highlight=False,
                       emoji=False)
-    style = {"error": "bold red", "warning": "yellow", "info": "cyan"}
-    console.print(Text.assemble(("License review: ", "bold"), _plain(review.target),
-                                f"  ({_summary_line(review)})"))
+    narrow = width < NARROW_TABLE
+    console.print(Breakable(Text.assemble(("License review: ", "bold"), _plain(review.target),
+                                          f"  ({_summary_line(review)})")))
     if review.policy:
-        console.print(Text.assemble("Policy: ", _plain(review.policy)))
+        console.print(Breakable(Text.assemble("Policy: ", _plain(review.policy))))
     if review.findings:
-        t = Table(box=box.SIMPLE_HEAD, show_lines=False, expand=True)
-        for col in ("Severity", "Kind", "Path", "Finding / what to do"):
-            t.add_column(col, overflow="fold")
-        for f in review.findings:
-            sev = f.severity + (" (waived)" if f.waived else "")
-            body = Text.assemble(_plain(f.message), "\n", ("→ ", "bold"),
-                                 _plain(f.remediation))
-            for e in f.evidence:
-                body.append("\n  ")
-                body.append(_CONTROL.sub(" ", e), style="dim")
-            t.add_row(Text(sev, style=style[f.severity]), f.kind,
-                      _plain(" > ".join(f.path)), body)
-        console.print(t)
+        console.print(_findings_table(review, narrow))
     else:
         console.print("No findings.")
     console.print(Text("Inherited obligations", style="bold"))
     if review.obligations:
+        grid = Table.grid()
+        grid.add_column(width=4)
+        grid.add_column()
         for o in review.obligations:
-            console.print(Text.assemble(f"  - {o.kind} ", (o.license, "bold"), " (",
-                                        _plain(", ".join(o.nodes)), "): ", _plain(o.text)))
+            grid.add_row("  -", Breakable(Text.assemble(
+                f"{o.kind} ", (o.license, "bold"), " (", _plain(", ".join(o.nodes)), "): ",
+                _plain(o.text))))
+        console.print(grid)
     else:
         console.print("  - None found: no license in the lineage is known to impose "
                       "obligations.")
-    lt = Table(box=box.SIMPLE_HEAD, title="Licenses in the lineage", expand=True)
-    for col in ("Component", "Kind", "License", "Family", "Source"):
-        lt.add_column(col, overflow="fold")
-    for n in review.licenses:
-        lic = n.license or ("unresolved: " + n.unresolved if n.unresolved else "none")
-        lt.add_row(_plain(n.name), n.kind, _plain(lic), _plain(n.family or ""), n.source)
-    console.print(lt)
+    console.print(_licenses_table(review, narrow))
     return buf.getvalue()

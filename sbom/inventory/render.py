@@ -34,7 +34,6 @@ Tables never carry colour codes when written to a pipe; JSON never does.
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -67,18 +66,12 @@ def _short(sha: str | None) -> str:
     return sha[:12] if sha else "unknown"
 
 
-def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    from rich.console import Console
-    from rich.table import Table
+def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]],
+           width: int | None = None) -> str:
+    from sbom.views.terminal import render_table, table_width
 
-    table = Table(title=title, show_lines=False)
-    for col in columns:
-        table.add_column(col, overflow="fold")
-    for row in rows:
-        table.add_row(*row)
-    buf = io.StringIO()
-    Console(file=buf, width=160, no_color=True, highlight=False).print(table)
-    return buf.getvalue()
+    # ids wrap at "/", never mid-word; too narrow for columns side by side: one record per row
+    return render_table(title, columns, rows, width or table_width(160))
 
 
 def affected_document(
