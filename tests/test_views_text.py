@@ -41,6 +41,25 @@ def test_plain_tree_shows_relations_licenses_signatures_and_flags() -> None:
     assert HOSTILE in text  # rich markup in card text is shown, not interpreted
 
 
+def test_tree_marks_findings_unresolved_and_verdicts_with_the_boms_words() -> None:
+    from sbom.cyclonedx import graph_to_cyclonedx_json
+
+    graph = sample_graph(hostile=False)
+    graph.node("model:acme/chat-merge").verification = "contradicted"  # type: ignore[attr-defined]
+    text = render_tree(graph, color=False, width=200)
+    bom = json.loads(graph_to_cyclonedx_json(graph, spec_version="1.6", reproducible=True))
+    props = [p for c in bom["components"] for p in c.get("properties", [])]
+    findings = [p["value"] for p in props if p["name"] == "mlbom:finding"]
+    unresolved = [p["value"] for p in props if p["name"] == "mlbom:lineage:unresolved"]
+    assert findings and unresolved
+    for value in findings:
+        assert f"! finding: {value}" in text
+    for value in unresolved:
+        assert f"! unresolved: {value}" in text
+    assert "! lineage verification: contradicted" in text
+    assert "! error: dangerous import" not in text  # one wording, the BOM's
+
+
 def test_colour_only_when_asked() -> None:
     coloured = render_tree(sample_graph(), color=True)
     assert ANSI.search(coloured)

@@ -25,6 +25,7 @@ from sbom.views.common import (
     node_record,
     short_sha,
     signature_class,
+    verification_verdicts,
 )
 
 TREE_FORMAT = "mlbom-tree/1"
@@ -32,6 +33,7 @@ _FAMILY_STYLE = {
     "permissive": "green", "copyleft": "yellow", "restricted": "magenta",
     "proprietary": "red", "unknown": "dim",
 }
+_GOOD_VERDICTS = frozenset({"confirmed", "verified", "consistent", "match", "matched", "ok"})
 _SIG_STYLE = {"verified": "green", "invalid": "bold red", "warning": "yellow", "unsigned": "dim"}
 
 
@@ -59,10 +61,26 @@ def _label(node: Node, edge: EdgeData | None, seen: bool) -> Text:
     if getattr(node, "signature", None) is not None:
         sig_class = signature_class(node)
         text.append(f"  sig:{node.signature.status}", style=_SIG_STYLE[sig_class])  # type: ignore[attr-defined]
-    for flag in node_flags(node):
-        severe = flag.startswith(("unresolved", "error", "unsafe", "signature"))
+    for flag, severe in tree_marks(node, edge):
         text.append(f"\n! {flag}", style="bold red" if severe else "yellow")
     return text
+
+
+def tree_marks(node: Node, edge: EdgeData | None) -> list[tuple[str, bool]]:
+    """The "!" lines under a node, with whether each is severe. Unresolved reasons, findings
+    and lineage verdicts use the BOM's words: ``unresolved: <mlbom:lineage:unresolved>``,
+    ``finding: <mlbom:finding>``, ``lineage verification: <verdict>`` (the verdict of the node
+    or of the edge that led here, when the verification annotator recorded one)."""
+    finding_flags = {f"{f.severity}: {f.message}" for f in node.findings}
+    marks = [(flag, flag.startswith(("unresolved", "unsafe", "signature")))
+             for flag in node_flags(node) if flag not in finding_flags]
+    for f in node.findings:
+        where = f" {f.file}" if f.file else ""
+        marks.append((f"finding: {f.kind} {f.severity}{where}: {f.message}",
+                      f.severity == "error"))
+    for verdict in verification_verdicts(node, [edge] if edge else []):
+        marks.append((f"lineage verification: {verdict}", verdict.lower() not in _GOOD_VERDICTS))
+    return marks
 
 
 def ordered_parents(graph: LineageGraph, key: str) -> list[tuple[Node, EdgeData]]:
