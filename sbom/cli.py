@@ -36,7 +36,6 @@ from sbom.cli_options import (
     ViewFormat,
     emit,
     load_graph,
-    progress,
     run_options,
 )
 
@@ -93,13 +92,14 @@ def generate(
     trust_config: Annotated[Path | None, typer.Option(
         "--trust-config", help="Sigstore trust root/config JSON to use instead of the "
         "bundled one.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="No summary and no progress display.")] = False,
     concurrency: Annotated[int, typer.Option(
         "--concurrency", min=1, max=64, help="Most Hub requests in flight at once.")] = 16,
 ) -> None:
     """Resolve TARGET's whole lineage and write a validated ML-BOM."""
     from lineage.annotate.signatures import SignatureOptions
-    from lineage.pipeline import build_graph
+    from sbom.progress import build_graph_with_progress
 
     if spec_version not in ("1.6", "1.7"):
         raise InputError(f"--spec-version must be 1.6 or 1.7, not {spec_version}")
@@ -114,7 +114,7 @@ def generate(
                            trust_config=trust_config, offline=offline)
     opts = run_options(endpoint, token, offline, hub_mirror, max_depth, no_cache, sig,
                         concurrency)
-    graph = build_graph(target, opts, progress=progress())  # type: ignore[arg-type]
+    graph = build_graph_with_progress(target, opts, quiet=quiet)
     text = render_document(graph, fmt.value, spec_version=spec_version,
                            reproducible=reproducible)
     emit(text, output)

@@ -120,12 +120,13 @@ def emit(text: str, output: Path | None) -> None:
 
 
 def load_graph(target: str, opts: object) -> object:
-    """A graph from a BOM file written by mlbom, else from resolving ``target``."""
-    from lineage.pipeline import build_graph
-
+    """A graph from a BOM file written by mlbom, else from resolving ``target`` (with the
+    progress display of ``sbom.progress`` on stderr)."""
     path = Path(target)
     if path.is_file() and path.suffix.lower() == ".json":
         from sbom.bom_reader import read_bom
 
         return read_bom(path)
-    return build_graph(target, opts, progress=progress())  # type: ignore[arg-type]
+    from sbom.progress import build_graph_with_progress
+
+    return build_graph_with_progress(target, opts)

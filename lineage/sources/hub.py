@@ -98,6 +98,8 @@ class HubSource(Source):
         self._lock = threading.Lock()
         self._built_headers: dict[str, str] | None = None
         self._made_dirs: set[str] = set()  # cache folders known to exist
+        #: Told (subject, seconds) before each backoff sleep, e.g. by the CLI's progress display.
+        self.retry_listener: Callable[[str, float], None] | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
     def _headers(self) -> dict[str, str]:
@@ -132,6 +134,8 @@ class HubSource(Source):
                         "rate-limiting: retry later, pass --token, or use --hub-mirror",
                         subject=subject, reason="hub-error",
                     ) from exc
+                if self.retry_listener is not None:
+                    self.retry_listener(subject, delay)
                 time.sleep(delay)
 
     def _get(self, url: str, subject: str, *, params: dict[str, Any] | None = None,
