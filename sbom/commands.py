@@ -29,7 +29,8 @@ def hub_descendants_text(model: str, fmt: str, *, endpoint: str | None, token: s
     from lineage.sources.hub import resolve_endpoint
 
     if use_index:
-        from lineage.hubindex import descendants, render_hits
+        from lineage.hubindex import descendants
+        from sbom.views.index_hits import render_hits
 
         hits = descendants(db, model)[:limit]
         return render_hits(hits, model_id=model, direction="descendants",
@@ -44,13 +45,9 @@ def hub_descendants_text(model: str, fmt: str, *, endpoint: str | None, token: s
 
 def index_build_text(db: str | None, from_file: Path | None, endpoint: str | None,
                      token: str | None, limit: int | None) -> str:
-    from lineage.hubindex import (
-        NullProgress,
-        build_index_from_file,
-        build_index_from_hub,
-        rich_progress,
-    )
+    from lineage.hubindex import NullProgress, build_index_from_file, build_index_from_hub
     from lineage.sources.hub import resolve_endpoint
+    from sbom.progress import rich_progress
 
     with rich_progress() if sys.stderr.isatty() else nullcontext(NullProgress()) as progress:
         if from_file is not None:
@@ -70,7 +67,8 @@ def index_build_text(db: str | None, from_file: Path | None, endpoint: str | Non
 
 def index_query_text(direction: str, db: str | None, model: str, fmt: str,
                      max_depth: int | None) -> str:
-    from lineage.hubindex import ancestors, descendants, render_hits
+    from lineage.hubindex import ancestors, descendants
+    from sbom.views.index_hits import render_hits
 
     walk = descendants if direction == "descendants" else ancestors
     hits = walk(db, model, max_depth=max_depth)

@@ -1,10 +1,11 @@
-"""What a long resolving run shows on stderr while it works.
+"""What a long run shows on stderr while it works: resolving a lineage, building the index.
 
 On a terminal, a live rich status line: models fetched / known, requests in flight, retries
 waiting and the resolver's current step, redrawn in place and gone when the run ends. When
 stderr is not a terminal (CI logs, a pipe), one plain line per resolver step. With ``-q``,
 nothing. Library code never prints: the CLI builds a ``RunMonitor``, passes it to the resolver
 as its ``progress`` callable and wraps the source in ``WatchedSource`` to count requests.
+Index builds get ``rich_progress()``, a ``lineage.hubindex.BuildProgress`` drawn as bars.
 
 Counts: "known" is the repos the resolver has queued (the target plus every level's jobs, from
 its ``level N: fetching K repos`` steps, or the distinct repos asked for when it started some
@@ -220,3 +221,45 @@ def build_graph_with_progress(target: str, opts: Any, *, quiet: bool = False,
     finally:
         if src is not None:
             src.close()
+
+
+# -- index builds --------------------------------------------------------------------------------
+class RichProgress:
+    """``BuildProgress`` drawn with rich: bytes for a dump, models for a Hub listing."""
+
+    def __init__(self, progress: Any) -> None:
+        self._progress = progress
+        self._tasks: dict[str, Any] = {}
+
+    def update(self, done: int, total: int | None, phase: str) -> None:
+        if self._progress is None:
+            return
+        task = self._tasks.get(phase)
+        if task is None:
+            task = self._progress.add_task(phase, total=total)
+            self._tasks[phase] = task
+        self._progress.update(task, completed=done, total=total)
+
+
+@contextmanager
+def rich_progress(stream: TextIO | None = None) -> Iterator[RichProgress]:
+    """Yield a progress reporter drawing on ``stream`` (stderr), disabled when not a TTY."""
+    out = stream or sys.stderr
+    if not out.isatty():
+        yield RichProgress(None)
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    console = Console(file=out)
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=True,
+    ) as bar:
+        yield RichProgress(bar)

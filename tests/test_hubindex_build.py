@@ -13,8 +13,8 @@ from lineage.hubindex import (
     ancestors,
     build_index_from_file,
     descendants,
-    render_hits,
 )
+from sbom.views.index_hits import render_hits
 
 
 def _line(model_id: str, base: dict[str, object] | None = None,

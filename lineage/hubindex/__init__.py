@@ -7,8 +7,10 @@ Public API (what the CLI calls):
 - ``build_index_from_hub(db_url, endpoint, token, progress, limit=None) -> BuildStats``
 - ``descendants(db_url, model_id, max_depth=None) -> list[IndexHit]``
 - ``ancestors(db_url, model_id, max_depth=None) -> list[IndexHit]``
-- ``render_hits(hits, model_id=..., direction=..., fmt="table"|"json") -> str``
-- ``rich_progress()`` (a ``BuildProgress`` for a terminal), ``default_db_url()``
+- ``default_db_url()``
+
+Rendering hits and drawing build progress are the CLI's: ``sbom.views.index_hits.render_hits``
+and ``sbom.progress.rich_progress``.
 
 ``db_url`` is ``sqlite:///path``, a file path, ``postgresql://…``, or None for the default
 SQLite file in the user data dir.
@@ -25,11 +27,24 @@ from lineage.hubindex._build import (
 )
 from lineage.hubindex._query import IndexHit, ancestors, descendants
 from lineage.hubindex._store import default_db_url, parse_db_url
-from lineage.hubindex.progress import RichProgress, rich_progress
-from lineage.hubindex.render import render_hits
 
 __all__ = [
-    "BuildProgress", "BuildStats", "IndexHit", "NullProgress", "RichProgress", "ancestors",
+    "BuildProgress", "BuildStats", "IndexHit", "NullProgress", "ancestors",
     "build_index_from_file", "build_index_from_hub", "default_db_url", "descendants",
-    "parse_db_url", "render_hits", "rich_progress",
+    "parse_db_url",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``render_hits``, ``rich_progress`` and ``RichProgress`` moved to ``sbom`` (issue 12);
+    still reachable here, lazily, until every branch that imports them from here has merged.
+    Remove after that merge."""
+    if name == "render_hits":
+        from sbom.views.index_hits import render_hits
+
+        return render_hits
+    if name in ("rich_progress", "RichProgress"):
+        import sbom.progress
+
+        return getattr(sbom.progress, name)
+    raise AttributeError(f"module 'lineage.hubindex' has no attribute {name!r}")

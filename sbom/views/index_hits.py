@@ -1,4 +1,6 @@
-"""Query results as a plain text table or JSON (no colour codes either way)."""
+"""Hub-index query results (``mlbom index descendants|ancestors``) as a plain text table or
+JSON (no colour codes either way). Moved here from ``lineage/hubindex/render.py``: views are
+``sbom``'s."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Literal
 
-from lineage.hubindex._query import IndexHit
+from lineage.hubindex import IndexHit
 
 
 def render_hits(
