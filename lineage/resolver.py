@@ -6,7 +6,9 @@ graph never depends on timing. The requests do not wait for levels: a ``_Fetcher
 repo as soon as any repo read names it (in its metadata, before its own files are read), and
 the level loop then collects what was started. A lineage whose longest chain holds D models
 costs about D round trips. Each repo is pinned to its commit sha and its files are read at
-that sha.
+that sha. Which requests are sent never depends on timing either: the same Hub answers give the
+same requests, whatever the load (a guessed read is decided when its repo starts, see
+``_Fetcher``).
 
 A parent that cannot be fetched (gated, missing, offline, a local path, an invalid id, beyond
 ``max_depth``, or closing a cycle) becomes a node with its reason; the rest of the graph is
@@ -62,8 +64,8 @@ class ResolveOptions:
     max_depth: int = DEFAULT_MAX_DEPTH
     concurrency: int = DEFAULT_CONCURRENCY  # the most source calls (Hub requests) at once
     offline: bool = False  # no source: parents are recorded, marked "offline"
-    # files read by branch name alongside each model's metadata, in request slots that no
-    # needed request is waiting for; () never guesses
+    # files read by branch name alongside each model's metadata, each in a request slot taken
+    # together with the metadata's; () never guesses, nor does a concurrency too small for it
     read_early: tuple[str, ...] = READ_EARLY
 
 
@@ -93,9 +95,9 @@ def parse_target(target: str) -> Path | ModelRef:
 
 
 class _RequestSlots:
-    """At most ``n`` source calls at once. A needed call announced with ``expect`` (a repo or
-    file read that was queued) is waited for; a guessed call takes a slot only when more slots
-    are free than needed calls are queued, so guessing never delays what is needed."""
+    """At most ``n`` source calls at once. ``expect`` announces a queued call (a repo or file
+    read); ``taken`` waits until ``count`` slots are free, so a model's metadata request and its
+    guessed reads start together, in slots of their own."""
 
     def __init__(self, n: int) -> None:
         self._cond = threading.Condition()
@@ -106,30 +108,26 @@ class _RequestSlots:
         with self._cond:
             self._expected += 1
 
-    @contextmanager
-    def taken(self, *, expected: bool) -> Iterator[None]:
+    def acquire(self, *, expected: bool, count: int = 1) -> None:
         with self._cond:
-            while self._free == 0:
+            while self._free < count:
                 self._cond.wait()
-            self._free -= 1
+            self._free -= count
             if expected:
                 self._expected -= 1
+
+    @contextmanager
+    def taken(self, *, expected: bool) -> Iterator[None]:
+        self.acquire(expected=expected)
         try:
             yield
         finally:
             self.release()
 
-    def try_spare(self) -> bool:
-        with self._cond:
-            if self._free > self._expected:
-                self._free -= 1
-                return True
-            return False
-
     def release(self) -> None:
         with self._cond:
             self._free += 1
-            self._cond.notify()
+            self._cond.notify_all()  # a waiter may need more than one slot
 
 
 class _Fetcher:
@@ -142,6 +140,12 @@ class _Fetcher:
     read); ``read_early`` files alongside each model's metadata. Model parents are not started
     beyond ``max_depth``.
 
+    A guessed (``read_early``) read is sent with every model read from the network, in a slot
+    taken with the metadata's, and its answer is always awaited, never dropped: whether a guess
+    is made, and whether it is used, then depends on the Hub's answers only (the commit the
+    branch pointed at), never on which thread ran first. With fewer slots than the metadata
+    plus its guesses, nothing is guessed.
+
     A repo the source can answer from its cache is read at once in the calling thread, with
     its facts from the cache too when this code already extracted them at that commit: a
     second run does no parsing and hands no work to threads.
@@ -152,12 +156,14 @@ class _Fetcher:
         self._source = source
         self._max_depth = opts.max_depth
         self._follow = not opts.offline  # offline: only what the level loop asks for
-        self._read_early = opts.read_early
+        self._read_early = opts.read_early if workers > len(opts.read_early) else ()
         self._slots = _RequestSlots(workers)
         # repo tasks wait on their file reads, so twice as many keep every slot busy
         self._repos = ThreadPoolExecutor(max_workers=2 * workers,
                                          thread_name_prefix="mlbom-fetch")
         self._files = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mlbom-file")
+        # guesses hold their slot from the start, so at most ``workers`` exist: never queued
+        self._guesses = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mlbom-guess")
         self._started: dict[tuple[str, str, str | None], Future[_Result]] = {}
         self._lock = threading.Lock()
         self._closed = False
@@ -198,6 +204,7 @@ class _Fetcher:
             self._closed = True
         self._repos.shutdown(wait=True, cancel_futures=True)
         self._files.shutdown(wait=True, cancel_futures=True)
+        self._guesses.shutdown(wait=True)
 
     def _start_links(self, links: list[tuple[str, ModelRef]], depth: int) -> None:
         if not self._follow:
@@ -207,14 +214,16 @@ class _Fetcher:
                 self.start(kind, ref, depth + 1)
 
     def _fetch(self, kind: str, ref: ModelRef, depth: int) -> _Result:
+        guesses = self._read_early if kind == "model" else ()
+        self._slots.acquire(expected=True, count=1 + len(guesses))
         try:
-            early = {name: self._files.submit(self._read_ahead, ref, name)
-                     for name in (self._read_early if kind == "model" else ())}
-            with self._slots.taken(expected=True):
-                snap = (self._source.dataset_info(ref) if kind == "dataset"
-                        else self._source.model_info(ref))
+            early = {name: self._guesses.submit(self._read_ahead, ref, name) for name in guesses}
+            snap = (self._source.dataset_info(ref) if kind == "dataset"
+                    else self._source.model_info(ref))
         except (HubError, ParseError) as exc:
             return _Result(error=exc)
+        finally:
+            self._slots.release()
         return self._complete(kind, snap, early, depth)
 
     def _complete(self, kind: str, snap: RepoSnapshot,
@@ -254,8 +263,7 @@ class _Fetcher:
         return facts_from_json(data) if data is not None else None
 
     def _read_ahead(self, ref: ModelRef, name: str) -> tuple[bytes, str] | None:
-        if not self._slots.try_spare():
-            return None
+        """A guessed read, in the slot ``_fetch`` took for it."""
         try:
             return self._source.read_file_early(ref.repo_id, ref.revision, name)
         finally:
@@ -296,9 +304,6 @@ class _Fetcher:
             return self._files.submit(run)
 
         names, heads = planned_reads(snap)
-        for name, guess in early.items():
-            if name not in names:
-                guess.cancel()  # not needed after all; stops it unless already sent
         ahead: dict[tuple[str, int | None], Future[bytes]] = {}
         for name in names:
             if name not in early:
@@ -308,11 +313,9 @@ class _Fetcher:
 
         def read_early(name: str) -> bytes | None:
             guess = early.get(name)
-            # a guess still queued behind other reads is dropped (cancel() is then True):
-            # reading at the sha is as fast; one already sent is here by now, or nearly
-            if guess is None or guess.cancel():
+            if guess is None:
                 return None
-            got = guess.result()
+            got = guess.result()  # sent with the metadata: here by now, or nearly
             return got[0] if got is not None and snap.sha is not None and got[1] == snap.sha \
                 else None
 

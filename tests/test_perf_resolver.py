@@ -59,16 +59,38 @@ def test_second_run_sends_no_request(make_fake_hub: object, families_root: Path,
     assert graph_shape(second) == graph_shape(first)
 
 
+def _sent(hub: object) -> list[tuple[str, str, int]]:
+    return sorted((r.kind, r.path, r.status) for r in hub.requests)  # type: ignore[attr-defined]
+
+
 def test_no_cache_bypasses_metadata_and_file_caches(make_fake_hub: object, families_root: Path,
                                                     tmp_path: Path) -> None:
     spec = FAMILIES[0]
     hub = make_fake_hub(families_root)  # type: ignore[operator]
     build_graph(spec.target, _opts(hub, tmp_path))
-    cold = hub.count()
+    cold = _sent(hub)
     hub.reset_counts()
     build_graph(spec.target, _opts(hub, tmp_path, use_cache=False))
-    assert hub.count() == cold
+    assert _sent(hub) == cold  # the very same requests, not only as many
     assert hub.count(kind="file") > 0
+
+
+@pytest.mark.parametrize("slow", ["", r"^/api/models/", r"/resolve/main/"],
+                         ids=["even", "metadata-late", "guesses-late"])
+def test_the_requests_sent_do_not_depend_on_timing(make_fake_hub: object, families_root: Path,
+                                                   tmp_path: Path, slow: str) -> None:
+    """Which guessed (read-early) reads are sent, and which are read again at the pinned sha,
+    once depended on whether a guess or its metadata answer came first (``assert 19 == 18``
+    from a fresh clone). Slowing either side must not change a single request."""
+    spec = FAMILIES[0]
+    even = make_fake_hub(families_root)  # type: ignore[operator]
+    build_graph(spec.target, _opts(even, tmp_path / "even"))
+    faults = [{"path": slow, "action": "delay", "delay": 0.15, "times": 1000}] if slow else []
+    hub = make_fake_hub(families_root, faults=faults)  # type: ignore[operator]
+    build_graph(spec.target, _opts(hub, tmp_path / "slow"))
+    assert _sent(hub) == _sent(even)
+    guesses = [p for k, p, _ in _sent(hub) if k == "file" and "/resolve/main/" in p]
+    assert len(guesses) == spec.n_models  # one guess with every model read from the network
 
 
 @pytest.mark.parametrize("spec", FAMILIES, ids=lambda s: s.name)

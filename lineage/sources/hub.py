@@ -379,22 +379,22 @@ class HubSource(Source):
         metadata has pinned a sha: its bytes and the commit the Hub answered them from, or
         ``None``. One attempt, no retry, nothing raised: a missing file costs one small 404.
 
-        When the revision's sha is already known (a commit sha, or a fresh branch lookup in
-        the cache), the metadata needs no round trip either, so nothing is sent: the answer is
-        the cached file at that sha, or ``None``. Bytes read are cached under the commit they
-        come from, which is what makes them safe to reuse."""
+        When the revision is a commit sha, the answer may be the cached file at that sha. A
+        branch is not looked up in the cache: the only fresh lookup there is the one the
+        metadata request sent alongside has just written, and whether it is there yet is a
+        matter of timing (the request count must not be). Bytes read are cached under the
+        commit they come from, which is what makes them safe to reuse."""
         if not is_safe_repo_file(filename):
             return None
         try:
-            sha = self._cached_sha("models", ModelRef(repo_id, revision))
+            ModelRef(repo_id, revision)
         except InvalidIdError:
             return None
+        sha = revision if revision and is_commit_sha(revision) else None
         if sha is not None:
             data = self._file_cache_read(self._file_cache_path(repo_id, sha, filename))
             if data is not None:
                 return (data, sha) if len(data) <= max_bytes else None
-            if sha != revision:  # the metadata is cached: a read at its sha follows at once
-                return None
         url = (f"{self.endpoint}/{repo_id}/resolve/{quote(revision or 'main', safe='')}/"
                f"{quote(filename)}")
         try:
