@@ -22,6 +22,7 @@ from lineage import __version__
 from lineage.errors import InputError, MlbomError, OperationalError
 from sbom.cli_options import (
     BomFormat,
+    DbOpt,
     DepthOpt,
     EndpointOpt,
     FailOn,
@@ -45,11 +46,15 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_OPERATIONAL = 0, 1, 2, 3
 EXIT = {InputError: EXIT_INPUT, OperationalError: EXIT_OPERATIONAL}
 
+# click itself suggests a near command name; typer would add the same "Did you mean" again
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  suggest_commands=False,
                   help="Walk a model's whole lineage; write ML-BOMs, license reviews and "
                        "inventories.")
-inventory_app = typer.Typer(no_args_is_help=True, help="Store product BOMs for `affected`.")
-index_app = typer.Typer(no_args_is_help=True, help="A local index of Hub-wide lineage.")
+inventory_app = typer.Typer(no_args_is_help=True, suggest_commands=False,
+                            help="Store product BOMs for `affected`.")
+index_app = typer.Typer(no_args_is_help=True, suggest_commands=False,
+                        help="A local index of Hub-wide lineage.")
 app.add_typer(inventory_app, name="inventory")
 app.add_typer(index_app, name="index")
 
@@ -221,7 +226,8 @@ def graph(
 @app.command()
 def view(
     bom: Annotated[Path, typer.Argument(help="A CycloneDX BOM written by mlbom.")],
-    fmt: Annotated[ViewFormat, typer.Option("--format")] = ViewFormat.tree,
+    fmt: Annotated[ViewFormat, typer.Option(
+        "--format", help="tree, mermaid, dot or html.")] = ViewFormat.tree,
     output: OutOpt = None,
 ) -> None:
     """Render a BOM file written by mlbom (offline)."""
@@ -236,8 +242,10 @@ def view(
 def licenses(
     target: Annotated[str, typer.Argument(help="Repo id, folder, or BOM written by mlbom.")],
     policy: Annotated[Path | None, typer.Option("--policy", help="Policy YAML.")] = None,
-    fmt: Annotated[ReviewFormat, typer.Option("--format")] = ReviewFormat.table,
-    fail_on: Annotated[FailOn, typer.Option("--fail-on")] = FailOn.error,
+    fmt: Annotated[ReviewFormat, typer.Option(
+        "--format", help="table, json (mlbom-review/1), markdown or sarif.")] = ReviewFormat.table,
+    fail_on: Annotated[FailOn, typer.Option(
+        "--fail-on", help="Exit 1 when a finding this severe or worse is active.")] = FailOn.error,
     output: OutOpt = None,
     endpoint: EndpointOpt = None,
     token: TokenOpt = None,
@@ -264,9 +272,9 @@ def affected(
         help="Compromised model (org/name[@revision]) or code repo id.")] = None,
     dataset: Annotated[str | None, typer.Option(
         "--dataset", help="Compromised dataset id instead of a model.")] = None,
-    db: Annotated[str | None, typer.Option("--db", help="sqlite:///path or "
-                                              "postgresql://...")] = None,
-    fmt: Annotated[TableJson, typer.Option("--format")] = TableJson.table,
+    db: DbOpt = None,
+    fmt: Annotated[TableJson, typer.Option(
+        "--format", help="table, or json (mlbom-affected/1).")] = TableJson.table,
     hub_descendants: Annotated[bool, typer.Option(
         "--hub-descendants", help="List public Hub models that derive from MODEL.")] = False,
     use_index: Annotated[bool, typer.Option(
@@ -297,7 +305,7 @@ def inventory_add(
     boms: Annotated[list[Path], typer.Argument(help="CycloneDX BOM files.")],
     product: Annotated[str, typer.Option("--product", help="Product name.")],
     version: Annotated[str, typer.Option("--version", help="Product version.")] = "unversioned",
-    db: Annotated[str | None, typer.Option("--db")] = None,
+    db: DbOpt = None,
 ) -> None:
     """Ingest BOMs for a product version (re-adding replaces it atomically)."""
     from sbom.inventory.store import open_store
@@ -310,8 +318,9 @@ def inventory_add(
 
 @inventory_app.command("list")
 def inventory_list(
-    db: Annotated[str | None, typer.Option("--db")] = None,
-    fmt: Annotated[TableJson, typer.Option("--format")] = TableJson.table,
+    db: DbOpt = None,
+    fmt: Annotated[TableJson, typer.Option(
+        "--format", help="table, or json (mlbom-inventory/1).")] = TableJson.table,
 ) -> None:
     """List stored product versions."""
     from sbom.inventory.render import render_products
@@ -324,8 +333,9 @@ def inventory_list(
 @inventory_app.command("remove")
 def inventory_remove(
     product: Annotated[str, typer.Argument(help="Product name.")],
-    version: Annotated[str | None, typer.Option("--version")] = None,
-    db: Annotated[str | None, typer.Option("--db")] = None,
+    version: Annotated[str | None, typer.Option(
+        "--version", help="Only this version (default: every version of the product).")] = None,
+    db: DbOpt = None,
 ) -> None:
     """Remove a product (all versions, or one)."""
     from sbom.inventory.store import open_store
@@ -344,8 +354,9 @@ def index_build(
     from_hub: Annotated[bool, typer.Option("--from-hub", help="Page through the Hub.")] = False,
     endpoint: EndpointOpt = None,
     token: TokenOpt = None,
-    db: Annotated[str | None, typer.Option("--db")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1)] = None,
+    db: DbOpt = None,
+    limit: Annotated[int | None, typer.Option(
+        "--limit", min=1, help="Stop after this many models (a partial index).")] = None,
 ) -> None:
     """Build the Hub-wide lineage index (resumes an interrupted --from-hub build)."""
     from sbom import commands
@@ -358,9 +369,10 @@ def index_build(
 @index_app.command("descendants")
 def index_descendants(
     model: Annotated[str, typer.Argument()],
-    db: Annotated[str | None, typer.Option("--db")] = None,
-    fmt: Annotated[TableJson, typer.Option("--format")] = TableJson.table,
-    max_depth: Annotated[int | None, typer.Option("--max-depth", min=1)] = None,
+    db: DbOpt = None,
+    fmt: Annotated[TableJson, typer.Option("--format", help="table or json.")] = TableJson.table,
+    max_depth: Annotated[int | None, typer.Option(
+        "--max-depth", min=1, help="Deepest level to walk (default: all).")] = None,
 ) -> None:
     """Every indexed model that derives from MODEL, with depth and relation."""
     from sbom import commands
@@ -371,9 +383,10 @@ def index_descendants(
 @index_app.command("ancestors")
 def index_ancestors(
     model: Annotated[str, typer.Argument()],
-    db: Annotated[str | None, typer.Option("--db")] = None,
-    fmt: Annotated[TableJson, typer.Option("--format")] = TableJson.table,
-    max_depth: Annotated[int | None, typer.Option("--max-depth", min=1)] = None,
+    db: DbOpt = None,
+    fmt: Annotated[TableJson, typer.Option("--format", help="table or json.")] = TableJson.table,
+    max_depth: Annotated[int | None, typer.Option(
+        "--max-depth", min=1, help="Deepest level to walk (default: all).")] = None,
 ) -> None:
     """Every indexed ancestor of MODEL, with depth and relation."""
     from sbom import commands

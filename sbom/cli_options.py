@@ -68,6 +68,9 @@ MirrorOpt = Annotated[Path | None, typer.Option(
     "--hub-mirror", help="Resolve from an offline snapshot written by `mlbom mirror`.")]
 DepthOpt = Annotated[int, typer.Option("--max-depth", min=0, max=10_000,
                                        help="Deepest ancestor level to fetch.")]
+DbOpt = Annotated[str | None, typer.Option(
+    "--db", help="Database: sqlite:///PATH, a file path or postgresql://USER@HOST/NAME "
+    "(default: a SQLite file in your user data folder).")]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Bypass the metadata cache.")]
 OutOpt = Annotated[Path | None, typer.Option("-o", "--output",
                                                 help="Write here (atomically); default stdout.")]

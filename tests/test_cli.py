@@ -56,7 +56,9 @@ def test_bad_input_exits_with_a_one_line_message_and_no_traceback(
 
 def test_unreachable_hub_is_an_operational_failure(capsys: pytest.CaptureFixture[str]) -> None:
     # a closed loopback port: the retry budget runs out quickly, and the message says what to do
-    code = main(["generate", "org/model", "--endpoint", "http://127.0.0.1:9", "--no-cache"])
+    # -q: a run this long also prints a progress line every 10 s when stderr is not a terminal
+    code = main(["generate", "org/model", "--endpoint", "http://127.0.0.1:9", "--no-cache",
+                 "-q"])
     err = capsys.readouterr().err
     assert code == 3
     assert "org/model" in err and "--hub-mirror" in err
