@@ -69,7 +69,7 @@ MirrorOpt = Annotated[Path | None, typer.Option(
 DepthOpt = Annotated[int, typer.Option("--max-depth", min=0, max=10_000,
                                        help="Deepest ancestor level to fetch.")]
 DbOpt = Annotated[str | None, typer.Option(
-    "--db", help="Database: sqlite:///PATH, a file path or postgresql://USER@HOST/NAME "
+    "--db", help="Database: sqlite:///PATH or postgresql://USER@HOST/NAME "
     "(default: a SQLite file in your user data folder).")]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Bypass the metadata cache.")]
 OutOpt = Annotated[Path | None, typer.Option("-o", "--output",
