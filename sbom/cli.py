@@ -6,8 +6,8 @@ one line on stderr; ``--debug`` adds the traceback. Heavy modules are imported i
 commands so ``mlbom --help`` starts fast.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: typer would eval() every command's
+# annotation strings (~400 of them) on each start, a large share of ``mlbom --help``.
 import os
 import signal
 import sys
@@ -46,14 +46,16 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_OPERATIONAL = 0, 1, 2, 3
 EXIT = {InputError: EXIT_INPUT, OperationalError: EXIT_OPERATIONAL}
 
-# click itself suggests a near command name; typer would add the same "Did you mean" again
+# click itself suggests a near command name; typer would add the same "Did you mean" again.
+# Plain click help (rich_markup_mode=None): typer's rich help imports rich's markdown, syntax
+# and traceback modules (over 100 ms under load), for boxes around the same text.
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  suggest_commands=False,
+                  suggest_commands=False, rich_markup_mode=None,
                   help="Walk a model's whole lineage; write ML-BOMs, license reviews and "
                        "inventories.")
-inventory_app = typer.Typer(no_args_is_help=True, suggest_commands=False,
+inventory_app = typer.Typer(no_args_is_help=True, suggest_commands=False, rich_markup_mode=None,
                             help="Store product BOMs for `affected`.")
-index_app = typer.Typer(no_args_is_help=True, suggest_commands=False,
+index_app = typer.Typer(no_args_is_help=True, suggest_commands=False, rich_markup_mode=None,
                         help="A local index of Hub-wide lineage.")
 app.add_typer(inventory_app, name="inventory")
 app.add_typer(index_app, name="index")
