@@ -22,6 +22,8 @@ from typing import Any
 
 import networkx as nx
 
+from lineage.ids import node_key
+
 
 class Relation(str, Enum):
     FINETUNE = "finetune"
@@ -214,15 +216,15 @@ class CodeNode(Node):
 
 
 def model_key(repo_id: str) -> str:
-    return f"model:{repo_id.lower()}"
+    return node_key("model", repo_id)
 
 
 def dataset_key(repo_id: str) -> str:
-    return f"dataset:{repo_id.lower()}"
+    return node_key("dataset", repo_id)
 
 
 def code_key(repo_id: str) -> str:
-    return f"code:{repo_id.lower()}"
+    return node_key("code", repo_id)
 
 
 class LineageGraph:

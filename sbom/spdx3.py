@@ -12,7 +12,6 @@ for Hub-only licenses). Element ids are IRIs under the document namespace, seede
 
 from __future__ import annotations
 
-import hashlib
 import io
 from datetime import datetime, timezone
 from typing import Any
@@ -29,20 +28,18 @@ from lineage.graph import (
     Node,
     Relation,
 )
-from sbom.spdx2 import (
-    _namespace,
-    _tool_version,
+from lineage.ids import UniqueIds, node_hub_url, node_purl, sanitize_id, spdx_id_seed
+from sbom.spdx_common import (
     creation_time,
     describe_node,
+    document_namespace,
     edge_comment,
     file_digest_hex,
-    hf_purl,
     hub_only_license_name,
-    hub_page_url,
     license_expression,
     safe_url,
-    sanitize_id,
     supplier_name,
+    tool_version,
 )
 
 PROFILES = ("core", "software", "ai", "dataset", "simpleLicensing", "expandedLicensing")
@@ -56,13 +53,12 @@ _RELATION_TYPE = {
 class _Builder:
     def __init__(self, graph: LineageGraph, created: datetime, seed: str | None) -> None:
         self.graph = graph
-        self.ns = _namespace(graph, created, seed)
+        self.ns = document_namespace(graph, created, seed)
         self.objects: list[Any] = []
-        self.used: set[str] = set()
-        self.ids: dict[str, str] = {}
+        self.unique = UniqueIds()
         self.ci = spdx3.CreationInfo(specVersion="3.0.1", created=created)
         agent = spdx3.Tool(
-            spdxId=f"{self.ns}/tool/mlbom", name=f"mlbom {_tool_version()}", creationInfo=self.ci
+            spdxId=f"{self.ns}/tool/mlbom", name=f"mlbom {tool_version()}", creationInfo=self.ci
         )
         org = spdx3.SoftwareAgent(
             spdxId=f"{self.ns}/agent/mlbom", name="mlbom", creationInfo=self.ci
@@ -74,16 +70,8 @@ class _Builder:
         self.licenses: dict[str, Any] = {}
 
     def iri(self, kind: str, key: str) -> str:
-        full = (kind, key)
-        if repr(full) in self.ids:
-            return self.ids[repr(full)]
-        base = f"{self.ns}/{kind}/{sanitize_id(key[:150], r'A-Za-z0-9._-')}"
-        iri = base
-        if iri in self.used:
-            iri = f"{base}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
-        self.used.add(iri)
-        self.ids[repr(full)] = iri
-        return iri
+        base = f"{self.ns}/{kind}/{spdx_id_seed(key, r'A-Za-z0-9._-')}"
+        return self.unique(repr((kind, key)), base, digest_of=key)
 
     def supplier(self, node: Node) -> Any | None:
         name = supplier_name(node)
@@ -138,10 +126,10 @@ class _Builder:
             "spdxId": iri,
             "name": node.name[:400] or node.key,
             "creationInfo": self.ci,
-            "software_downloadLocation": hub_page_url(node),
-            "software_homePage": hub_page_url(node),
+            "software_downloadLocation": node_hub_url(node, exact=True),
+            "software_homePage": node_hub_url(node, exact=True),
             "software_packageVersion": (node.sha or node.revision or None),
-            "software_packageUrl": hf_purl(node),
+            "software_packageUrl": node_purl(node, exact=True),
         }
         lines = describe_node(node)
         if lines:
