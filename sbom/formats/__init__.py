@@ -53,8 +53,8 @@ def _validate_spdx23(text: str, o: RenderOptions) -> None:
     try:
         doc = JsonLikeDictParser().parse(json.loads(text))  # type: ignore[no-untyped-call]
     except SPDXParsingError as exc:
-        raise ValidationFailure(f"SPDX 2.3 document does not parse: "
-                                f"{'; '.join(exc.get_messages())[:300]}") from exc  # type: ignore[no-untyped-call]
+        detail = "; ".join(exc.get_messages())  # type: ignore[no-untyped-call]
+        raise ValidationFailure(f"SPDX 2.3 document does not parse: {detail[:300]}") from exc
     messages = validate_spdx23(doc)
     if messages:
         raise ValidationFailure(f"SPDX 2.3 document failed validation: {messages[0]}")
