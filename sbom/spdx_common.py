@@ -9,12 +9,24 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from license_expression import ExpressionError, LicenseExpression, get_spdx_licensing
 from spdx_tools.spdx.validation.uri_validators import validate_url
 
-from lineage.graph import DatasetNode, LicenseInfo, LineageGraph, ModelNode, Node, Relation
+from lineage.graph import (
+    DatasetNode,
+    Finding,
+    LicenseInfo,
+    LineageGraph,
+    ModelNode,
+    Node,
+    Relation,
+    RemoteCodeInfo,
+    SignatureInfo,
+    WeightsInfo,
+)
 from lineage.ids import sanitize_id
 from lineage.refs import is_valid_repo_id
 from sbom.reproducible import reproducible_time
@@ -119,3 +131,78 @@ def document_namespace(graph: LineageGraph, created: datetime, seed: str | None)
     name = graph.target.name if graph.target_key else "lineage"
     ident = uuid.uuid5(uuid.NAMESPACE_URL, f"mlbom:{seed}")
     return f"https://spdx.org/spdxdocs/mlbom/{sanitize_id(name[:100])}-{ident}"
+
+
+# -- reading the comments back (sbom.bom_reader_spdx) -----------------------------------------
+@dataclass
+class NodeFacts:
+    """What ``describe_node`` wrote into a package comment, decoded."""
+
+    unresolved: str | None = None
+    problems: list[str] = field(default_factory=list)
+    license_problems: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    signature: SignatureInfo | None = None
+    remote_code: RemoteCodeInfo | None = None
+    weights: WeightsInfo | None = None
+    purpose: str | None = None
+
+
+def parse_node_comment(comment: str | None) -> NodeFacts:
+    """The inverse of ``describe_node``: unknown lines are ignored."""
+    facts = NodeFacts()
+    for line in (comment or "").split("\n"):
+        head, sep, value = line.partition(": ")
+        if not sep:
+            continue
+        if head == "unresolved":
+            facts.unresolved = value
+        elif head == "problem":
+            facts.problems.append(value)
+        elif head == "license problem":
+            facts.license_problems.append(value)
+        elif head.startswith("finding (") and head.endswith(")"):
+            severity, _, kind = head[len("finding ("):-1].partition(", ")
+            facts.findings.append(Finding(kind, severity, value))
+        elif head == "signature":
+            facts.signature = SignatureInfo(status=value)
+        elif line == "remote code: loading needs trust_remote_code":
+            facts.remote_code = RemoteCodeInfo(needed=True)
+        elif line == "weights: only pickle-based (unsafe) formats":
+            facts.weights = WeightsInfo(unsafe_only=True)
+        elif head == "dataset purpose":
+            facts.purpose = value
+    if facts.signature is not None and facts.signature.status == "invalid":
+        # the signature annotator states an invalid signature's reason as this finding
+        reason = next((f.message for f in facts.findings if f.kind == "invalid-signature"), None)
+        facts.signature.reason = reason if reason != "signature invalid" else None
+    return facts
+
+
+def parse_license_comment(comment: str | None) -> tuple[str | None, str | None]:
+    """(declared, family) from ``source: S; declared: D; family: F`` (the SPDX 2.3 comment)."""
+    if not comment:
+        return None, None
+    body = comment.partition("; ")[2] if comment.startswith("source: ") else comment
+    family = None
+    if body.startswith("family: "):
+        body, family = "", body[len("family: "):]
+    elif "; family: " in body:
+        body, _, family = body.rpartition("; family: ")
+    declared = body[len("declared: "):] if body.startswith("declared: ") else None
+    return declared, family
+
+
+def parse_edge_comment(comment: str | None) -> tuple[Relation, list[tuple[str, str, str]]]:
+    """The inverse of ``edge_comment``: the relation and (where, field, value) per evidence."""
+    head, _, evidence = (comment or "").partition("; evidence: ")
+    words = {"trained on": Relation.TRAINED_ON, "remote code": Relation.REMOTE_CODE}
+    relation = words.get(head) or next(
+        (r for r in Relation if head == f"relation: {r.value}"), Relation.UNKNOWN)
+    found = []
+    for item in evidence.split("; ") if evidence else []:
+        where, _, rest = item.partition(":")
+        field_name, sep, value = rest.partition("=")
+        if sep:
+            found.append((where, field_name, value))
+    return relation, found

@@ -24,9 +24,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from lineage.errors import ParseError
+from lineage.errors import InputError, ParseError
 from lineage.ids import parse_purl, split_node_key
 from lineage.refs import clip
+from sbom.bom_reader import spdx_as_cyclonedx
 
 MAX_BOM_BYTES = 64 * 1024 * 1024
 MAX_JSON_DEPTH = 64
@@ -101,6 +102,10 @@ def parse_bom_bytes(data: bytes, name: str) -> ParsedBom:
         raise ParseError(f"not valid JSON: {exc}", file=name) from exc
     if _too_deep(doc, MAX_JSON_DEPTH):
         raise ParseError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", file=name)
+    try:
+        doc = spdx_as_cyclonedx(doc, name)  # mlbom's SPDX, read by the one BOM reader
+    except InputError as exc:
+        raise ParseError(str(exc), file=name) from None
     try:
         return _Reader(name).read(doc)
     except _Malformed as exc:
