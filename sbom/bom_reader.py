@@ -221,7 +221,7 @@ def _graph(doc: dict[str, Any], label: str) -> LineageGraph:
     for child, props in props_by_key.items():  # parents recorded only as properties
         for value in props.get("mlbom:lineage:parent", []):
             _, _, parent = value.partition(" ")
-            if parent in graph and not graph.g.has_edge(child, parent):
+            if parent in graph and not graph.has_edge(child, parent):
                 _add_edge(graph, child, parent, props, label)
     return graph
 

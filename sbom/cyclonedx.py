@@ -322,7 +322,7 @@ def build_document(graph: LineageGraph, spec_version: str, timestamp: datetime) 
     target_key = graph.target_key
     if target_key is None:
         raise ValueError("graph has no target")
-    keys = sorted(graph.g.nodes)
+    keys = sorted(graph.keys())
     components = []
     target: dict[str, Any] = {}
     for key in keys:
@@ -336,7 +336,7 @@ def build_document(graph: LineageGraph, spec_version: str, timestamp: datetime) 
     dependencies = []
     for key in keys:
         entry: dict[str, Any] = {}
-        parents = sorted(set(graph.g.successors(key)))
+        parents = sorted(set(graph.parent_keys(key)))
         if parents:
             entry["dependsOn"] = parents
         entry["ref"] = key
