@@ -39,6 +39,20 @@ def node_key(kind: str, repo_id: str) -> str:
     return f"{kind}:{repo_id.lower()}"
 
 
+def local_key(raw: str) -> str:
+    """A local folder, or a parent declared as a local path: ``local:<as written>``."""
+    return f"local:{raw}"
+
+
+def invalid_key(raw: str) -> str:
+    return f"invalid:{raw}"
+
+
+def cycle_key(repo_id: str) -> str:
+    """The stub a declared parent that would close a cycle points at."""
+    return f"cycle:{repo_id.lower()}"
+
+
 def split_node_key(key: str) -> tuple[str, str] | None:
     """``model:org/name`` → ``("model", "org/name")``; ``None`` for other keys (``local:`` ...)."""
     kind, sep, rest = key.partition(":")

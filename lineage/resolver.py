@@ -47,6 +47,7 @@ from lineage.graph import (
     dataset_key,
     model_key,
 )
+from lineage.ids import cycle_key, invalid_key, local_key
 from lineage.refs import ModelRef, ParentValue, looks_like_local_path
 from lineage.sources.interface import MAX_SMALL_FILE_BYTES, RepoSnapshot, Source
 from lineage.sources.local import LocalFolder
@@ -374,13 +375,12 @@ def _resolve(graph: LineageGraph, tgt: Path | ModelRef, source: Source | None,
              fetcher: _Fetcher | None, opts: ResolveOptions, say: Progress) -> None:
     if isinstance(tgt, Path):
         folder = LocalFolder(tgt)
-        snap = folder.snapshot()
-        facts = extract_repo_facts(snap, folder.read_file, folder.read_head)
-        node = ModelNode(key=f"local:{folder.name}", name=folder.name, is_target=True,
+        snap = folder.model_info()
+        facts = extract_repo_facts(snap, *source_readers(folder, snap))
+        node = ModelNode(key=folder.node_key, name=snap.repo_id, is_target=True,
                          local_dir=folder.root)
         graph.add_node(node)
         _apply_model(node, snap, facts)
-        node.sha = node.repo_id = None
     else:
         if source is None or fetcher is None:
             raise HubError("cannot read a Hub model offline; pass --hub-mirror DIR",
@@ -424,10 +424,22 @@ def _resolve(graph: LineageGraph, tgt: Path | ModelRef, source: Source | None,
                 _apply_plain(n, res.snapshot)
 
 
+def source_readers(source: Source, snap: RepoSnapshot
+                   ) -> tuple[Callable[[str], bytes], Callable[[str, int], bytes]]:
+    """``extract_repo_facts``' file readers for ``snap``, read from ``source`` at its sha."""
+    def read_file(name: str) -> bytes:
+        return source.read_file(snap.repo_id, snap.sha, name, max_bytes=MAX_SMALL_FILE_BYTES)
+
+    def read_head(name: str, n: int) -> bytes:
+        return source.read_head(snap.repo_id, snap.sha, name, n)
+
+    return read_file, read_head
+
+
 def _apply_plain(node: Node, snap: RepoSnapshot) -> None:
     node.sha = snap.sha
     node.name = snap.repo_id
-    node.repo_id = snap.repo_id
+    node.repo_id = snap.repo_id if snap.kind != "local" else None  # a folder is no Hub repo
     node.card = dict(snap.card_data)
     node.files = list(snap.siblings)
     node.tags = list(snap.tags)
@@ -451,8 +463,7 @@ def _apply_model(node: ModelNode, snap: RepoSnapshot, facts: RepoFacts) -> None:
 
 
 def _unresolved_key(value: ParentValue) -> str:
-    prefix = "local" if value.reason == "local-path" else "invalid"
-    return f"{prefix}:{value.raw}"
+    return local_key(value.raw) if value.reason == "local-path" else invalid_key(value.raw)
 
 
 def _link(graph: LineageGraph, child: Node, facts: RepoFacts, source: Source | None,
@@ -472,7 +483,7 @@ def _link(graph: LineageGraph, child: Node, facts: RepoFacts, source: Source | N
         pkey = model_key(ref.repo_id)
         if pkey == child.key or graph.would_close_cycle(child.key, pkey):
             stub = graph.add_node(ModelNode(
-                key=f"cycle:{ref.repo_id.lower()}", name=ref.repo_id, repo_id=ref.repo_id,
+                key=cycle_key(ref.repo_id), name=ref.repo_id, repo_id=ref.repo_id,
                 unresolved="cycle", depth=depth,
                 problems=[f"{ref.repo_id} is declared as an ancestor of itself; not followed"]))
             graph.add_edge(child.key, stub.key, parent.relation, parent.evidence)

@@ -31,7 +31,7 @@ from lineage.graph import (
     WeightFile,
     WeightsInfo,
 )
-from lineage.ids import node_key, spdx_id_seed
+from lineage.ids import cycle_key, invalid_key, local_key, node_key, spdx_id_seed
 from lineage.refs import is_valid_repo_id
 from sbom.spdx_common import (
     NodeFacts,
@@ -49,9 +49,9 @@ _NODE_TYPES: dict[str, type[Node]] = {"model": ModelNode, "dataset": DatasetNode
 
 def key_candidates(kind: str, name: str, unresolved: str | None) -> list[str]:
     """The node keys a package named ``name`` may have, most likely first."""
-    first = {"local-path": f"local:{name}", "invalid-id": f"invalid:{name}",
-             "cycle": f"cycle:{name.lower()}"}.get(unresolved or "")
-    rest = [node_key(kind, name), f"local:{name}", f"invalid:{name}", f"cycle:{name.lower()}"]
+    first = {"local-path": local_key(name), "invalid-id": invalid_key(name),
+             "cycle": cycle_key(name)}.get(unresolved or "")
+    rest = [node_key(kind, name), local_key(name), invalid_key(name), cycle_key(name)]
     return [first, *rest] if first else rest
 
 
