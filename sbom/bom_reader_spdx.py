@@ -38,6 +38,7 @@ from sbom.spdx_common import (
     parse_edge_comment,
     parse_license_comment,
     parse_node_comment,
+    parse_weight_file_comment,
 )
 
 _KIND_BY_SUMMARY = {"machine-learning model": "model", "dataset": "dataset", "remote code": "code"}
@@ -132,10 +133,8 @@ def _attach_file(graph: LineageGraph, key: str, wf: WeightFile) -> None:
 
 
 def _weight_file(name: str, sha256: str | None, comment: str | None) -> WeightFile:
-    text = comment or ""
-    fmt = text.removeprefix("weights format: ").split(";", 1)[0].strip() or "other"
-    return WeightFile(name=name, format=fmt, sha256=sha256,
-                      unsafe="pickle-based (unsafe to load)" in text)
+    fmt, unsafe = parse_weight_file_comment(comment)
+    return WeightFile(name=name, format=fmt, sha256=sha256, unsafe=unsafe)
 
 
 def _with_known_facts(info: LicenseInfo | None) -> LicenseInfo | None:

@@ -22,7 +22,7 @@ import contextlib
 import hashlib
 import io
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 
 from license_expression import LicenseExpression
@@ -74,6 +74,7 @@ from sbom.spdx_common import (
     safe_url,
     supplier_name,
     tool_version,
+    weight_file_comment,
 )
 
 # -- the document -----------------------------------------------------------------------------
@@ -96,68 +97,76 @@ def graph_to_spdx23(
     keys = sorted(n.key for n in graph.nodes())
     for key in keys:
         ids(key)
-    target_name = graph.target.name if graph.target_key else "lineage"
-    creation = CreationInfo(
-        spdx_version="SPDX-2.3",
-        spdx_id="SPDXRef-DOCUMENT",
-        name=f"mlbom lineage of {target_name[:200]}",
-        document_namespace=document_namespace(graph, when, namespace_seed),
-        creators=[Actor(ActorType.TOOL, f"{TOOL_NAME}-{tool_version()}")],
-        created=when,
-        data_license="CC0-1.0",
-    )
-    doc = Document(creation)
+    doc = Document(_creation_info(graph, when, namespace_seed))
     extracted: dict[str, ExtractedLicensingInfo] = {}
-
     for key in keys:
         node = graph.node(key)
         package = _package(node, ids(key), extracted)
         doc.packages.append(package)
-        if isinstance(node, ModelNode) and node.weights:
-            for wf in sorted(node.weights.files, key=lambda f: f.name):
-                digest = file_digest_hex(wf.sha256)
-                if digest is None:
-                    continue
-                file_id = ids(file_ref(key, wf.name))
-                doc.packages.append(
-                    Package(
-                        spdx_id=file_id,
-                        name=f"{node.name}/{wf.name}"[:400],
-                        download_location=_file_url(node, wf.name) or SpdxNoAssertion(),
-                        version=package.version,
-                        file_name=wf.name[:400],
-                        supplier=package.supplier,
-                        files_analyzed=False,
-                        checksums=[Checksum(ChecksumAlgorithm.SHA256, digest)],
-                        license_concluded=SpdxNoAssertion(),
-                        license_declared=SpdxNoAssertion(),
-                        copyright_text=SpdxNoAssertion(),
-                        primary_package_purpose=PackagePurpose.FILE,
-                        comment=f"weights format: {wf.format}"
-                        + ("; pickle-based (unsafe to load)" if wf.unsafe else ""),
-                    )
-                )
-                doc.relationships.append(
-                    Relationship(ids(key), RelationshipType.CONTAINS, file_id)
-                )
-
+        for file_package in _weight_packages(node, package, ids):
+            doc.packages.append(file_package)
+            doc.relationships.append(
+                Relationship(ids(key), RelationshipType.CONTAINS, file_package.spdx_id)
+            )
     if graph.target_key:
         doc.relationships.insert(
             0, Relationship("SPDXRef-DOCUMENT", RelationshipType.DESCRIBES, ids(graph.target_key))
         )
     for child, parent, data in sorted(graph.edges(), key=lambda e: (e[0], e[1])):
-        if data.relation in LINEAGE_RELATIONS:
-            rel_type = (
-                RelationshipType.VARIANT_OF
-                if data.relation is Relation.UNKNOWN
-                else RelationshipType.DESCENDANT_OF
-            )
-        else:
-            rel_type = RelationshipType.DEPENDS_ON
         comment = edge_comment(data.relation, [str(e)[:300] for e in data.evidence])
-        doc.relationships.append(Relationship(ids(child), rel_type, ids(parent), comment))
+        doc.relationships.append(
+            Relationship(ids(child), _relationship_type(data.relation), ids(parent), comment)
+        )
     doc.extracted_licensing_info = [extracted[k] for k in sorted(extracted)]
     return doc
+
+
+def _creation_info(graph: LineageGraph, when: datetime, seed: str | None) -> CreationInfo:
+    target_name = graph.target.name if graph.target_key else "lineage"
+    return CreationInfo(
+        spdx_version="SPDX-2.3",
+        spdx_id="SPDXRef-DOCUMENT",
+        name=f"mlbom lineage of {target_name[:200]}",
+        document_namespace=document_namespace(graph, when, seed),
+        creators=[Actor(ActorType.TOOL, f"{TOOL_NAME}-{tool_version()}")],
+        created=when,
+        data_license="CC0-1.0",
+    )
+
+
+def _relationship_type(relation: Relation) -> RelationshipType:
+    """Lineage is ``DESCENDANT_OF`` (``VARIANT_OF`` when unknown); data and code ``DEPENDS_ON``."""
+    if relation not in LINEAGE_RELATIONS:
+        return RelationshipType.DEPENDS_ON
+    return RelationshipType.VARIANT_OF if relation is Relation.UNKNOWN else \
+        RelationshipType.DESCENDANT_OF
+
+
+def _weight_packages(node: Node, package: Package, ids: Callable[[str], str]) -> list[Package]:
+    """One ``FILE`` package per weight file with a SHA-256, in name order."""
+    if not isinstance(node, ModelNode) or not node.weights:
+        return []
+    out = []
+    for wf in sorted(node.weights.files, key=lambda f: f.name):
+        digest = file_digest_hex(wf.sha256)
+        if digest is None:
+            continue
+        out.append(Package(
+            spdx_id=ids(file_ref(node.key, wf.name)),
+            name=f"{node.name}/{wf.name}"[:400],
+            download_location=_file_url(node, wf.name) or SpdxNoAssertion(),
+            version=package.version,
+            file_name=wf.name[:400],
+            supplier=package.supplier,
+            files_analyzed=False,
+            checksums=[Checksum(ChecksumAlgorithm.SHA256, digest)],
+            license_concluded=SpdxNoAssertion(),
+            license_declared=SpdxNoAssertion(),
+            copyright_text=SpdxNoAssertion(),
+            primary_package_purpose=PackagePurpose.FILE,
+            comment=weight_file_comment(wf),
+        ))
+    return out
 
 
 def _file_url(node: ModelNode, filename: str) -> str | None:

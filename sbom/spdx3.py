@@ -40,6 +40,7 @@ from sbom.spdx_common import (
     safe_url,
     supplier_name,
     tool_version,
+    weight_file_comment,
 )
 
 PROFILES = ("core", "software", "ai", "dataset", "simpleLicensing", "expandedLicensing")
@@ -167,6 +168,26 @@ class _Builder:
         self.objects.append(pkg)
         return pkg
 
+    def weight_files(self, node: Node) -> list[Any]:
+        """One ``software_File`` per weight file with a SHA-256, in name order."""
+        if not isinstance(node, ModelNode) or not node.weights:
+            return []
+        files = []
+        for wf in sorted(node.weights.files, key=lambda f: f.name):
+            digest = file_digest_hex(wf.sha256)
+            if digest is None:
+                continue
+            f = spdx3.software_File(
+                spdxId=self.iri("file", f"{node.key}/{wf.name}"),
+                name=wf.name[:400],
+                creationInfo=self.ci,
+                verifiedUsing=[spdx3.Hash(algorithm=spdx3.HashAlgorithm.sha256, hashValue=digest)],
+                comment=weight_file_comment(wf),
+            )
+            self.objects.append(f)
+            files.append(f)
+        return files
+
     def relationship(
         self, kind: str, src: Any, rel_type: str, dst: list[Any], comment: str | None = None
     ) -> Any:
@@ -196,26 +217,9 @@ def graph_to_spdx3_objects(
         if lic is not None:
             b.relationship(f"{node.key}#license", pkg, spdx3.RelationshipType.hasDeclaredLicense,
                            [lic])
-        if isinstance(node, ModelNode) and node.weights:
-            files = []
-            for wf in sorted(node.weights.files, key=lambda f: f.name):
-                digest = file_digest_hex(wf.sha256)
-                if digest is None:
-                    continue
-                f = spdx3.software_File(
-                    spdxId=b.iri("file", f"{node.key}/{wf.name}"),
-                    name=wf.name[:400],
-                    creationInfo=b.ci,
-                    verifiedUsing=[
-                        spdx3.Hash(algorithm=spdx3.HashAlgorithm.sha256, hashValue=digest)
-                    ],
-                    comment=f"weights format: {wf.format}"
-                    + ("; pickle-based (unsafe to load)" if wf.unsafe else ""),
-                )
-                b.objects.append(f)
-                files.append(f)
-            if files:
-                b.relationship(f"{node.key}#files", pkg, spdx3.RelationshipType.contains, files)
+        files = b.weight_files(node)
+        if files:
+            b.relationship(f"{node.key}#files", pkg, spdx3.RelationshipType.contains, files)
 
     for child, parent, data in sorted(graph.edges(), key=lambda e: (e[0], e[1])):
         rel_type = _RELATION_TYPE.get(data.relation, spdx3.RelationshipType.descendantOf)

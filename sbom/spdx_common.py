@@ -25,6 +25,7 @@ from lineage.graph import (
     Relation,
     RemoteCodeInfo,
     SignatureInfo,
+    WeightFile,
     WeightsInfo,
 )
 from lineage.ids import sanitize_id
@@ -114,6 +115,18 @@ def describe_node(node: Node) -> list[str]:
     if isinstance(node, DatasetNode):
         lines.append(f"dataset purpose: {node.purpose}")
     return lines
+
+
+def weight_file_comment(wf: WeightFile) -> str:
+    """The comment of a weight file's package or file element (read back by the BOM reader)."""
+    return f"weights format: {wf.format}" + ("; pickle-based (unsafe to load)" if wf.unsafe else "")
+
+
+def parse_weight_file_comment(comment: str | None) -> tuple[str, bool]:
+    """(format, unsafe) from ``weight_file_comment``'s text; ``other`` when absent."""
+    text = comment or ""
+    fmt = text.removeprefix("weights format: ").split(";", 1)[0].strip() or "other"
+    return fmt, "; pickle-based (unsafe to load)" in text
 
 
 def creation_time(created: datetime | None, reproducible: bool) -> datetime | None:
