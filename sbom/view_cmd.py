@@ -14,19 +14,14 @@ import typer
 
 from lineage.errors import InputError
 from sbom.cli_options import (
-    DepthOpt,
-    EndpointOpt,
     FailOn,
     GraphFormat,
-    MirrorOpt,
-    OfflineOpt,
     OutOpt,
     ReviewFormat,
-    TokenOpt,
     ViewFormat,
     emit,
     load_graph,
-    run_options,
+    with_hub_options,
 )
 
 TargetArg = Annotated[str, typer.Argument(help="Repo id, folder, or BOM written by mlbom.")]
@@ -38,34 +33,28 @@ def render_view(graph: object, name: str, *, color: bool = False) -> str:
     return render("view", name, graph, RenderOptions(color=color))
 
 
+@with_hub_options
 def tree(
     target: TargetArg,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable tree.")] = False,
-    endpoint: EndpointOpt = None,
-    token: TokenOpt = None,
-    offline: OfflineOpt = False,
-    hub_mirror: MirrorOpt = None,
-    max_depth: DepthOpt = 50,
+    hub: object = None,
 ) -> None:
     """Draw TARGET's lineage in the terminal."""
-    graph = load_graph(target, run_options(endpoint, token, offline, hub_mirror, max_depth))
+    graph = load_graph(target, hub)
     name = "tree-json" if as_json else "tree"
     emit(render_view(graph, name, color=not as_json and sys.stdout.isatty()), None)
 
 
+@with_hub_options
 def graph(
     target: TargetArg,
     fmt: Annotated[GraphFormat, typer.Option("--format", help="mermaid, dot or html.")] =
     GraphFormat.html,
     output: OutOpt = None,
-    endpoint: EndpointOpt = None,
-    token: TokenOpt = None,
-    offline: OfflineOpt = False,
-    hub_mirror: MirrorOpt = None,
-    max_depth: DepthOpt = 50,
+    hub: object = None,
 ) -> None:
     """Draw TARGET's lineage DAG as Mermaid, DOT or a self-contained HTML report."""
-    g = load_graph(target, run_options(endpoint, token, offline, hub_mirror, max_depth))
+    g = load_graph(target, hub)
     emit(render_view(g, fmt.value), output)
 
 
@@ -82,17 +71,14 @@ def view(
     emit(render_view(read_bom(bom), fmt.value), output)
 
 
+@with_hub_options
 def licenses(
     target: TargetArg,
     policy: Annotated[Path | None, typer.Option("--policy", help="Policy YAML.")] = None,
     fmt: Annotated[ReviewFormat, typer.Option("--format")] = ReviewFormat.table,
     fail_on: Annotated[FailOn, typer.Option("--fail-on")] = FailOn.error,
     output: OutOpt = None,
-    endpoint: EndpointOpt = None,
-    token: TokenOpt = None,
-    offline: OfflineOpt = False,
-    hub_mirror: MirrorOpt = None,
-    max_depth: DepthOpt = 50,
+    hub: object = None,
 ) -> None:
     """Review license obligations along TARGET's whole lineage."""
     from sbom.formats import RenderOptions, render
@@ -100,7 +86,7 @@ def licenses(
     from sbom.review import review_exit_code, review_graph
 
     pol = load_policy(policy) if policy is not None else None
-    graph = load_graph(target, run_options(endpoint, token, offline, hub_mirror, max_depth))
+    graph = load_graph(target, hub)
     review = review_graph(graph, pol)  # type: ignore[arg-type]
     color = fmt is ReviewFormat.table and output is None and sys.stdout.isatty()
     emit(render("review", fmt.value, review, RenderOptions(color=color)), output)
