@@ -106,9 +106,25 @@ def _walk(root: Path, excludes: Sequence[str], result: ScanResult
                 result.problems.append(ScanProblem(".", f"more than {MAX_FILES} files: the "
                                                    "rest of the tree was not scanned"))
                 return
-            detector = _detector(entry.name)
+            detector = _detector(entry.name) or _shebang(entry.path, entry.name)
             if detector is not None:
                 yield rel, detector
+
+
+def _shebang(path: str, name: str) -> str | None:
+    """An extensionless script (``scripts/setup``) read by its ``#!`` line."""
+    if "." in name:
+        return None
+    try:
+        with open(path, "rb") as fh:
+            first = fh.read(128).split(b"\n", 1)[0]
+    except OSError:
+        return None
+    if first.startswith(b"#!") and b"python" in first:
+        return "python"
+    if first.startswith(b"#!") and (b"sh" in first.rsplit(b"/", 1)[-1]):
+        return "shell"
+    return None
 
 
 def _rel(root: Path, path: Path) -> str:
@@ -155,8 +171,12 @@ def scan_file(root: Path, rel: str, detector: str) -> tuple[list[Reference], lis
         if detector == "notebook":
             refs, more = notebooks.scan_notebook(text, rel)
             return refs, problems + more, True
-        if detector == "yaml":
-            refs = configs.scan_yaml(text, rel) + commands.scan_commands(text, rel)
+        if detector == "yaml":  # commands in k8s/compose args are read even when the
+            refs = commands.scan_commands(text, rel)  # YAML itself is a template
+            try:
+                refs += configs.scan_yaml(text, rel)
+            except ParseError as exc:
+                return refs, problems + [str(exc)], False
             return refs, problems, True
         readers = {"toml": configs.scan_toml, "json": configs.scan_json, "env": configs.scan_env}
         if detector in readers:

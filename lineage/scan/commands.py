@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 
 from lineage.scan.configs import key_kind
-from lineage.scan.ids import hub_id
+from lineage.scan.ids import hub_id, variable_default
 from lineage.scan.interface import Reference
 
 _FLAG = re.compile(
@@ -73,7 +73,8 @@ def _words(line: str) -> str:
 
 
 def _clean(value: str) -> str:
-    return value.strip().strip("\"'`;,)]}").strip()
+    value = value.strip().strip("\"'`;,)]").strip()
+    return value if value.startswith("${") else value.rstrip("}")
 
 
 def scan_commands(text: str, rel: str, *, modelfile: bool = False,
@@ -145,7 +146,7 @@ def _references(found: list[tuple[str, str, str, bool]], lines: list[str], start
         if not value:
             continue
         line = _physical_line(lines, start, value)
-        if value.startswith("$"):
+        if value.startswith("$") and variable_default(value) is None:
             if not evidence.startswith("shell:env:"):
                 out.append(Reference(rel, line, value, "unknown", None,
                                      f"{evidence}:variable"))

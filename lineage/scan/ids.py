@@ -24,18 +24,30 @@ _PROVIDER_PREFIXES = frozenset({
     "together_ai", "cohere", "replicate", "fireworks_ai", "deepinfra", "perplexity",
     "openrouter", "sagemaker", "watsonx", "mistral", "huggingface", "text-completion-openai",
 })
-_OPENAI_API_NAME = re.compile(r"^openai/(gpt-|o\d|text-|davinci|babbage|chatgpt|dall-e|tts-)",
-                              re.I)
+# OpenAI's API model names; ``openai/gpt-oss-20b`` and ``openai/whisper-*`` are Hub repos.
+_OPENAI_API_NAME = re.compile(
+    r"^openai/(gpt-(?!oss)|o\d|text-|davinci|babbage|chatgpt|dall-e|tts-)", re.I)
 _FILE_SUFFIX = re.compile(
     r"\.(py|json|ya?ml|toml|txt|md|bin|pt|pth|ckpt|safetensors|gguf|onnx|h5|pkl|zip|tar|gz|"
     r"csv|parquet|jsonl|sh|cfg|ini|model)$", re.I)
 _PREFIX = re.compile(r"^(?:hf_hub:|hf-hub:|hf://|hf\.co/|huggingface\.co/)", re.I)
 _QUANT_TAG = re.compile(r":[A-Za-z0-9_.-]+$")  # Ollama's hf.co/org/name:Q4_K_M
+# ${VAR:default} (private-gpt, Spring-style settings), ${VAR:-default} / ${VAR-default} (sh)
+_VAR_DEFAULT = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*(?::-|:|-)(?P<default>[^}]*)\}$")
+
+
+def variable_default(value: str) -> str | None:
+    """The default of ``${VAR:default}``-style values, else ``None``."""
+    m = _VAR_DEFAULT.match(value.strip())
+    return m.group("default") if m else None
 
 
 def hub_id(value: str, *, strict: bool) -> tuple[str, str | None] | None:
     """``(repo_id, revision)`` when ``value`` names a Hub repo in this context, else ``None``."""
     raw = value.strip()
+    default = variable_default(raw)
+    if default is not None:
+        raw = default.strip()
     if not raw or len(raw) > 300 or any(c.isspace() for c in raw):
         return None
     prefixed = _PREFIX.match(raw)

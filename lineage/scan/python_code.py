@@ -83,7 +83,15 @@ LOADERS: dict[str, Loader] = {
     "create_model_and_transforms": Loader("model", 0, ("model_name",), prefix_only=True),
     "create_model_from_pretrained": Loader("model", 0, ("model_name",), prefix_only=True),
 }
+# huggingface_hub.InferenceClient task methods: the model runs remotely, but the product still
+# depends on it (``client.chat_completion(model="org/name")``).
+for _task in ("chat_completion", "text_generation", "text_to_image", "text_to_speech",
+              "automatic_speech_recognition", "feature_extraction", "summarization",
+              "translation", "image_classification", "sentence_similarity",
+              "zero_shot_classification", "question_answering", "image_to_text"):
+    LOADERS[_task] = Loader("model", None, ("model",), strict=False)
 _FROM_PRETRAINED = Loader("model", 0, _MODEL_KWS)
+_GRADIO_LOAD = Loader("repo", 0, ("name",))  # gr.load("spaces/org/name" | "models/org/name")
 _PEFT_MODEL = Loader("adapter", 1, ("model_id",))
 _PEFT_CONFIG = Loader("adapter", 0, ("pretrained_model_name_or_path", "model_id"))
 _REPO_TYPES = {"dataset": "dataset", "datasets": "dataset", "space": "code", "spaces": "code",
@@ -117,6 +125,8 @@ def _call_name(func: ast.expr) -> tuple[str | None, str | None]:
 
 
 def _loader_for(name: str | None, receiver: str | None) -> Loader | None:
+    if name == "load" and receiver in ("gr", "gradio"):
+        return _GRADIO_LOAD
     if name == "from_pretrained":
         if receiver and receiver.startswith("AutoPeft") or receiver in (
                 "PeftConfig", "LoraConfig", "PeftMixedModel"):
@@ -286,6 +296,8 @@ class _Detector(ast.NodeVisitor):
             env = _env_default(expr)
             if isinstance(env, ast.expr):
                 return self._resolve(env, depth + 1, "env-default")
+            if depth and _loader_for(*_call_name(expr.func)) is not None:
+                return []  # an object a loader built: reported at that call, not an id
             return [_Value(None, expr.lineno, text)]
         if isinstance(expr, ast.IfExp):
             return self._resolve(expr.body, depth + 1, via) + \
@@ -318,9 +330,29 @@ class _Detector(ast.NodeVisitor):
         if kind == "repo":
             kind = _REPO_TYPES.get((_literal(keywords.get("repo_type")) or "model").lower(),
                                    "model")
+        if loader is _GRADIO_LOAD:
+            self._gradio_load(args, revision)
+            return
+        if name == "pipeline" and not args:
+            task = self._first_literal(node.args[0] if node.args else keywords.get("task"))
+            self._add(Reference(self.rel, node.lineno, f"pipeline({task or '?'!r}) default model",
+                                "unknown", None, "python:pipeline:task-default"))
+            return
         for arg in args:
             for value in self._resolve(arg):
                 self._record(value, kind, revision, f"python:{name}", loader)
+
+    def _gradio_load(self, args: list[ast.expr], revision: str | None) -> None:
+        for arg in args:
+            for value in self._resolve(arg):
+                if value.text is None:
+                    continue
+                prefix, _, rest = value.text.partition("/")
+                kind = {"spaces": "code", "models": "model", "huggingface": "model"}.get(prefix)
+                decoded = hub_id(rest, strict=False) if kind else None
+                if kind and decoded:
+                    self._add(Reference(self.rel, value.line, decoded[0], kind, revision,
+                                        "python:gradio.load"))
 
     def _record(self, value: _Value, kind: str, revision: str | None, evidence: str,
                 loader: Loader) -> None:
