@@ -244,3 +244,75 @@ def test_a_large_tree_uses_every_core_and_finds_the_same(tmp_path: Path,
     many = scan_tree(tmp_path, jobs=max(2, os.cpu_count() or 2))
     assert one.references == many.references
     assert len(one.references) == 12
+
+
+def test_habits_found_in_real_repositories(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """Each case here was a miss or a false reference on the real corpus before its fix."""
+    code = '''import argparse, gradio as gr
+from huggingface_hub import InferenceClient, snapshot_download
+from sentence_transformers import SentenceTransformer
+from datasets import load_dataset
+from transformers import AutoModel, CLIPModel, pipeline
+
+def convert(bert_model):
+    return AutoModel.from_pretrained(bert_model)
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--bert-model", default="bert-base-uncased")
+args = parser.parse_args()
+convert(args.bert_model)
+st = SentenceTransformer("all-MiniLM-L6-v2")
+saved = SentenceTransformer("tmp-clip-model")
+local = CLIPModel.from_pretrained("mlx_model")
+q = load_dataset("quora")
+j = load_dataset("json", data_files="x.json")
+client = InferenceClient()
+client.chat_completion(messages=[], model="mistralai/Mistral-7B-Instruct-v0.3")
+space = gr.load("spaces/gradio/english_translator")
+ner = pipeline("ner")
+'''
+    files = {
+        "app.py": code,
+        "settings-docker.yaml": "llamacpp:\n  llm_hf_repo_id: ${PGPT_HF_REPO_ID:org/model-GGUF}\n"
+                                "  port: ${PORT:8080}\n",
+        "recipe.yaml": "model_name_or_path: mistralai/Mistral-7B-v0.1\nmodel_revision: main\n"
+                       "dataset_mixture:\n  datasets:\n    - id: HuggingFaceH4/ultrachat_200k\n"
+                       "dataset_mixer:\n  HuggingFaceH4/cai-conversation-harmless: 1.0\n",
+        "serve.sh": 'model=Qwen/Qwen2.5-7B-Instruct""\ndocker run tgi --model-id $model\n',
+        "spec.yaml": 'modelURL: "openai/gpt-oss-20b"\nrepository: "lmcache/vllm-openai"\n',
+    }
+    doc = scan(tmp_path, files, capsys)
+    found = {(r["kind"], r["id"]) for r in doc["references"]}  # type: ignore[attr-defined]
+    assert found == {
+        ("model", "bert-base-uncased"),  # argparse default -> convert() -> from_pretrained
+        ("model", "sentence-transformers/all-MiniLM-L6-v2"),
+        ("dataset", "quora"),
+        ("model", "mistralai/Mistral-7B-Instruct-v0.3"),
+        ("code", "gradio/english_translator"),
+        ("unknown", "pipeline('ner') default model"),
+        ("model", "org/model-GGUF"),
+        ("model", "mistralai/Mistral-7B-v0.1"),
+        ("dataset", "HuggingFaceH4/ultrachat_200k"),
+        ("dataset", "HuggingFaceH4/cai-conversation-harmless"),
+        ("model", "Qwen/Qwen2.5-7B-Instruct"),
+        ("unknown", "$model"),
+        ("model", "openai/gpt-oss-20b"),
+    }
+    recipe = [r for r in doc["references"] if r["file"] == "recipe.yaml"  # type: ignore
+              and r["kind"] == "model"]
+    assert recipe[0]["revision"] == "main" and recipe[0]["pinned"] is False  # a branch
+
+
+def test_a_notebook_is_one_program_across_cells(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    cells = [["MODEL = 'bigcode/starcoderbase-1b'\n"], ["%pip install x\n"],
+             ["from transformers import AutoModel\n", "m = AutoModel.from_pretrained(MODEL)\n"]]
+    nb = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "source": c}
+                    for c in cells], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    doc = scan(tmp_path, {"nb.ipynb": json.dumps(nb, indent=1)}, capsys)
+    [ref] = doc["references"]  # type: ignore[misc]
+    assert ref["id"] == "bigcode/starcoderbase-1b"
+    assert ref["evidence"].endswith("cell 1 line 1")
+    assert "bigcode/starcoderbase-1b" in (tmp_path / "nb.ipynb").read_text().split("\n")[
+        ref["line"] - 1]

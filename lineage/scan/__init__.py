@@ -212,6 +212,7 @@ def scan_tree(root: str | os.PathLike[str], *, excludes: Sequence[str] = (),
     if path.is_file():
         detector = _detector(path.name)
         items = [(path.name, detector)] if detector else []
+        result.files_seen = 1
         path = path.parent
     else:
         items = list(_walk(path, excludes, result))

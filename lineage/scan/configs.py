@@ -38,6 +38,8 @@ _ADAPTER = re.compile(r"(adapter|lora|peft)")
 _MODEL = re.compile(r"(model|tokenizer|checkpoint|ckpt|embedder|encoder|reranker|llm)")
 _DATASET_PARENTS = frozenset({"datasets", "test_datasets", "pretraining_dataset",
                               "eval_datasets", "train_datasets"})
+_DATASET_ITEM_KEYS = frozenset({"path", "id"})  # axolotl's path:, alignment-handbook's id:
+_REVISION_KEYS = frozenset({"model_revision", "revision", "base_model_revision"})
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
 
 
@@ -99,16 +101,29 @@ def _walk_yaml(node: Node, rel: str, parent_key: str | None, depth: int) -> list
         raise ParseError(f"nested deeper than {MAX_DEPTH} levels", file=rel)
     out: list[Reference] = []
     if isinstance(node, MappingNode):
+        revision = next((v.value for k, v in node.value if isinstance(k, ScalarNode) and
+                         k.value in _REVISION_KEYS and isinstance(v, ScalarNode) and
+                         isinstance(v.value, str) and v.value), None)
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, ScalarNode) else None
             if not isinstance(key, str):
                 continue
+            if parent_key is not None and _DATASET.search(parent_key.lower()) and \
+                    isinstance(value_node, ScalarNode) and "/" in key:
+                decoded = hub_id(key, strict=False)  # dataset_mixer: {org/name: 1.0}
+                if decoded:
+                    out.append(Reference(rel, key_node.start_mark.line + 1, decoded[0],
+                                         "dataset", None, f"yaml:{parent_key}"))
+                    continue
             if isinstance(value_node, ScalarNode) and isinstance(value_node.value, str):
-                kind = "dataset" if (key == "path" and parent_key in _DATASET_PARENTS) \
-                    else None
+                kind = "dataset" if (key in _DATASET_ITEM_KEYS and
+                                     parent_key in _DATASET_PARENTS) else None
                 ref = _reference(rel, value_node.start_mark.line + 1, key, value_node.value,
                                  "yaml", kind)
                 if ref is not None:
+                    if revision and ref.kind == "model" and ref.revision is None:
+                        ref = Reference(ref.file, ref.line, ref.id, ref.kind, revision,
+                                        ref.evidence)
                     out.append(ref)
             elif isinstance(value_node, SequenceNode) and key_kind(key) is not None:
                 for item in value_node.value:
@@ -137,7 +152,8 @@ def _walk_values(value: Any, parent_key: str | None = None
                 if not isinstance(k, str):
                     continue
                 if isinstance(v, str):
-                    kind = "dataset" if (k == "path" and parent in _DATASET_PARENTS) else None
+                    kind = "dataset" if (k in _DATASET_ITEM_KEYS and
+                                         parent in _DATASET_PARENTS) else None
                     yield k, v, kind
                 elif isinstance(v, list) and key_kind(k) is not None:
                     yield from ((k, s, None) for s in v if isinstance(s, str))

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lineage.scan.configs import key_kind
-from lineage.scan.ids import hub_id
+from lineage.scan.ids import bare_name, hub_id
 from lineage.scan.interface import Reference
 
 # loader name → (kind, positional index, keywords); "repo" kinds take repo_type=.
@@ -99,7 +99,7 @@ _REPO_TYPES = {"dataset": "dataset", "datasets": "dataset", "space": "code", "sp
 _MAX_FOLLOW = 6  # name → assignment → name ... hops before giving up (cycles, deep chains)
 _DECIDE_CONTEXT = re.compile(
     r"(model|checkpoint|ckpt|tokenizer|embed|encoder|rerank|adapter|lora|peft|llm|dataset|"
-    r"repo_id|base_model)", re.I)
+    r"repo_id|hf_repo|base_model)", re.I)
 _NAME_KINDS = ((re.compile(r"dataset", re.I), "dataset"),
                (re.compile(r"adapter|lora|peft", re.I), "adapter"))
 
@@ -173,6 +173,8 @@ class _FileFacts(ast.NodeVisitor):
         self.parent_scope: dict[ast.AST, ast.AST] = {}
         self.argparse: dict[str, ast.expr] = {}
         self.fields: dict[str, ast.expr] = {}
+        self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        self.calls: dict[str, list[tuple[ast.Call, ast.AST]]] = {}  # name -> (call, its scope)
         self._stack: list[ast.AST] = []
 
     def collect(self, tree: ast.Module) -> None:
@@ -188,6 +190,8 @@ class _FileFacts(ast.NodeVisitor):
         self._stack.append(scope)
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.functions.setdefault(node.name, node)
         self._enter(node)
         a = node.args
         positional = [*a.posonlyargs, *a.args]
@@ -225,6 +229,8 @@ class _FileFacts(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         name, _ = _call_name(node.func)
+        if isinstance(node.func, ast.Name):
+            self.calls.setdefault(node.func.id, []).append((node, self._stack[-1]))
         if name == "add_argument":
             dest = _argparse_dest(node)
             default = next((k.value for k in node.keywords if k.arg == "default"), None)
@@ -255,17 +261,45 @@ class _Detector(ast.NodeVisitor):
     visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = _function  # noqa: N815
 
     # -- resolving an argument to literals ------------------------------------------------
-    def _lookup(self, name: str) -> tuple[list[ast.expr], bool] | None:
-        """Assigned values of ``name`` seen from the current scope; (values, is_param)."""
+    def _lookup(self, name: str) -> tuple[list[ast.expr], bool, ast.AST | None] | None:
+        """Assigned values of ``name`` seen from the current scope: (values, is a parameter,
+        the scope that holds it)."""
         scope: ast.AST | None = self._scope[-1] if self._scope else None
         while scope is not None:
             if name in self.facts.scopes.get(scope, {}):
-                return self.facts.scopes[scope][name], False
+                return self.facts.scopes[scope][name], False, scope
             if name in self.facts.params.get(scope, {}):
                 default = self.facts.params[scope][name]
-                return ([default] if default is not None else []), True
+                return ([default] if default is not None else []), True, scope
             scope = self.facts.parent_scope.get(scope)
         return None
+
+    def _call_site_values(self, function: ast.AST, param: str, depth: int) -> list[_Value]:
+        """What the module's own calls pass for ``param`` of ``function`` (one level of
+        inter-procedural flow: ``convert(args.model)`` into ``def convert(model)``)."""
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return []
+        names = [a.arg for a in [*function.args.posonlyargs, *function.args.args]]
+        out: list[_Value] = []
+        for call, scope in self.facts.calls.get(function.name, []):
+            arg = next((k.value for k in call.keywords if k.arg == param), None)
+            if arg is None and param in names and names.index(param) < len(call.args):
+                arg = call.args[names.index(param)]
+            if arg is None or isinstance(arg, ast.Starred):
+                continue
+            saved = self._scope
+            self._scope = self._chain(scope)
+            try:
+                out += self._resolve(arg, depth + 1, f"call {function.name}()")
+            finally:
+                self._scope = saved
+        return out
+
+    def _chain(self, scope: ast.AST) -> list[ast.AST]:
+        chain = [scope]
+        while chain[0] in self.facts.parent_scope:
+            chain.insert(0, self.facts.parent_scope[chain[0]])
+        return chain
 
     def _resolve(self, expr: ast.expr, depth: int = 0, via: str = "") -> list[_Value]:
         text = ast.unparse(expr)[:200]
@@ -278,6 +312,11 @@ class _Detector(ast.NodeVisitor):
             return [_Value(None, expr.lineno, text)]
         if isinstance(expr, ast.Name):
             found = self._lookup(expr.id)
+            if found is not None and found[1] and not found[0] and found[2] is not None:
+                passed = self._call_site_values(found[2], expr.id, depth)
+                literals = [v for v in passed if v.text is not None]
+                if literals:
+                    return literals
             if found is None or not found[0]:
                 return [_Value(None, expr.lineno, text)]
             out: list[_Value] = []
@@ -365,6 +404,11 @@ class _Detector(ast.NodeVisitor):
         if loader.prefix_only and not re.match(r"^(hf_hub|hf-hub):", text, re.I):
             return
         decoded = hub_id(text, strict=loader.strict)
+        family = {"load_dataset": "dataset", "SentenceTransformer": "sentence-transformers",
+                  "CrossEncoder": "cross-encoder"}.get(evidence.split(":", 1)[1])
+        if decoded is None and family is not None:
+            bare = bare_name(text, family)
+            decoded = (bare, None) if bare else None
         if decoded is None:
             return
         repo_id, url_revision = decoded
