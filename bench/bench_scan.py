@@ -48,7 +48,7 @@ class Handler{i}:
             out.append(v * {i})
         return out
 '''
-_PY_MODEL_WORDS = '''"""Model utilities {i}: nothing loaded here, but the word model is everywhere."""
+_PY_MODEL_WORDS = '''"""Model utilities {i}: nothing loaded, but the word model is everywhere."""
 import torch
 
 
