@@ -48,7 +48,8 @@ def signature_options(identity: str | None, issuer: str | None, public_key: Path
 
 
 def generate(
-    target: Annotated[str, typer.Argument(help="Hub repo id (org/name[@revision]) or folder.")],
+    target: Annotated[str | None, typer.Argument(
+        help="Hub repo id (org/name[@revision]) or folder.")] = None,
     output: OutOpt = None,
     fmt: Annotated[BomFormat, typer.Option("--format", help="Document format.")] =
     BomFormat.cyclonedx,
@@ -76,8 +77,30 @@ def generate(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
     concurrency: Annotated[int, typer.Option(
         "--concurrency", min=1, max=64, help="Most Hub requests in flight at once.")] = 16,
+    scan: Annotated[Path | None, typer.Option(
+        "--scan", help="Scan this source tree and write one BOM of the product.")] = None,
+    product: Annotated[str | None, typer.Option(
+        "--product", help="With --scan: the product's name.")] = None,
+    product_version: Annotated[str | None, typer.Option(
+        "--product-version", help="With --scan: the product's version.")] = None,
 ) -> None:
-    """Resolve TARGET's whole lineage and write a validated ML-BOM."""
+    """Resolve TARGET's whole lineage (or every model a source tree loads, with --scan) and
+    write a validated ML-BOM."""
+    if scan is not None or product is not None:
+        if target is not None or scan is None or product is None:
+            raise InputError("--scan PATH and --product NAME go together, without a TARGET")
+        if fmt is not BomFormat.cyclonedx:
+            raise InputError("--scan writes CycloneDX only")
+        from sbom import scan_cmd
+
+        scan_cmd.generate_product(scan, product, product_version, output,
+                                  spec_version=spec_version, reproducible=reproducible,
+                                  endpoint=endpoint, token=token, offline=offline,
+                                  hub_mirror=hub_mirror, max_depth=max_depth, quiet=quiet)
+        return
+    if target is None or not target.strip():
+        raise InputError("give a TARGET (a Hub repo id or a folder), or --scan PATH --product "
+                         "NAME")
     if spec_version not in ("1.6", "1.7"):
         raise InputError(f"--spec-version must be 1.6 or 1.7, not {spec_version}")
     sig = signature_options(cert_identity, cert_oidc_issuer, public_key, certificate_chain,

@@ -61,13 +61,26 @@ def read_bom(source: str | bytes | os.PathLike[str]) -> LineageGraph:
     neither CycloneDX nor SPDX, or does not follow mlbom's contract (no target, dangling or
     cyclic refs).
     """
+    doc, label = _parse(source)
+    return read_bom_document(doc, label)
+
+
+def read_cyclonedx_document(source: str | bytes | os.PathLike[str]) -> tuple[dict[str, Any], str]:
+    """Any CycloneDX JSON document (mlbom's or another tool's) as parsed data, with the label
+    used in messages, under the same size and depth limits as ``read_bom``."""
+    doc, label = _parse(source)
+    if not isinstance(doc, dict) or doc.get("bomFormat") != "CycloneDX":
+        raise InputError(f"{label}: not a CycloneDX BOM (no bomFormat CycloneDX)")
+    return doc, label
+
+
+def _parse(source: str | bytes | os.PathLike[str]) -> tuple[Any, str]:
     raw, label = _read(source)
     _check_depth(raw, label)
     try:
-        doc = json.loads(raw)
+        return json.loads(raw), label
     except (ValueError, RecursionError) as exc:
         raise InputError(f"{label}: not valid JSON ({str(exc)[:120]})") from exc
-    return read_bom_document(doc, label)
 
 
 def read_bom_document(doc: Any, label: str = "BOM") -> LineageGraph:

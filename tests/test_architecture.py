@@ -24,6 +24,8 @@ RULES: dict[str, tuple[set[str], str]] = {
     "lineage.annotate": (BASE | {"lineage.annotate", "lineage.hashing", "lineage.licenses",
                                  "lineage.pickles", "lineage.sources.interface"},
                          "annotators read the graph and a source, never resolve"),
+    "lineage.scan": (BASE | {"lineage.scan", "lineage.parsers"},
+                     "the scan reads source text statically; it never resolves or fetches"),
     "lineage.graph": (BASE, "the graph and ids are the base everything else stands on"),
     "lineage.refs": (BASE, "the base"),
     "lineage.ids": (BASE, "the base"),
@@ -41,9 +43,10 @@ RULES: dict[str, tuple[set[str], str]] = {
 }
 # the CLI's own modules: what they may import at module level (``mlbom --help`` loads them)
 CLI_MODULES = ("sbom.cli", "sbom.cli_options", "sbom.bom_cmd", "sbom.view_cmd",
-               "sbom.inventory_cmd")
-CLI_TOP_LEVEL = {"lineage", "lineage.errors", "sbom", "sbom.cli_options", "sbom.bom_cmd",
-                 "sbom.view_cmd", "sbom.inventory_cmd"}
+               "sbom.inventory_cmd", "sbom.scan_cmd")
+CLI_TOP_LEVEL = {"lineage", "lineage.errors", "lineage.ids", "lineage.refs", "sbom",
+                 "sbom.cli_options", "sbom.bom_cmd", "sbom.view_cmd", "sbom.inventory_cmd",
+                 "sbom.scan_cmd"}
 
 
 def modules() -> dict[str, Path]:
