@@ -488,7 +488,10 @@ def _link_parent(graph: LineageGraph, child: Node, parent: Parent, depth: int,
     ref = parent.value.ref
     if ref is None:
         reason = parent.value.reason or "invalid-id"
-        pnode: Node = graph.add_node(ModelNode(key=_unresolved_key(parent.value),
+        key = _unresolved_key(parent.value)
+        if parent.parents:  # an intermediate of this child's card, not a shared folder name
+            key = f"{key}@{child.key}"
+        pnode: Node = graph.add_node(ModelNode(key=key,
                                                name=parent.value.raw, unresolved=reason,
                                                depth=depth))
         if pnode.key == child.key or graph.would_close_cycle(child.key, pnode.key):

@@ -154,7 +154,8 @@ def test_the_hub_path_fetches_the_hub_parents_of_a_local_intermediate(
     hub = make_fake_hub(root)
     graph = build_graph("acme/target", RunOptions(endpoint=hub.endpoint,
                                                   cache_dir=tmp_path / "c"))
-    local = graph.node("local:output/Orca2flat")
+    [local] = [n for n in graph.nodes() if n.name == "output/Orca2flat"]
+    assert local.unresolved == "local-path"
     grand = graph.parents(local.key)
     assert sorted(p.name for p, _ in grand) == ["TheBloke/Llama-2-13B-fp16",
                                                  "microsoft/Orca-2-13b"]
@@ -164,7 +165,7 @@ def test_the_hub_path_fetches_the_hub_parents_of_a_local_intermediate(
     again = build_graph("acme/target", RunOptions(endpoint=hub.endpoint,
                                                   cache_dir=tmp_path / "c"))
     assert hub.requests == []
-    assert sorted(p.name for p, _ in again.parents("local:output/Orca2flat")) == [
+    assert sorted(p.name for p, _ in again.parents(local.key)) == [
         "TheBloke/Llama-2-13B-fp16", "microsoft/Orca-2-13b"]
 
 
@@ -178,3 +179,20 @@ def test_a_gguf_repo_does_not_read_its_cards_recipe(make_fake_hub: Any, tmp_path
                                                   cache_dir=tmp_path / "c"))
     assert [p.name for p, _ in graph.parents("model:acme/target")] == ["acme/pee"]
     assert not [r for r in hub.requests if r.path.endswith("/README.md")]
+
+
+def test_thousands_of_unclosed_fences_are_read_in_one_pass() -> None:
+    import time
+
+    body = "```yaml\nmerge_method: slerp\n" * 50_000  # 1.4 MB, no fence ever closes
+    started = time.process_time()
+    assert card_recipes(body).parents == []
+    assert time.process_time() - started < 10  # a rescanning regex takes minutes here
+
+
+def test_a_hostile_card_with_many_recipes_is_capped_and_says_so() -> None:
+    recipe = "```\nmerge_method: linear\nmodels:\n" + "".join(
+        f"  - model: folder-{i}\n" for i in range(30)) + "```\n"
+    found = card_recipes(recipe * 30)
+    assert any("kept the first 20" in p for p in found.problems)
+    assert len(found.parents) == 30

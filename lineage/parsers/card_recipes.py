@@ -37,10 +37,9 @@ MAX_RECIPES = 20
 MAX_BODY_AS_RECIPE = 64 * 1024  # an unfenced body is tried as one recipe up to this size
 LABEL_LINES = 3  # non-empty lines above a fence that may name the recipe's output
 LABEL_CHARS = 600
+MAX_LINKED_SOURCES = 200  # sources per recipe looked up among the other recipes' outputs
 
-_FENCE = re.compile(
-    r"^(?P<indent>[ \t]{0,8})(?P<mark>```|~~~)[^\n`]*\n(?P<text>.*?)^[ \t]{0,8}(?P=mark)[ \t]*$",
-    re.S | re.M)
+_OPEN = re.compile(r"^(?P<indent>[ \t]{0,8})(?P<mark>```|~~~)[^`]*$")
 _ORIGINAL_CARD = re.compile(r"^#{1,6}[ \t]*(?:[^\n]*\W)?original model card\b", re.I | re.M)
 _TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:")
 _DOC_SEPARATOR = re.compile(r"^---[ \t]*$", re.M)
@@ -86,12 +85,11 @@ def _before_original_card(body: str) -> str:
 
 def _find_recipes(body: str, file: str, problems: list[str]) -> list[_Found]:
     found: list[_Found] = []
-    fences = list(_FENCE.finditer(body))[:MAX_BLOCKS]
+    fences = _fences(body)
     previous_end = 0
-    for m in fences:
-        text = _dedent(m.group("text"), m.group("indent"))
-        label_above = _label_above(body[previous_end:m.start()])
-        previous_end = m.end()
+    for start, end, text in fences:
+        label_above = _label_above(body[previous_end:start])
+        previous_end = end
         for k, doc in enumerate(_documents(text)):
             recipe = _recipe(doc, file)
             if recipe is None:
@@ -106,6 +104,30 @@ def _find_recipes(body: str, file: str, problems: list[str]) -> list[_Found]:
     if len(found) > MAX_RECIPES:
         problems.append(f"{file}: {len(found)} mergekit recipes; kept the first {MAX_RECIPES}")
     return found[:MAX_RECIPES]
+
+
+def _fences(body: str) -> list[tuple[int, int, str]]:
+    """``(start, end, dedented text)`` of each fenced block, in one pass over the lines (a
+    regex would rescan the rest of the card for every unclosed fence)."""
+    out: list[tuple[int, int, str]] = []
+    offset = 0
+    opened: tuple[int, str, str, list[str]] | None = None  # start, mark, indent, lines
+    for line in body.split("\n"):
+        stripped = line.strip()
+        if opened is None:
+            m = _OPEN.match(line)
+            if m:
+                opened = (offset, m.group("mark"), m.group("indent"), [])
+        elif stripped == opened[1] and len(line) - len(line.lstrip()) <= 8:
+            start, _, indent, lines = opened
+            out.append((start, offset + len(line), _dedent("\n".join(lines), indent)))
+            opened = None
+            if len(out) >= MAX_BLOCKS:
+                break
+        else:
+            opened[3].append(line)
+        offset += len(line) + 1
+    return out
 
 
 def _dedent(text: str, indent: str) -> str:
@@ -176,8 +198,9 @@ def _link_intermediates(found: list[_Found]) -> dict[int, dict[str, int]]:
     """For each recipe, which of its local sources name another recipe's output."""
     links: dict[int, dict[str, int]] = {}
     for j, user in enumerate(found):
-        for raw, _ in user.recipe.sources + ([(user.recipe.base_model, "")]
-                                            if user.recipe.base_model else []):
+        named = user.recipe.sources[:MAX_LINKED_SOURCES] + (
+            [(user.recipe.base_model, "")] if user.recipe.base_model else [])
+        for raw, _ in named:
             if decode_source(raw).ref is not None:
                 continue  # a Hub id: the Hub tells its lineage
             name = _basename(raw)
