@@ -255,8 +255,10 @@ def planned_reads(snapshot: RepoSnapshot) -> tuple[list[str], list[tuple[str, in
         files.append("README.md")
     if ggufs:
         heads.append((ggufs[0], GGUF_HEADER_BYTES))
+    # the card body only may name a parent: the config hint is read alongside it, not after
+    sure = [f for f in files if f != "README.md"]
     if "config.json" in names and (snapshot.config is None or not (
-            files or heads or n_card_parents or _hub_parents(snapshot))):
+            sure or heads or n_card_parents or _hub_parents(snapshot))):
         files.append("config.json")
     return files, heads
 
