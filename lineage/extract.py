@@ -159,8 +159,7 @@ def extract_repo_facts(
     ggufs = sorted(n for n in names if n.lower().endswith(WEIGHT_SUFFIX_GGUF))
     if "README.md" in names and _card_body_worth_reading(snapshot, has_adapter, ggufs):
         decls.extend((3, d) for d in _card_body_parents(
-            read_file, snapshot.repo_id, no_card_parent=not card.parents,
-            problems=facts.problems))
+            read_file, snapshot.repo_id, declared=card.parents, problems=facts.problems))
 
     if ggufs:
         try:
@@ -403,7 +402,7 @@ def _card_body_worth_reading(snapshot: RepoSnapshot, has_adapter: bool, ggufs: l
     return not config.get("quantization_config")
 
 
-def _card_body_parents(read_file: ReadFile, repo_id: str, *, no_card_parent: bool,
+def _card_body_parents(read_file: ReadFile, repo_id: str, *, declared: list[ParentDecl],
                        problems: list[str]) -> list[ParentDecl]:
     """Parents the card body gives: this model's own mergekit recipe (intermediates nested),
     and, when the front matter names none, ``base_model`` in a further front-matter block."""
@@ -415,7 +414,13 @@ def _card_body_parents(read_file: ReadFile, repo_id: str, *, no_card_parent: boo
     found = card_recipes(body, own_name=repo_id.rsplit("/", 1)[-1])
     problems.extend(found.problems)
     out = list(found.parents)
-    if no_card_parent:
+    if out and not _recipe_agrees_with_front_matter(out, declared):
+        shown = ", ".join(d.value.display for d in declared[:3])
+        problems.append(f"README.md: the card's mergekit recipe names none of the base models "
+                        f"its front matter declares ({clip(shown, 200)}); read as another "
+                        f"model's recipe, its models were not taken as parents")
+        out = []
+    if not declared:
         for block in extra_front_matter(body):
             extra = card_lineage(block)
             for decl in extra.parents:
@@ -427,6 +432,24 @@ def _card_body_parents(read_file: ReadFile, repo_id: str, *, no_card_parent: boo
                                 "which the Hub does not read; kept as a declared parent")
                 break
     return out
+
+
+def _recipe_agrees_with_front_matter(recipe: list[ParentDecl],
+                                     declared: list[ParentDecl]) -> bool:
+    """False when the front matter declares Hub parents and the recipe names Hub models but
+    none of them (nested included): a card describing how its base model was made (a
+    finetune of a merge) must not make the base's parents this model's own."""
+    want = {d.value.ref.repo_id.lower() for d in declared if d.value.ref is not None}
+    named: set[str] = set()
+
+    def walk(decls: tuple[ParentDecl, ...] | list[ParentDecl]) -> None:
+        for d in decls:
+            if d.value.ref is not None:
+                named.add(d.value.ref.repo_id.lower())
+            walk(d.parents)
+
+    walk(recipe)
+    return not want or not named or bool(want & named)
 
 
 def _read_config(snapshot: RepoSnapshot, names: set[str], read_file: ReadFile,

@@ -196,3 +196,18 @@ def test_a_hostile_card_with_many_recipes_is_capped_and_says_so() -> None:
     found = card_recipes(recipe * 30)
     assert any("kept the first 20" in p for p in found.problems)
     assert len(found.parents) == 30
+
+
+def test_a_finetune_card_quoting_its_base_models_recipe_keeps_the_base_as_parent(
+        tmp_path: Path) -> None:
+    # the real Psyfighter2 card body (a recipe) under the front matter of a finetune of it
+    body = _body("body-psyfighter2")
+    folder = tmp_path / "finetune-of-psyfighter2"
+    folder.mkdir()
+    (folder / "README.md").write_text(
+        "---\nbase_model: KoboldAI/LLaMA2-13B-Psyfighter2\nlicense: llama2\n---\n" + body)
+    graph = build_graph(folder, RunOptions(offline=True))
+    parents = graph.parents(graph.target.key, lineage_only=True)
+    assert [(p.name, e.relation) for p, e in parents] == [
+        ("KoboldAI/LLaMA2-13B-Psyfighter2", Relation.FINETUNE)]
+    assert any("names none of the base models" in line for line in graph.target.problems)
