@@ -43,6 +43,7 @@ from lineage.parsers.card_recipes import card_recipes
 from lineage.parsers.config import ModelConfig, config_from_mapping, parse_config
 from lineage.parsers.gguf_header import gguf_parents, gguf_summary, parse_gguf_header
 from lineage.parsers.mergekit import parse_mergekit
+from lineage.parsers.safe import decode_text
 from lineage.refs import ModelRef, ParentValue, clip, decode_parent_value, is_safe_repo_file
 from lineage.sources.interface import GGUF_HEADER_BYTES, RepoSnapshot
 
@@ -149,12 +150,8 @@ def extract_repo_facts(
 
     for fname in MERGEKIT_FILES:
         if fname in names:
-            try:
-                recipe = parse_mergekit(read_file(fname), file=fname)
-                facts.problems.extend(recipe.problems)
-                decls.extend((3, d) for d in recipe.parents(file=fname))
-            except ParseError as exc:
-                facts.problems.append(str(exc))
+            decls.extend((3, d) for d in _recipe_file_parents(read_file, fname, snapshot.repo_id,
+                                                             facts.problems))
 
     ggufs = sorted(n for n in names if n.lower().endswith(WEIGHT_SUFFIX_GGUF))
     if "README.md" in names and _card_body_worth_reading(snapshot, has_adapter, ggufs):
@@ -432,6 +429,27 @@ def _card_body_parents(read_file: ReadFile, repo_id: str, *, declared: list[Pare
                                 "which the Hub does not read; kept as a declared parent")
                 break
     return out
+
+
+def _recipe_file_parents(read_file: ReadFile, fname: str, repo_id: str,
+                         problems: list[str]) -> list[ParentDecl]:
+    """``mergekit_config.yml``: one recipe; or, written by hand as a mergekit-multi file,
+    several YAML documents, read like several recipes in a card (the last step is this
+    model's, earlier named steps are its intermediates)."""
+    try:
+        data = read_file(fname)
+        recipe = parse_mergekit(data, file=fname)
+    except ParseError as exc:
+        if "another document" not in str(exc):
+            problems.append(str(exc))
+            return []
+        text, _ = decode_text(data, file=fname)
+        found = card_recipes(text, file=fname, own_name=repo_id.rsplit("/", 1)[-1],
+                             source="mergekit")
+        problems.extend(found.problems)
+        return found.parents
+    problems.extend(recipe.problems)
+    return recipe.parents(file=fname)
 
 
 def _recipe_agrees_with_front_matter(recipe: list[ParentDecl],

@@ -211,3 +211,20 @@ def test_a_finetune_card_quoting_its_base_models_recipe_keeps_the_base_as_parent
     assert [(p.name, e.relation) for p, e in parents] == [
         ("KoboldAI/LLaMA2-13B-Psyfighter2", Relation.FINETUNE)]
     assert any("names none of the base models" in line for line in graph.target.problems)
+
+
+def test_a_mergekit_multi_file_saved_as_mergekit_config_gives_the_last_steps_parents(
+        tmp_path: Path) -> None:
+    # the real two-document recipe of Yi-34B-200K-DARE-megamerge-v8, as a recipe file
+    text = (CORPUS / "multi-yi-megamerge-named-docs" / "README.md").read_text()
+    recipe = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    folder = tmp_path / "megamerge"
+    folder.mkdir()
+    (folder / "mergekit_config.yml").write_text(recipe)
+    graph = build_graph(folder, RunOptions(offline=True))
+    direct = {p.name: (p, e) for p, e in graph.parents(graph.target.key)}
+    assert len(direct) == 11
+    step, edge = direct["4kmerge-v2"]
+    assert {e.source for e in edge.evidence} == {"mergekit"}
+    assert len(graph.parents(step.key)) == 7
+    assert graph.target.problems == []

@@ -59,9 +59,10 @@ class CardRecipes:
     recipes_found: int = 0
 
 
-def card_recipes(body: str, *, file: str = "README.md", own_name: str | None = None
-                 ) -> CardRecipes:
-    """The parents this model's own recipe in ``body`` gives, with intermediates nested."""
+def card_recipes(body: str, *, file: str = "README.md", own_name: str | None = None,
+                 source: str = "card-mergekit") -> CardRecipes:
+    """The parents this model's own recipe in ``body`` gives, with intermediates nested.
+    ``source`` names the evidence (``mergekit`` for a recipe file of several documents)."""
     out = CardRecipes()
     found = _find_recipes(_before_original_card(body), file, out.problems)
     out.recipes_found = len(found)
@@ -70,7 +71,7 @@ def card_recipes(body: str, *, file: str = "README.md", own_name: str | None = N
     links = _link_intermediates(found)
     consumed = {i for targets in links.values() for i in targets.values()}
     final = _choose_final(found, consumed, own_name)
-    out.parents = _parents_of(final, found, links, file, set())
+    out.parents = _parents_of(final, found, links, file, source, set())
     for i, other in enumerate(found):
         if i != final and i not in consumed:
             out.problems.append(_not_read_line(other, len(found), file))
@@ -98,9 +99,11 @@ def _find_recipes(body: str, file: str, problems: list[str]) -> list[_Found]:
                                            label_above if k == 0 else ""]))
             found.append(_Found(recipe, label, len(found) + 1))
     if not fences and len(body) <= MAX_BODY_AS_RECIPE:  # a body that is itself a recipe
-        recipe = _recipe(body, file)
-        if recipe is not None:
-            found.append(_Found(recipe, "", 1))
+        for doc in _documents(body):  # or several (mergekit-multi), split at ``---``
+            recipe = _recipe(doc, file)
+            if recipe is not None:
+                label = " ".join(filter(None, [recipe.name or "", _first_comment(doc)]))
+                found.append(_Found(recipe, label, len(found) + 1))
     if len(found) > MAX_RECIPES:
         problems.append(f"{file}: {len(found)} mergekit recipes; kept the first {MAX_RECIPES}")
     return found[:MAX_RECIPES]
@@ -221,15 +224,15 @@ def _choose_final(found: list[_Found], consumed: set[int], own_name: str | None)
 
 
 def _parents_of(index: int, found: list[_Found], links: dict[int, dict[str, int]], file: str,
-                visiting: set[int]) -> list[ParentDecl]:
+                source: str, visiting: set[int]) -> list[ParentDecl]:
     visiting = visiting | {index}
-    decls = found[index].recipe.parents(source="card-mergekit", file=file)
+    decls = found[index].recipe.parents(source=source, file=file)
     own_links = links.get(index, {})
     out = []
     for decl in decls:
         maker = own_links.get(decl.value.raw)
         if decl.value.ref is None and maker is not None and maker not in visiting:
-            nested = _parents_of(maker, found, links, file, visiting)
+            nested = _parents_of(maker, found, links, file, source, visiting)
             decl = dataclasses.replace(decl, parents=tuple(nested))
         out.append(decl)
     return out
