@@ -228,3 +228,15 @@ def test_a_mergekit_multi_file_saved_as_mergekit_config_gives_the_last_steps_par
     assert {e.source for e in edge.evidence} == {"mergekit"}
     assert len(graph.parents(step.key)) == 7
     assert graph.target.problems == []
+
+
+def test_a_recipe_typed_outside_a_code_block_is_read_line_by_line_and_said_so() -> None:
+    found = card_recipes(_body("body-openhermes-frankenmerge-unfenced"))
+    assert _names(found.parents) == {"teknium/OpenHermes-2.5-Mistral-7B",
+                                     "Intel/neural-chat-7b-v3-1"}
+    assert [p for p in found.problems if "typed outside any code block" in p]
+
+
+def test_model_lines_without_a_merge_method_line_are_not_a_recipe() -> None:
+    body = "Try it:\n\nmodel: org/something\nbase_model: org/else\n"
+    assert card_recipes(body).parents == []

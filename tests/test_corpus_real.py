@@ -32,10 +32,6 @@ CORPUS = Path(__file__).resolve().parent / "corpus"
 CASES = sorted(p.name for p in CORPUS.iterdir() if (p / "EXPECTED.json").is_file())
 
 KNOWN_GAPS: dict[str, str] = {
-    "body-iambe-20b-dare": "the recipe is retyped as loose text (not YAML, in no fence); "
-    "mlbom reads no parent from prose",
-    "body-openhermes-frankenmerge-unfenced": "the recipe's sources are indented text between "
-    "prose lines, in no fence, so no YAML document holds them",
     "multi-valkyrie-nested-fence": "Slerp 2 names its input only as 'previous/model/path'; "
     "nothing in Slerp 1 names that output, so the path stays a local parent without parents "
     "(Slerp 1 is reported on a problem line)",

@@ -41,6 +41,11 @@ MAX_LINKED_SOURCES = 200  # sources per recipe looked up among the other recipes
 
 _OPEN = re.compile(r"^(?P<indent>[ \t]{0,8})(?P<mark>```|~~~)[^`]*$")
 _ORIGINAL_CARD = re.compile(r"^#{1,6}[ \t]*(?:[^\n]*\W)?original model card\b", re.I | re.M)
+_LOOSE_METHOD = re.compile(r"^[ \t]*merge_method[ \t]*:[ \t]*[A-Za-z_]")
+_LOOSE_LINE = re.compile(r"^[ \t]*(?:-[ \t]+)?[A-Za-z_][\w.-]*[ \t]*:")
+_LOOSE_REF = re.compile(
+    r"^[ \t]*(?:-[ \t]+)?(model|base_model|source_model)[ \t]*:[ \t]*[\"']?([^\s\"'#]+)")
+MAX_LOOSE_LINES = 2000
 _TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:")
 _DOC_SEPARATOR = re.compile(r"^---[ \t]*$", re.M)
 
@@ -72,6 +77,7 @@ def card_recipes(body: str, *, file: str = "README.md", own_name: str | None = N
     consumed = {i for targets in links.values() for i in targets.values()}
     final = _choose_final(found, consumed, own_name)
     out.parents = _parents_of(final, found, links, file, source, set())
+    out.problems.extend(found[final].recipe.problems)
     for i, other in enumerate(found):
         if i != final and i not in consumed:
             out.problems.append(_not_read_line(other, len(found), file))
@@ -104,6 +110,10 @@ def _find_recipes(body: str, file: str, problems: list[str]) -> list[_Found]:
             if recipe is not None:
                 label = " ".join(filter(None, [recipe.name or "", _first_comment(doc)]))
                 found.append(_Found(recipe, label, len(found) + 1))
+    if not found:
+        loose = _loose_recipe(_outside(body, fences), file)
+        if loose is not None:
+            found.append(_Found(loose, "", 1))
     if len(found) > MAX_RECIPES:
         problems.append(f"{file}: {len(found)} mergekit recipes; kept the first {MAX_RECIPES}")
     return found[:MAX_RECIPES]
@@ -131,6 +141,50 @@ def _fences(body: str) -> list[tuple[int, int, str]]:
             opened[3].append(line)
         offset += len(line) + 1
     return out
+
+
+def _outside(body: str, fences: list[tuple[int, int, str]]) -> str:
+    """``body`` with every fenced block blanked (line numbers kept)."""
+    parts, last = [], 0
+    for start, end, _ in fences:
+        parts.append(body[last:start])
+        parts.append("\n" * body.count("\n", start, end))
+        last = end
+    parts.append(body[last:])
+    return "".join(parts)
+
+
+def _loose_recipe(text: str, file: str) -> MergeRecipe | None:
+    """A recipe typed into the card as text, outside any code block: a ``merge_method:``
+    line and, in the run of ``key: value`` lines around it, the ``model:``, ``base_model:``
+    and ``source_model:`` values. Read line by line (such text is rarely valid YAML), and only
+    when the card has no recipe in a code block; a problem line says so."""
+    lines = text.split("\n")
+    anchors = [i for i, line in enumerate(lines) if _LOOSE_METHOD.match(line)][:MAX_RECIPES]
+    if not anchors:
+        return None
+    region: set[int] = set()
+    for anchor in anchors:
+        for step in (-1, 1):
+            i = anchor
+            while 0 <= i < len(lines) and (not lines[i].strip() or _LOOSE_LINE.match(lines[i])):
+                region.add(i)
+                i += step
+    recipe = MergeRecipe(merge_method=clip(lines[anchors[0]].partition(":")[2].strip(), 60))
+    for i in sorted(region)[:MAX_LOOSE_LINES]:
+        ref = _LOOSE_REF.match(lines[i])
+        if ref is None:
+            continue
+        key, value = ref.group(1), ref.group(2)
+        if key == "base_model" and recipe.base_model is None:
+            recipe.base_model = value
+        else:
+            recipe.sources.append((value, f"line {i + 1} {key}"))
+    if not recipe.sources and recipe.base_model is None:
+        return None
+    recipe.problems.append(f"{file}: a mergekit recipe typed outside any code block (line "
+                           f"{anchors[0] + 1}) was read line by line")
+    return recipe
 
 
 def _dedent(text: str, indent: str) -> str:
