@@ -240,3 +240,13 @@ def test_a_recipe_typed_outside_a_code_block_is_read_line_by_line_and_said_so() 
 def test_model_lines_without_a_merge_method_line_are_not_a_recipe() -> None:
     body = "Try it:\n\nmodel: org/something\nbase_model: org/else\n"
     assert card_recipes(body).parents == []
+
+
+def test_one_fence_of_a_hundred_thousand_documents_stops_at_the_cap() -> None:
+    import time
+
+    body = "```\n" + "merge_method: linear\nmodels:\n  - model: org/a\n---\n" * 100_000 + "```\n"
+    started = time.process_time()
+    found = card_recipes(body)
+    assert any("kept the first 20" in p for p in found.problems)
+    assert time.process_time() - started < 20  # 21 documents parsed, not 100,000

@@ -97,15 +97,17 @@ def _find_recipes(body: str, file: str, problems: list[str]) -> list[_Found]:
     for start, end, text in fences:
         label_above = _label_above(body[previous_end:start])
         previous_end = end
-        for k, doc in enumerate(_documents(text)):
+        for k, doc in enumerate(_documents(text)[:MAX_RECIPES + 1]):
             recipe = _recipe(doc, file)
             if recipe is None:
                 continue
             label = " ".join(filter(None, [recipe.name or "", _first_comment(doc),
                                            label_above if k == 0 else ""]))
             found.append(_Found(recipe, label, len(found) + 1))
+        if len(found) > MAX_RECIPES:
+            break
     if not fences and len(body) <= MAX_BODY_AS_RECIPE:  # a body that is itself a recipe
-        for doc in _documents(body):  # or several (mergekit-multi), split at ``---``
+        for doc in _documents(body)[:MAX_RECIPES + 1]:  # or several (mergekit-multi)
             recipe = _recipe(doc, file)
             if recipe is not None:
                 label = " ".join(filter(None, [recipe.name or "", _first_comment(doc)]))
@@ -115,7 +117,8 @@ def _find_recipes(body: str, file: str, problems: list[str]) -> list[_Found]:
         if loose is not None:
             found.append(_Found(loose, "", 1))
     if len(found) > MAX_RECIPES:
-        problems.append(f"{file}: {len(found)} mergekit recipes; kept the first {MAX_RECIPES}")
+        problems.append(f"{file}: more than {MAX_RECIPES} mergekit recipes; kept the first "
+                        f"{MAX_RECIPES}")
     return found[:MAX_RECIPES]
 
 
