@@ -141,6 +141,10 @@ def test_a_legacy_id_is_redirected_and_still_resolves(make_fake_hub: Any,
         ModelRef("bert-base-uncased"))
     sent = json.loads(_recorded("google-bert--bert-base-uncased.json"))
     assert snap.sha == sent["sha"] and snap.card_data == sent["cardData"]
+    # file URLs of the old id are redirected the same way, keeping the rest of the path
+    status, headers, _ = _get(f"{hub.endpoint}/bert-base-uncased/resolve/main/config.json")
+    assert (status, headers["Location"]) == (
+        307, "/google-bert/bert-base-uncased/resolve/main/config.json")
 
 
 def test_lineage_from_recorded_tags_and_card_data(make_fake_hub: Any, tmp_path: Path) -> None:
