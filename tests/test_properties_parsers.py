@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from lineage.errors import MlbomError
 from lineage.parsers.adapter import parse_adapter_config
-from lineage.parsers.card import card_lineage, embedded_yaml_blocks, parse_card
+from lineage.parsers.card import card_lineage, extra_front_matter, parse_card
+from lineage.parsers.card_recipes import card_recipes
 from lineage.parsers.config import config_from_mapping, parse_config
 from lineage.parsers.gguf_header import gguf_parents, gguf_summary, parse_gguf_header
 from lineage.parsers.mergekit import parse_mergekit, recipe_from_mapping
@@ -82,7 +83,9 @@ def test_structured_garbage_as_yaml(value: Any) -> None:
     text = _as_yaml(value)
     meta = _only_ours(parse_card, f"---\n{text}---\n```yaml\n{text}```\n")
     if meta is not None:
-        embedded_yaml_blocks(meta.body)
+        card_recipes(meta.body)  # raises nothing at all, not even ours
+        for block in extra_front_matter(meta.body):
+            card_lineage(block)
     _only_ours(parse_mergekit, text)
 
 

@@ -3,7 +3,8 @@
 ``parse_card`` splits the front matter the way the Hub does (a ``---`` line, YAML, a ``---``
 line), tolerating a byte-order mark, CRLF and NUL bytes. ``card_lineage`` reads the lineage
 fields from the parsed mapping: ``base_model`` (string or list), ``base_model_relation``,
-``datasets`` and ``model-index`` (evaluation only), and mergekit YAML embedded in the body.
+``datasets`` and ``model-index`` (evaluation only); ``extra_front_matter`` reads further
+``---`` blocks the Hub ignores. Recipes in the body: ``lineage.parsers.card_recipes``.
 Wrong types never raise: they become problems, and the value is ignored.
 """
 
@@ -23,7 +24,6 @@ MAX_FRONT_MATTER_BYTES = 512 * 1024
 MAX_LIST_ITEMS = 1000  # base_model / datasets entries kept per card
 
 _FRONT = re.compile(r"\A\s*---[ \t]*\n(.*?)(?:\n---[ \t]*(?:\n|\Z)|\Z)", re.S)
-_FENCE = re.compile(r"^(?:```|~~~)[ \t]*(?:ya?ml)?[ \t]*\n(.*?)^(?:```|~~~)[ \t]*$", re.S | re.M)
 
 RELATION_VALUES = {
     "adapter": Relation.ADAPTER,
@@ -196,8 +196,3 @@ def extra_front_matter(body: str, *, file: str = "README.md", limit: int = 3
         out.append({str(k): v for k, v in value.items()})
         rest = rest[match.end():]
     return out
-
-
-def embedded_yaml_blocks(body: str, *, limit: int = 20) -> list[str]:
-    """Fenced code blocks in a card body that may hold YAML (``yaml``/``yml`` or untagged)."""
-    return [m.group(1) for m in _FENCE.finditer(body)][:limit]
