@@ -75,6 +75,7 @@ class ParsedBom:
     nodes: tuple[StoredNode, ...]
     edges: tuple[StoredEdge, ...]
     dropped_cycle_edges: int = 0
+    unresolved: int = 0  # components mlbom marked unresolved (gated, not-found, depth-limit)
 
 
 def parse_bom_file(path: str | os.PathLike[str]) -> ParsedBom:
@@ -156,6 +157,7 @@ class _Reader:
         self.declared_relation: dict[str, str] = {}  # mlbom:lineage:relation per component
         self.listed: set[str] = set()  # refs of components listed (not ancestor stubs)
         self.placeholders: set[str] = set()  # refs only named by an edge so far
+        self.unresolved: set[str] = set()  # refs with an mlbom:lineage:unresolved property
 
     # -- document ----------------------------------------------------------------------------
     def read(self, doc: Any) -> ParsedBom:
@@ -191,6 +193,7 @@ class _Reader:
             nodes=tuple(self.nodes.values()),
             edges=tuple(edges),
             dropped_cycle_edges=dropped,
+            unresolved=len(self.unresolved),
         )
 
     def _list(self, obj: dict[str, Any], key: str, where: str) -> list[Any]:
@@ -297,6 +300,8 @@ class _Reader:
                     )
                 relation, parent = value.split(None, 1)
                 parents.append((relation if relation in RELATIONS else "unknown", parent))
+            elif pname == "mlbom:lineage:unresolved":
+                self.unresolved.add(ref)
             elif pname == "mlbom:lineage:relation" and isinstance(value, str):
                 self.declared_relation[ref] = value if value in RELATIONS else "unknown"
         return parents
