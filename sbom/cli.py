@@ -39,6 +39,7 @@ from sbom.cli_options import (
     progress,
     run_options,
 )
+from sbom.inventory import cli_affected as affected_cmd
 
 if TYPE_CHECKING:
     pass
@@ -258,38 +259,7 @@ def licenses(
     raise typer.Exit(review_exit_code(review, fail_on.value))
 
 
-@app.command()
-def affected(
-    model: Annotated[str | None, typer.Argument(
-        help="Compromised model (org/name[@revision]) or code repo id.")] = None,
-    dataset: Annotated[str | None, typer.Option(
-        "--dataset", help="Compromised dataset id instead of a model.")] = None,
-    db: Annotated[str | None, typer.Option("--db", help="sqlite:///path or "
-                                              "postgresql://...")] = None,
-    fmt: Annotated[TableJson, typer.Option("--format")] = TableJson.table,
-    hub_descendants: Annotated[bool, typer.Option(
-        "--hub-descendants", help="List public Hub models that derive from MODEL.")] = False,
-    use_index: Annotated[bool, typer.Option(
-        "--index", help="With --hub-descendants: answer from `mlbom index`.")] = False,
-    endpoint: EndpointOpt = None,
-    token: TokenOpt = None,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="Most Hub results.")] = 1000,
-) -> None:
-    """Which products (or public Hub models) inherit a compromised model, dataset or code repo."""
-    from sbom import commands
-
-    if (model is None) == (dataset is None):
-        raise InputError("give either MODEL or --dataset ORG/NAME")
-    if hub_descendants or use_index:
-        if model is None:
-            raise InputError("--hub-descendants takes a MODEL")
-        emit(commands.hub_descendants_text(model, fmt.value, endpoint=endpoint, token=token,
-                                            limit=limit, db=db, use_index=use_index), None)
-        return
-    text, n = commands.affected_text(model or dataset or "", "dataset" if dataset else "model",
-                                     db, fmt.value)
-    emit(text, None)
-    sys.stderr.write(f"{n} product version(s) affected\n")
+app.command("affected")(affected_cmd.affected)
 
 
 @inventory_app.command("add")
@@ -317,7 +287,7 @@ def inventory_list(
     from sbom.inventory.render import render_products
     from sbom.inventory.store import open_store
 
-    with open_store(db) as store:
+    with open_store(db, create=False) as store:
         emit(render_products(store.list_products(), fmt.value), None)
 
 
@@ -330,7 +300,7 @@ def inventory_remove(
     """Remove a product (all versions, or one)."""
     from sbom.inventory.store import open_store
 
-    with open_store(db) as store:
+    with open_store(db, create=False) as store:
         n = store.remove(product, version)
     if not n:
         raise InputError(f"no stored product {product!r}" + (f" version {version!r}"
