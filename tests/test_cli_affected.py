@@ -70,6 +70,9 @@ def test_a_dataset_is_found_without_dataset_and_dataset_stays_a_filter(
     assert sorted(a["product"] for a in doc["affected"]) == ["helpdesk", "support-bot"]
     assert {a["kind"] for a in doc["affected"]} == {"dataset"}
     assert "AFFECTED: 2 product version(s) inherit dataset contoso/orca-style-chat" in err
+    # support-bot's lineage has an unresolved parent: the answer says it may be incomplete
+    assert "note: 1 stored product version(s) (support-bot 1) have lineage mlbom could not" in err
+    assert doc["store"]["incomplete_examples"] == ["support-bot 1"]
     # --dataset on a model id: the id is stored, but not as a dataset
     code, _, err = run(capsys, "affected", "--dataset", "mistralai/Mistral-7B-v0.3",
                        "--db", db)

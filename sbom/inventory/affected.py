@@ -103,6 +103,7 @@ class AffectedAnswer:
     offset: int = 0
     limit: int | None = None
     incomplete: int = 0  # stored product versions whose lineage is not fully resolved
+    incomplete_examples: tuple[str, ...] = ()  # the first three of them, "product version"
 
     @property
     def status(self) -> str:
@@ -172,7 +173,7 @@ def query_affected(
         for k in kinds
     )
     return AffectedAnswer(query, store.url, store.bom_count(), answers, offset, limit,
-                          _incomplete(store))
+                          *_incomplete(store))
 
 
 def _repo_id(store: Store, repo_id: str) -> int | None:
@@ -200,9 +201,16 @@ def _kinds_to_answer(present: set[str], kind: str | None) -> list[str]:
     return out
 
 
-def _incomplete(store: Store) -> int:
+def _incomplete(store: Store) -> tuple[int, tuple[str, ...]]:
+    """How many product versions have unresolved lineage, and the first three by name."""
     rows = store.query("SELECT count(DISTINCT product_id) FROM boms WHERE unresolved > 0", ())
-    return int(rows[0][0])
+    if not rows[0][0]:
+        return 0, ()
+    names = store.query(
+        "SELECT p.product, p.version FROM products p WHERE p.id IN "
+        "(SELECT product_id FROM boms WHERE unresolved > 0) "
+        "ORDER BY p.product, p.version LIMIT 3", ())
+    return int(rows[0][0]), tuple(f"{p} {v}" for p, v in names)
 
 
 def _not_found(store: Store, query: AffectedQuery, present: list[str]) -> ItemNotFound:

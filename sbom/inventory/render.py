@@ -8,7 +8,8 @@ JSON documents (stable; a consumer may rely on these keys):
      "query": {"item": "org/name", "kind": "model" | "dataset" | "code" | null, "revision": null},
      "status": "affected" | "not-affected" | "unknown",
      "total": <affected product versions, every page>, "offset": 0, "limit": null | <n>,
-     "store": {"url": "...", "boms": <n>, "incomplete_products": <n>},
+     "store": {"url": "...", "boms": <n>, "incomplete_products": <n>,
+               "incomplete_examples": ["<product> <version>", ...]},
      "kinds": [{"kind", "status", "total", "present", "unknown_total", "other_commits"}],
      "unknown": [<as in affected: product versions whose BOM does not record the commit>],
      "affected": [
@@ -141,7 +142,8 @@ def answer_document(answer: AffectedAnswer) -> dict[str, Any]:
         "offset": answer.offset,
         "limit": answer.limit,
         "store": {"url": answer.store, "boms": answer.boms,
-                  "incomplete_products": answer.incomplete},
+                  "incomplete_products": answer.incomplete,
+                  "incomplete_examples": list(answer.incomplete_examples)},
         "kinds": [
             {"kind": a.kind, "status": a.status, "total": a.total, "present": a.present,
              "unknown_total": a.unknown_total, "other_commits": list(a.other_commits)}
@@ -214,8 +216,10 @@ def answer_summary(answer: AffectedAnswer) -> str:
                      f"({', '.join(a.kind for a in answer.answers)}); each is listed: use "
                      "--kind or --dataset to choose one")
     if answer.incomplete:
-        lines.append(f"note: {answer.incomplete} stored product version(s) have lineage "
-                     "mlbom could not resolve fully (unresolved parents): they may inherit "
+        more = ", ..." if answer.incomplete > len(answer.incomplete_examples) else ""
+        lines.append(f"note: {answer.incomplete} stored product version(s) "
+                     f"({', '.join(answer.incomplete_examples)}{more}) have lineage mlbom "
+                     "could not resolve fully (unresolved parents): they may inherit "
                      f"{q.repo_id} beyond what their BOM records")
     return "\n".join(lines) + "\n"
 
