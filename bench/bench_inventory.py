@@ -222,6 +222,45 @@ def _store_bytes(store: Any, url: str) -> int:
     return int(rows[0][0])
 
 
+ALT_WALK = """
+WITH RECURSIVE walk (bom_id, node, path) AS (
+    SELECT i.bom_id, i.node, CAST(i.node AS TEXT) FROM items i
+    WHERE i.repo = ? AND i.kind IN ('model', 'code')
+  UNION ALL
+    SELECT e.bom_id, e.child, CAST(e.child AS TEXT) || ',' || w.path
+    FROM walk w JOIN alt_edges e ON e.bom_id = w.bom_id AND e.parent = w.node
+)
+SELECT b.product_id, w.path FROM walk w JOIN boms b ON b.id = w.bom_id WHERE w.node = 0
+"""
+
+
+def alternatives(store: Any) -> dict[str, Any]:
+    """The popular foundation's full answer from the representation mlbom uses (closure rows
+    + a compact graph per BOM, paths walked in Python) against the one it replaced: a
+    recursive SQL walk over edge rows (here with integer ids, and without a depth limit)."""
+    rows = store.query("SELECT id, graph FROM boms", ())
+    edges = [(bom_id, c, p, rel) for bom_id, graph in rows for c, p, rel in json.loads(graph)[1]]
+
+    def fill(cur: Any) -> None:
+        cur.execute("CREATE TABLE alt_edges (bom_id BIGINT, child INTEGER, parent INTEGER, "
+                    "relation TEXT, PRIMARY KEY (bom_id, parent, child))")
+        store._bulk(cur, "alt_edges", ("bom_id", "child", "parent", "relation"), edges)
+
+    store.run(fill)
+    repo = store.query("SELECT id FROM repos WHERE key = ?", (POPULAR,))[0][0]
+    rec_ms, found = _timed(lambda: store.query(ALT_WALK, (repo,)))
+    closure_ms, answer = _timed(lambda: query_affected(store, POPULAR, max_paths=10**6))
+    store.run(lambda cur: cur.execute("DROP TABLE alt_edges"))
+    return {
+        "recursive_sql_full_ms": round(rec_ms, 1),
+        "recursive_sql_products": len({r[0] for r in found}),
+        "recursive_sql_paths": len(found),
+        "closure_full_ms": round(closure_ms, 1),
+        "closure_products": answer.total,
+        "closure_paths": sum(len(h.paths) for a in answer.answers for h in a.hits),
+    }
+
+
 def run_engine(engine: str, url: str, folder: str, workload: dict[str, Any], queries: int,
                batch: int, page: int, out: Any) -> None:
     files = sorted(Path(folder).glob("p*.json"))
@@ -250,7 +289,9 @@ def run_engine(engine: str, url: str, folder: str, workload: dict[str, Any], que
         pinned = f"{POPULAR}@{workload['popular_old_sha'][:10]}"
         pinned_ms, pin = _timed(lambda: query_affected(store, pinned, limit=page))
         full_query_ms, _ = _timed(lambda: query_affected(store, POPULAR))
+        alt = alternatives(store) if os.environ.get("MLBOM_BENCH_ALTERNATIVES") else None
     out.put({
+        "alternatives": alt,
         "engine": engine,
         "batch": batch,
         "ingest_s": round(ingest_s, 3),
@@ -334,8 +375,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg-url", help="an existing PostgreSQL database to use (emptied)")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--alternatives", action="store_true",
+                        help="also time the recursive-SQL representation it replaced")
     parser.add_argument("--output", type=Path)
     args = parser.parse_args(argv)
+    if args.alternatives:
+        os.environ["MLBOM_BENCH_ALTERNATIVES"] = "1"  # read by the spawned engine processes
     if args.smoke:
         args.products, args.queries = 300, 40
     output = args.output or REPO / "bench" / "results" / (
