@@ -27,6 +27,7 @@ Semantics callers may rely on:
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from typing import Any
 
 from lineage.errors import InputError
 from lineage.refs import ModelRef
-from sbom.inventory.closure import Graph, paths_to
+from sbom.inventory.closure import Graph
 from sbom.inventory.store import Store
 
 DEFAULT_MAX_PATHS = 8
@@ -300,35 +301,40 @@ class _Finder:
             return []
         ids = [int(r[0]) for r in products]
         rows = self.store.query(
-            "SELECT i.product_id, i.bom_id, i.node, i.sha, b.file, b.graph FROM items i "
+            "SELECT i.product_id, i.bom_id, i.sha, i.paths, b.file, b.graph FROM items i "
             f"JOIN boms b ON b.id = i.bom_id WHERE {cond} AND "
             f"{self.store.in_ids('i.product_id')} ORDER BY i.bom_id",
             (*params, self.store.ids_param(ids)))
-        found: dict[int, list[tuple[int, int, str | None, str, str]]] = {}
-        for product_id, bom_id, node, sha, file, graph in rows:
-            found.setdefault(int(product_id), []).append((int(bom_id), int(node), sha, file,
-                                                          graph))
+        found: dict[int, list[_Row]] = {}
+        for product_id, *row in rows:
+            found.setdefault(int(product_id), []).append(tuple(row))
         return [self._hit(str(name), str(ver), found.get(int(pid), []))
                 for pid, name, ver in products]
 
-    def _hit(self, product: str, version: str,
-             rows: list[tuple[int, int, str | None, str, str]]) -> AffectedHit:
-        paths: set[AffectedPath] = set()
-        by_bom: dict[int, list[tuple[int, str | None, str, str]]] = {}
-        for bom_id, node, sha, file, text in rows:
-            by_bom.setdefault(bom_id, []).append((node, sha, file, text))
-        for targets in by_bom.values():
-            decoded = Graph.decode(targets[0][3])
-            sha_of = {node: sha for node, sha, _, _ in targets}
-            file = targets[0][2]
-            for path in paths_to(decoded, sha_of):
-                steps = tuple(PathStep(decoded.nodes[i][0], decoded.nodes[i][1], rel)
-                              for i, rel in path)
-                paths.add(AffectedPath(steps, sha_of[path[-1][0]], file))
-        ordered = sorted(paths, key=_path_order)
+    def _hit(self, product: str, version: str, rows: list[_Row]) -> AffectedHit:
+        """The hit of one product version from its item rows: paths decoded, not walked."""
+        paths: list[AffectedPath] = []
+        graphs: dict[int, tuple[Graph, dict[tuple[int, str | None], PathStep]]] = {}
+        for bom_id, sha, stored, file, text in rows:
+            if bom_id not in graphs:
+                graphs[bom_id] = (Graph.decode(text), {})
+            graph, made = graphs[bom_id]
+            for edge_path in json.loads(stored):
+                steps = []
+                for node, relation in graph.steps(edge_path):
+                    step = made.get((node, relation))
+                    if step is None:
+                        ref, name = graph.nodes[node]
+                        step = made[(node, relation)] = PathStep(ref, name, relation)
+                    steps.append(step)
+                paths.append(AffectedPath(tuple(steps), sha, file))
+        ordered = sorted(paths if len(graphs) < 2 else set(paths), key=_path_order)
         commits = tuple(dict.fromkeys(p.commit for p in ordered))
         return AffectedHit(product, version, commits, tuple(ordered[:self.max_paths]),
                            max(len(ordered) - self.max_paths, 0))
+
+
+_Row = tuple[int, "str | None", str, str, str]  # bom id, sha, paths JSON, file, graph JSON
 
 
 def _path_order(path: AffectedPath) -> tuple[int, tuple[str, ...], str, str]:

@@ -159,7 +159,7 @@ def render_answer(answer: AffectedAnswer, fmt: str = "table") -> str:
     versions), or the JSON document. ``answer_summary`` is the verdict for stderr."""
     _check(fmt)
     if fmt == "json":
-        return json.dumps(answer_document(answer), indent=2) + "\n"
+        return _answer_json(answer_document(answer))
     item = _item(answer.query)
     parts = []
     for a in answer.answers:
@@ -175,6 +175,19 @@ def render_answer(answer: AffectedAnswer, fmt: str = "table") -> str:
 
 
 _COLUMNS = ("Product", "Version", "Commit", "Path (product model → item)")
+_LISTS = ("unknown", "affected")
+
+
+def _answer_json(doc: dict[str, Any]) -> str:
+    """The document indented, with each product version on one line: the C encoder writes
+    a 20,000-product answer in a fraction of the time the indenting one takes."""
+    head = json.dumps({k: v for k, v in doc.items() if k not in _LISTS}, indent=2)
+    parts = [head[:-2]]
+    for key in _LISTS:
+        items = doc[key]
+        body = ",\n    ".join(json.dumps(i) for i in items)
+        parts.append(f',\n  "{key}": ' + (f"[\n    {body}\n  ]" if items else "[]"))
+    return "".join(parts) + "\n}\n"
 
 
 def _item(query: AffectedQuery) -> str:

@@ -19,10 +19,11 @@ which stopped at 64 edges and cost 0.5 s for a foundation in 5,000 products) wit
 - ``boms.graph``: the BOM's lineage as compact JSON ``[[[ref, name], ...], [[child, parent,
   relation], ...]]`` (node 0 is the root, edges by node index); ``boms.root_name``,
   ``boms.root_sha``; ``boms.unresolved``: how many of its nodes mlbom could not resolve.
-- ``items(repo, kind, product_id, bom_id, node, sha)``: the materialised ancestor closure of
-  each BOM's root, one row per node the root reaches (any depth) that names a Hub repo. An
-  ``affected`` query is one range scan of its primary key; paths are then walked in the
-  ``graph`` of the page of BOMs shown (see ``affected.py``).
+- ``items(repo, kind, product_id, bom_id, node, sha, paths)``: the materialised ancestor
+  closure of each BOM's root, one row per node the root reaches (any depth) that names a Hub
+  repo, with every path to it as edge indices into ``graph``. An ``affected`` query is one
+  range scan of its primary key; the page shown is decoded from ``paths`` and ``graph``
+  (see ``closure.py``).
 
 Only the key column differs between engines (SQLite's rowid alias against an identity
 column); every query is the same text on both.
@@ -94,6 +95,7 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
             bom_id BIGINT NOT NULL REFERENCES boms (id) ON DELETE CASCADE,
             node INTEGER NOT NULL,
             sha TEXT,
+            paths TEXT NOT NULL,
             PRIMARY KEY (repo, kind, product_id, bom_id, node)
         ){clustered}""",
         "CREATE INDEX items_bom ON items (bom_id)",

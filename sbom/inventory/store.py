@@ -48,6 +48,7 @@ _SQLITE_BUSY_MS = 60_000
 _MIGRATION_LOCK = 0x6D6C626F6D  # "mlbom": PostgreSQL advisory lock key for migrations
 
 T = TypeVar("T")
+_ITEM_COLUMNS = ("repo", "kind", "product_id", "bom_id", "node", "sha", "paths")
 
 
 @dataclass(frozen=True)
@@ -197,9 +198,9 @@ class Store:
             cur.execute(self.sql("UPDATE boms SET root_name = ?, root_sha = ?, graph = ? "
                                  "WHERE id = ?"), (br.root_name, br.root_sha, br.graph, bom_id))
             repo_ids = self._repo_ids(cur, br.names)
-            self._bulk(cur, "items", ("repo", "kind", "product_id", "bom_id", "node", "sha"),
-                       [(repo_ids[k], kind, product_id, bom_id, node, sha)
-                        for k, kind, node, sha in br.items])
+            self._bulk(cur, "items", _ITEM_COLUMNS,
+                       [(repo_ids[k], kind, product_id, bom_id, node, sha, paths)
+                        for k, kind, node, sha, paths in br.items])
 
     def _lock_for_migration(self, cur: _Cursor) -> None:
         """Serialise concurrent first opens (SQLite's BEGIN IMMEDIATE already does)."""
@@ -271,11 +272,11 @@ class Store:
         bom_ids = self._insert_boms(cur, bom_lines)
         flat = [b for r in rows for b in r]
         items = [
-            (repo_ids[key], kind, line[0], bom_id, node, sha)
+            (repo_ids[key], kind, line[0], bom_id, node, sha, paths)
             for line, bom_id, br in zip(bom_lines, bom_ids, flat, strict=True)
-            for key, kind, node, sha in br.items
+            for key, kind, node, sha, paths in br.items
         ]
-        self._bulk(cur, "items", ("repo", "kind", "product_id", "bom_id", "node", "sha"), items)
+        self._bulk(cur, "items", _ITEM_COLUMNS, items)
         return product_ids, replaced
 
     _BOM_COLUMNS = ("product_id", "file", "serial", "root_ref", "node_count", "edge_count",
