@@ -268,6 +268,8 @@ def run_engine(engine: str, url: str, folder: str, workload: dict[str, Any], que
         start = time.perf_counter()
         split = _ingest(store, files, batch)
         ingest_s = time.perf_counter() - start
+        if engine == "postgresql":  # what autovacuum does to a store in use: statistics and
+            store.conn.execute("VACUUM (ANALYZE)")  # the visibility map (index-only scans)
         size = _store_bytes(store, url)
         rng = random.Random(11)
         items = [rng.choice(workload["repo_ids"]) for _ in range(queries)]

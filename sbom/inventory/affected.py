@@ -43,6 +43,8 @@ KINDS = ("model", "dataset", "code")
 _REVISION = re.compile(r"^[0-9a-fA-F]{7,40}$")
 _NO_LIMIT = 2**62
 _MATCHED = {"model": ("model", "code"), "dataset": ("dataset",), "code": ("code",)}
+# (Hub namespace, node kind or None for any) that each kind asked for matches
+_SELECT = {"model": ("model", None), "dataset": ("dataset", None), "code": ("model", "code")}
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,6 @@ class KindAnswer:
 class AffectedAnswer:
     query: AffectedQuery
     store: str  # the store's URL, without password
-    boms: int  # BOMs in the store
     answers: tuple[KindAnswer, ...]
     offset: int = 0
     limit: int | None = None
@@ -149,7 +150,7 @@ def find_affected(
     repo = _repo_id(store, query.repo_id)
     if repo is None:
         return []
-    _, hits = _Finder(store, repo, _MATCHED[kind], query.revision, max_paths).affected(
+    _, hits = _Finder(store, repo, kind, query.revision, max_paths).affected(
         _NO_LIMIT, 0)
     return hits
 
@@ -169,12 +170,11 @@ def query_affected(
     if repo is None or not kinds:
         raise _not_found(store, query, _kinds_to_answer(present, None))
     answers = tuple(
-        _Finder(store, repo, _MATCHED[k], query.revision, max_paths).answer(
+        _Finder(store, repo, k, query.revision, max_paths).answer(
             k, limit or _NO_LIMIT, offset)
         for k in kinds
     )
-    return AffectedAnswer(query, store.url, store.bom_count(), answers, offset, limit,
-                          *_incomplete(store))
+    return AffectedAnswer(query, store.url, answers, offset, limit, *_incomplete(store))
 
 
 def _repo_id(store: Store, repo_id: str) -> int | None:
@@ -185,8 +185,13 @@ def _repo_id(store: Store, repo_id: str) -> int | None:
 
 
 def _kinds_present(store: Store, repo: int) -> set[str]:
-    rows = store.query("SELECT DISTINCT kind FROM items WHERE repo = ?", (repo,))
-    return {str(r[0]) for r in rows}
+    """The node kinds the repo has in the store (three index probes, not a scan)."""
+    probe = "(SELECT 1 FROM items WHERE repo = ? AND ns = ? {} LIMIT 1)"
+    rows = store.query(
+        f"SELECT {probe.format('')}, {probe.format('AND kind = ?')}, "
+        f"{probe.format('AND kind = ?')}",
+        (repo, "dataset", repo, "model", "model", repo, "model", "code"))
+    return {k for k, hit in zip(("dataset", "model", "code"), rows[0], strict=True) if hit}
 
 
 def _kinds_to_answer(present: set[str], kind: str | None) -> list[str]:
@@ -247,13 +252,14 @@ def suggest_names(store: Store, repo_id: str, n: int = 3) -> list[str]:
 
 
 class _Finder:
-    """The queries for one repo as one kind (``kinds``: the node kinds that match it)."""
+    """The queries for one repo as one kind."""
 
-    def __init__(self, store: Store, repo: int, kinds: Sequence[str], revision: str | None,
+    def __init__(self, store: Store, repo: int, kind: str, revision: str | None,
                  max_paths: int) -> None:
         self.store, self.max_paths = store, max_paths
-        self.base = f"i.repo = ? AND i.kind IN ({', '.join('?' * len(kinds))})"
-        self.base_params: tuple[Any, ...] = (repo, *kinds)
+        ns, node_kind = _SELECT[kind]
+        self.base = "i.repo = ? AND i.ns = ?" + (" AND i.kind = ?" if node_kind else "")
+        self.base_params: tuple[Any, ...] = (repo, ns, *([node_kind] if node_kind else []))
         self.revision = revision
         if revision is None:
             self.hit, self.hit_params = self.base, self.base_params
@@ -293,23 +299,24 @@ class _Finder:
     def _page(self, cond: str, params: Sequence[Any], limit: int,
               offset: int) -> list[AffectedHit]:
         """One page of product versions matching ``cond``, each with its paths."""
+        # the primary key is (repo, ns, product, version, ...): the page is read in order
         products = self.store.query(
-            "SELECT p.id, p.product, p.version FROM products p WHERE p.id IN "
-            f"(SELECT i.product_id FROM items i WHERE {cond}) "
-            "ORDER BY p.product, p.version LIMIT ? OFFSET ?", (*params, limit, offset))
+            "SELECT DISTINCT i.product, i.version, i.product_id FROM items i "
+            f"WHERE {cond} ORDER BY i.product, i.version, i.product_id LIMIT ? OFFSET ?",
+            (*params, limit, offset))
         if not products:
             return []
-        ids = [int(r[0]) for r in products]
+        first, last = products[0], products[-1]
         rows = self.store.query(
             "SELECT i.product_id, i.bom_id, i.sha, i.paths, b.file, b.graph FROM items i "
-            f"JOIN boms b ON b.id = i.bom_id WHERE {cond} AND "
-            f"{self.store.in_ids('i.product_id')} ORDER BY i.bom_id",
-            (*params, self.store.ids_param(ids)))
+            f"JOIN boms b ON b.id = i.bom_id WHERE {cond} "
+            "AND (i.product, i.version) >= (?, ?) AND (i.product, i.version) <= (?, ?)",
+            (*params, first[0], first[1], last[0], last[1]))
         found: dict[int, list[_Row]] = {}
         for product_id, *row in rows:
             found.setdefault(int(product_id), []).append(tuple(row))
         return [self._hit(str(name), str(ver), found.get(int(pid), []))
-                for pid, name, ver in products]
+                for name, ver, pid in products]
 
     def _hit(self, product: str, version: str, rows: list[_Row]) -> AffectedHit:
         """The hit of one product version from its item rows: paths decoded, not walked."""

@@ -8,7 +8,7 @@ JSON documents (stable; a consumer may rely on these keys):
      "query": {"item": "org/name", "kind": "model" | "dataset" | "code" | null, "revision": null},
      "status": "affected" | "not-affected" | "unknown",
      "total": <affected product versions, every page>, "offset": 0, "limit": null | <n>,
-     "store": {"url": "...", "boms": <n>, "incomplete_products": <n>,
+     "store": {"url": "...", "incomplete_products": <n>,
                "incomplete_examples": ["<product> <version>", ...]},
      "kinds": [{"kind", "status", "total", "present", "unknown_total", "other_commits"}],
      "unknown": [<as in affected: product versions whose BOM does not record the commit>],
@@ -141,7 +141,7 @@ def answer_document(answer: AffectedAnswer) -> dict[str, Any]:
         "total": answer.total,
         "offset": answer.offset,
         "limit": answer.limit,
-        "store": {"url": answer.store, "boms": answer.boms,
+        "store": {"url": answer.store,
                   "incomplete_products": answer.incomplete,
                   "incomplete_examples": list(answer.incomplete_examples)},
         "kinds": [

@@ -19,11 +19,13 @@ which stopped at 64 edges and cost 0.5 s for a foundation in 5,000 products) wit
 - ``boms.graph``: the BOM's lineage as compact JSON ``[[[ref, name], ...], [[child, parent,
   relation], ...]]`` (node 0 is the root, edges by node index); ``boms.root_name``,
   ``boms.root_sha``; ``boms.unresolved``: how many of its nodes mlbom could not resolve.
-- ``items(repo, kind, product_id, bom_id, node, sha, paths)``: the materialised ancestor
-  closure of each BOM's root, one row per node the root reaches (any depth) that names a Hub
-  repo, with every path to it as edge indices into ``graph``. An ``affected`` query is one
-  range scan of its primary key; the page shown is decoded from ``paths`` and ``graph``
-  (see ``closure.py``).
+- ``items(repo, ns, product, version, product_id, bom_id, node, kind, sha, paths)``: the
+  materialised ancestor closure of each BOM's root, one row per node the root reaches (any
+  depth) that names a Hub repo, with every path to it as edge indices into ``graph``. ``ns``
+  is the Hub namespace (``model`` for model and code nodes, ``dataset``). The primary key
+  starts (repo, ns, product, version): an ``affected`` query is one range scan of it, and a
+  page in product order stops after the page. The page shown is decoded from ``paths`` and
+  ``graph`` (see ``closure.py``).
 
 Only the key column differs between engines (SQLite's rowid alias against an identity
 column); every query is the same text on both.
@@ -90,13 +92,16 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE boms ADD COLUMN unresolved INTEGER NOT NULL DEFAULT 0",
         """CREATE TABLE items (
             repo BIGINT NOT NULL,
-            kind TEXT NOT NULL,
+            ns TEXT NOT NULL,
+            product TEXT NOT NULL,
+            version TEXT NOT NULL,
             product_id BIGINT NOT NULL,
             bom_id BIGINT NOT NULL REFERENCES boms (id) ON DELETE CASCADE,
             node INTEGER NOT NULL,
+            kind TEXT NOT NULL,
             sha TEXT,
             paths TEXT NOT NULL,
-            PRIMARY KEY (repo, kind, product_id, bom_id, node)
+            PRIMARY KEY (repo, ns, product, version, product_id, bom_id, node)
         ){clustered}""",
         "CREATE INDEX items_bom ON items (bom_id)",
         "CREATE INDEX boms_unresolved ON boms (product_id) WHERE unresolved > 0",

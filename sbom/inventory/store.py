@@ -48,7 +48,8 @@ _SQLITE_BUSY_MS = 60_000
 _MIGRATION_LOCK = 0x6D6C626F6D  # "mlbom": PostgreSQL advisory lock key for migrations
 
 T = TypeVar("T")
-_ITEM_COLUMNS = ("repo", "kind", "product_id", "bom_id", "node", "sha", "paths")
+_ITEM_COLUMNS = ("repo", "ns", "product", "version", "product_id", "bom_id", "node", "kind",
+                 "sha", "paths")
 
 
 @dataclass(frozen=True)
@@ -185,9 +186,10 @@ class Store:
     def _convert_v1(self, cur: _Cursor) -> None:
         """Fill version 2's graph, root and closure columns from version 1's node and edge
         rows, one BOM at a time (the BOM files may be gone: the rows are all there is)."""
-        cur.execute("SELECT id, product_id, file, serial, root_ref FROM boms ORDER BY id")
+        cur.execute("SELECT b.id, b.product_id, b.file, b.serial, b.root_ref, p.product, "
+                    "p.version FROM boms b JOIN products p ON p.id = b.product_id ORDER BY b.id")
         boms = cur.fetchall()
-        for bom_id, product_id, file, serial, root_ref in boms:
+        for bom_id, product_id, file, serial, root_ref, product, version in boms:
             cur.execute(self.sql("SELECT bom_ref, kind, name, repo_id, sha, version, purl "
                                  "FROM nodes WHERE bom_id = ?"), (bom_id,))
             nodes = tuple(StoredNode(*row) for row in cur.fetchall())
@@ -199,7 +201,8 @@ class Store:
                                  "WHERE id = ?"), (br.root_name, br.root_sha, br.graph, bom_id))
             repo_ids = self._repo_ids(cur, br.names)
             self._bulk(cur, "items", _ITEM_COLUMNS,
-                       [(repo_ids[k], kind, product_id, bom_id, node, sha, paths)
+                       [_item_row(repo_ids[k], product, version, product_id, bom_id, node,
+                                  kind, sha, paths)
                         for k, kind, node, sha, paths in br.items])
 
     def _lock_for_migration(self, cur: _Cursor) -> None:
@@ -264,16 +267,20 @@ class Store:
         replaced = {int(r[0]) for r in cur.fetchall()}
         repo_ids = self._repo_ids(cur, {k: n for r in rows for b in r for k, n in b.names.items()})
         bom_lines: list[tuple[Any, ...]] = []
-        for product_id, (boms, _, _), bom_rows_ in zip(product_ids, entries, rows, strict=True):
+        names: list[tuple[str, str]] = []
+        for product_id, (boms, product, version), bom_rows_ in zip(
+                product_ids, entries, rows, strict=True):
             for bom, br in zip(boms, bom_rows_, strict=True):
                 bom_lines.append((product_id, bom.file, bom.serial, bom.root_ref,
                                   len(bom.nodes), len(bom.edges), br.root_name, br.root_sha,
                                   br.graph, bom.unresolved))
+                names.append((product, version))
         bom_ids = self._insert_boms(cur, bom_lines)
         flat = [b for r in rows for b in r]
         items = [
-            (repo_ids[key], kind, line[0], bom_id, node, sha, paths)
-            for line, bom_id, br in zip(bom_lines, bom_ids, flat, strict=True)
+            _item_row(repo_ids[key], product, version, line[0], bom_id, node, kind, sha, paths)
+            for line, (product, version), bom_id, br in zip(
+                bom_lines, names, bom_ids, flat, strict=True)
             for key, kind, node, sha, paths in br.items
         ]
         self._bulk(cur, "items", _ITEM_COLUMNS, items)
@@ -366,6 +373,13 @@ class Store:
             return max(cur.rowcount, 0)
 
         return self.run(work)
+
+
+def _item_row(repo: int, product: str, version: str, product_id: int, bom_id: int, node: int,
+              kind: str, sha: str | None, paths: str) -> tuple[Any, ...]:
+    """An ``items`` row (columns ``_ITEM_COLUMNS``); ``ns`` is the kind's Hub namespace."""
+    ns = "dataset" if kind == "dataset" else "model"
+    return (repo, ns, product, version, product_id, bom_id, node, kind, sha, paths)
 
 
 def _check_name(value: str, what: str) -> str:
