@@ -50,6 +50,7 @@ _TYPES: dict[str, type[Node]] = {
     "data": DatasetNode,
     "library": CodeNode,
 }
+_MODEL_FIELDS = frozenset(f.name for f in fields(ModelNode))  # once, not per node
 _LINEAGE = {r.value: r for r in (Relation.FINETUNE, Relation.ADAPTER, Relation.QUANTIZED,
                                  Relation.MERGE, Relation.UNKNOWN)}
 
@@ -304,7 +305,7 @@ def _model(
         "gguf": {k[len("mlbom:gguf:"):]: v[0] for k, v in props.items()
                  if k.startswith("mlbom:gguf:")},
     }
-    if "quantization" in {f.name for f in fields(ModelNode)}:
+    if "quantization" in _MODEL_FIELDS:
         extra["quantization"] = _first(props, "mlbom:quantization")
     status = _first(props, "mlbom:signature:status")
     if status:
