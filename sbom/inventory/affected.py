@@ -257,6 +257,7 @@ class _Finder:
     def __init__(self, store: Store, repo: int, kind: str, revision: str | None,
                  max_paths: int) -> None:
         self.store, self.max_paths = store, max_paths
+        self._steps: dict[tuple[str, str, str | None], PathStep] = {}
         ns, node_kind = _SELECT[kind]
         self.base = "i.repo = ? AND i.ns = ?" + (" AND i.kind = ?" if node_kind else "")
         self.base_params: tuple[Any, ...] = (repo, ns, *([node_kind] if node_kind else []))
@@ -321,18 +322,17 @@ class _Finder:
     def _hit(self, product: str, version: str, rows: list[_Row]) -> AffectedHit:
         """The hit of one product version from its item rows: paths decoded, not walked."""
         paths: list[AffectedPath] = []
-        graphs: dict[int, tuple[Graph, dict[tuple[int, str | None], PathStep]]] = {}
+        graphs: dict[int, Graph] = {}
+        made = self._steps  # one PathStep per (ref, name, relation) in the whole answer
         for bom_id, sha, stored, file, text in rows:
-            if bom_id not in graphs:
-                graphs[bom_id] = (Graph.decode(text), {})
-            graph, made = graphs[bom_id]
+            graph = graphs.get(bom_id) or graphs.setdefault(bom_id, Graph.decode(text))
             for edge_path in json.loads(stored):
                 steps = []
                 for node, relation in graph.steps(edge_path):
-                    step = made.get((node, relation))
+                    ref, name = graph.nodes[node]
+                    step = made.get((ref, name, relation))
                     if step is None:
-                        ref, name = graph.nodes[node]
-                        step = made[(node, relation)] = PathStep(ref, name, relation)
+                        step = made[(ref, name, relation)] = PathStep(ref, name, relation)
                     steps.append(step)
                 paths.append(AffectedPath(tuple(steps), sha, file))
         ordered = sorted(paths if len(graphs) < 2 else set(paths), key=_path_order)
