@@ -335,7 +335,9 @@ class _Finder:
                         step = made[(ref, name, relation)] = PathStep(ref, name, relation)
                     steps.append(step)
                 paths.append(AffectedPath(tuple(steps), sha, file))
-        ordered = sorted(paths if len(graphs) < 2 else set(paths), key=_path_order)
+        if len(graphs) > 1:
+            paths = list(set(paths))  # the same BOM file stored twice for one version
+        ordered = sorted(paths, key=_path_order) if len(paths) > 1 else paths
         commits = tuple(dict.fromkeys(p.commit for p in ordered))
         return AffectedHit(product, version, commits, tuple(ordered[:self.max_paths]),
                            max(len(ordered) - self.max_paths, 0))
