@@ -94,8 +94,13 @@ def _parse(source: str | bytes, name: str | None = None) -> ParsedBom:
     label = name or str(source)
     try:
         doc, _ = bom_reader.load_cyclonedx(source)
-        if bom_reader.written_by_mlbom(doc):
+        root = doc.get("metadata", {}).get("component") if isinstance(
+            doc.get("metadata"), dict) else None
+        is_model_bom = isinstance(root, dict) and root.get("type") == "machine-learning-model"
+        if bom_reader.written_by_mlbom(doc) and is_model_bom:
             return _from_graph(bom_reader.graph_from_cyclonedx(doc, label), label, doc)
+        # a product BOM (mlbom generate --scan, an application root) or another tool's BOM:
+        # read by its dependencies and purls
         return _Reader(label).read(doc)
     except _Malformed as exc:
         raise ParseError(str(exc), file=label) from None
