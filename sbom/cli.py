@@ -381,6 +381,15 @@ def index_ancestors(
     emit(commands.index_query_text("ancestors", db, model, fmt.value, max_depth), None)
 
 
+def _register_feature_commands() -> None:
+    from sbom import check_cmd
+
+    app.command("check")(check_cmd.check)
+
+
+_register_feature_commands()
+
+
 # -- entry point ------------------------------------------------------------------------------
 def exit_code_for(exc: BaseException) -> int:
     for cls, code in EXIT.items():

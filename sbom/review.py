@@ -505,8 +505,7 @@ class _Reviewer:
             for exc in policy.exceptions:
                 if f.kind not in exc.kinds or exc.expired(self.today):
                     continue
-                subject = exc.model.lower()
-                if subject in (f.path[-1].lower(), f.path[0].lower()):
+                if exc.covers(f.path[-1]) or exc.covers(f.path[0]):
                     until = f", expires {exc.expires.isoformat()}" if exc.expires else ""
                     f = replace(f, waived=f"{exc.reason} (policy exception{until})")
                     break
