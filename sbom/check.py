@@ -37,9 +37,12 @@ from lineage.graph import CodeNode, DatasetNode, LineageGraph, ModelNode, Node
 from sbom.advisories import Advisory, match_advisories
 from sbom.finding_kinds import ALL_KINDS, SEVERITIES, kind_info
 from sbom.policy import Policy, SignerRule
-from sbom.review import ReviewFinding, review_graph
+from sbom.review import SAME_CAUSE, ReviewFinding, merge_same_cause, review_graph
 
 FAIL_ON = ("error", "warning", "never")
+#: One cause, one finding: an unreadable parent is unknown provenance, and its license could
+#: not be checked either (the license review's ``unresolved-ancestor``).
+CHECK_SAME_CAUSE = (*SAME_CAUSE, ("unknown-provenance", "unresolved-ancestor"))
 _MATERIAL_REASONS = ("cannot load the public key", "cannot load the certificate chain",
                      "trust-config", "not a pem public key")
 
@@ -331,7 +334,7 @@ def check_graph(graph: LineageGraph, policy: Policy | None = None,
     checker.check_advisories(list(advisories or []))
     review = review_graph(graph, policy, today=today)
     findings = [_from_review(graph, f) for f in review.findings] + checker.findings
-    findings = _apply_policy(findings, policy, today)
+    findings = merge_same_cause(_apply_policy(findings, policy, today), CHECK_SAME_CAUSE)
     unique: dict[tuple[str, str, tuple[str, ...], str], CheckFinding] = {}
     for f in findings:
         unique.setdefault((f.kind, f.node, f.keys, f.discriminator or f.message), f)

@@ -81,7 +81,7 @@ def review_to_dict(review: Review) -> dict[str, Any]:
         "findings": [
             {"kind": f.kind, "ruleId": f.rule_id, "severity": f.severity, "path": list(f.path),
              "node": f.node, "evidence": list(f.evidence), "message": f.message,
-             "remediation": f.remediation, "waived": f.waived}
+             "remediation": f.remediation, "waived": f.waived, "also": list(f.also)}
             for f in review.findings
         ],
         "obligations": [
@@ -128,7 +128,8 @@ def review_to_sarif(review: Review) -> dict[str, Any]:
             }]}],
             "partialFingerprints": {"mlbomFinding/v1": _fingerprint(f)},
             "properties": {"kind": f.kind, "path": list(f.path), "node": f.node,
-                           "evidence": list(f.evidence), "remediation": f.remediation},
+                           "evidence": list(f.evidence), "remediation": f.remediation,
+                           "also": list(f.also)},
         }
         if f.waived:
             result["suppressions"] = [{"kind": "external", "justification": f.waived}]
@@ -188,7 +189,8 @@ def _markdown(review: Review) -> str:
         out += ["| Severity | Kind | Path | Finding | What to do |", "|---|---|---|---|---|"]
         for f in review.findings:
             sev = f.severity + (" (waived)" if f.waived else "")
-            out.append(f"| {sev} | {f.kind} | {' → '.join(_md(p) for p in f.path)} | "
+            out.append(f"| {sev} | {', '.join((f.kind, *f.also))} | "
+                       f"{' → '.join(_md(p) for p in f.path)} | "
                        f"{_md(f.message)} | {_md(f.remediation)} |")
         out += ["", "<details><summary>Evidence</summary>", ""]
         for i, f in enumerate(review.findings, 1):
@@ -242,7 +244,7 @@ def _table(review: Review, *, color: bool, width: int) -> str:
             for e in f.evidence:
                 body.append("\n  ")
                 body.append(_CONTROL.sub(" ", e), style="dim")
-            t.add_row(Text(sev, style=style[f.severity]), f.kind,
+            t.add_row(Text(sev, style=style[f.severity]), "\n".join((f.kind, *f.also)),
                       _plain(" > ".join(f.path)), body)
         console.print(t)
     else:

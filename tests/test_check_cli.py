@@ -1,0 +1,285 @@
+"""``mlbom check`` as a release engineer runs it: findings, exit codes, policy, SARIF, BOMs.
+
+Every test goes through the CLI entry point against the bundled offline Hub snapshot
+(``fixtures/hub``) or a local folder written in the test.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from sbom.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+HUB = str(ROOT / "fixtures" / "hub")
+PUBLIC = str(ROOT / "fixtures" / "signing" / "public.pem")
+SARIF_SCHEMA = json.loads((ROOT / "sbom" / "data" / "sarif-2.1.0.json").read_text())
+
+
+def sha(repo: str) -> str:
+    info = ROOT / "fixtures" / "hub" / "models" / repo.replace("/", "--") / "info.json"
+    return str(json.loads(info.read_text())["sha"])
+
+
+def check(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any], str]:
+    code = main(["check", *args, "--format", "json"])
+    out, err = capsys.readouterr()
+    return code, json.loads(out) if out.strip() else {}, err
+
+
+def kinds(doc: dict[str, Any]) -> list[str]:
+    return [f["kind"] for f in doc["findings"] if f["waived"] is None]
+
+
+def test_a_dangerous_pickle_fails_the_gate_and_fail_on_decides(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc, err = check(capsys, "contoso/gpt2-pickle-ft", "--hub-mirror", HUB)
+    assert code == 1
+    assert "dangerous-pickle-import" in kinds(doc)
+    assert "pickle-only-weights" in kinds(doc)
+    pickle = next(f for f in doc["findings"] if f["kind"] == "dangerous-pickle-import")
+    assert pickle["ruleId"] == "MLBOM-PICKLE-DANGEROUS"
+    assert "os.system" in pickle["message"]
+    assert pickle["path"] == ["contoso/gpt2-pickle-ft"]
+    assert any(e.startswith("contoso/gpt2-pickle-ft: pytorch_model.bin:")
+               for e in pickle["evidence"])
+    assert "check contoso/gpt2-pickle-ft: 1 error(s)" in err
+    assert main(["check", "contoso/gpt2-pickle-ft", "--hub-mirror", HUB,
+                 "--fail-on", "never"]) == 0
+
+
+def test_a_clean_lineage_passes_and_warnings_fail_only_when_asked(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc, _ = check(capsys, "acme/mini-sentiment", "--hub-mirror", HUB)
+    assert (code, doc["findings"]) == (0, [])
+    code, doc, _ = check(capsys, "acme/Phantom-7B-Chat", "--hub-mirror", HUB)
+    assert code == 0
+    [unknown] = doc["findings"]
+    assert unknown["kind"] == "unknown-provenance"
+    assert unknown["also"] == ["unresolved-ancestor"]  # one cause, one finding
+    assert unknown["path"] == ["acme/Phantom-7B-Chat", "contoso/Deleted-Base-7B"]
+    assert "not-found" in unknown["message"]
+    assert main(["check", "acme/Phantom-7B-Chat", "--hub-mirror", HUB,
+                 "--fail-on", "warning"]) == 1
+
+
+def test_tampered_weights_are_an_invalid_signature(capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc, _ = check(capsys, "contoso/Sentinel-1B-tampered", "--hub-mirror", HUB)
+    assert code == 1
+    [sig] = [f for f in doc["findings"] if f["kind"] == "invalid-signature"]
+    assert "model.safetensors" in sig["message"]
+    assert "signer-mismatch" not in kinds(doc)
+
+
+def test_signed_by_another_method_is_a_signer_mismatch(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc, _ = check(capsys, "acme/Sentinel-1B-signed", "--hub-mirror", HUB,
+                         "--cert-identity", "release@acme.example",
+                         "--cert-oidc-issuer", "https://accounts.google.com")
+    assert code == 1
+    [mismatch] = doc["findings"]
+    assert mismatch["kind"] == "signer-mismatch"
+    assert "signed by the key sha256:" in mismatch["message"]
+    assert "expected keyless signer release@acme.example" in mismatch["message"]
+    code, doc, _ = check(capsys, "acme/Sentinel-1B-signed", "--hub-mirror", HUB,
+                         "--public-key", PUBLIC)
+    assert (code, doc["findings"]) == (0, [])
+
+
+def test_a_public_key_that_is_not_a_key_is_its_own_finding(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    not_a_key = tmp_path / "key.pem"
+    not_a_key.write_text("hello\n")
+    for target in ("acme/Sentinel-1B-signed", "acme/mini-sentiment"):  # signed and unsigned
+        code, doc, _ = check(capsys, target, "--hub-mirror", HUB, "--public-key",
+                             str(not_a_key))
+        assert code == 1
+        [bad] = [f for f in doc["findings"] if f["kind"] == "verification-material-unusable"]
+        assert "key.pem is not a PEM public key" in bad["message"]
+        assert "signature-unchecked" not in kinds(doc)
+
+
+def test_cross_repo_remote_code_at_a_default_branch_and_the_policy_allow_list(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc, _ = check(capsys, "acme/atlas-base-1b", "--hub-mirror", HUB)
+    assert code == 1
+    [rc] = doc["findings"]
+    assert rc["kind"] == "remote-code-unpinned"
+    assert "acme/atlas-code" in rc["message"] and "not pinned" in rc["message"]
+    policy = tmp_path / "policy.yml"
+    policy.write_text("remote-code:\n  allow: [acme/atlas-*]\n")
+    code, doc, _ = check(capsys, "acme/atlas-base-1b", "--hub-mirror", HUB,
+                         "--policy", str(policy))
+    assert (code, doc["findings"]) == (0, [])
+
+
+def test_policy_signers_deny_lists_severity_and_exceptions(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    policy = tmp_path / "policy.yml"
+    policy.write_text(f"""\
+signers:
+  - models: [acme/Sentinel-*]
+    public-key: {PUBLIC}
+  - models: [acme/mini-*]
+    identity: release@acme.example
+    issuer: https://accounts.google.com
+deny-models: [contoso/*-NC]
+severity:
+  unknown-provenance: error
+exceptions:
+  - model: acme/Phantom-7B-Chat
+    reason: base deleted, weights audited (SEC-42)
+    expires: 2999-01-01
+    kinds: [unknown-provenance, unresolved-ancestor]   # every rule the finding names
+""")
+    # the policy's key verifies Sentinel (its bundle carries only the key's fingerprint)
+    code, doc, _ = check(capsys, "acme/Sentinel-1B-signed", "--hub-mirror", HUB,
+                         "--policy", str(policy))
+    assert code == 1
+    # ... and its ancestor acme/mini-sentiment must be signed by a keyless identity
+    [missing] = [f for f in doc["findings"] if f["kind"] == "signature-missing"]
+    assert missing["path"] == ["acme/Sentinel-1B-signed", "acme/mini-sentiment"]
+    assert "release@acme.example" in missing["message"]
+    assert any(f"{policy}:4" in e for e in missing["evidence"])
+    assert "signature-unchecked" not in kinds(doc)
+    code, doc, _ = check(capsys, "contoso/Hybrid-NC-Merge-7B", "--hub-mirror", HUB,
+                         "--policy", str(policy))
+    denied = [f for f in doc["findings"] if f["kind"] == "denied-component"]
+    assert [f["path"][-1] for f in denied] == ["contoso/Mistral-7B-Research-NC"]
+    code, doc, _ = check(capsys, "acme/Phantom-7B-Chat", "--hub-mirror", HUB,
+                         "--policy", str(policy))
+    [unknown] = doc["findings"]
+    assert unknown["severity"] == "error"  # the override
+    assert unknown["waived"].startswith("base deleted, weights audited (SEC-42)")
+    assert code == 0  # waived findings never fail the gate
+
+
+def test_an_expired_exception_no_longer_waives(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    policy = tmp_path / "policy.yml"
+    policy.write_text("exceptions:\n  - model: contoso/gpt2-pickle-ft\n    reason: old\n"
+                      "    expires: 2020-01-01\n    kinds: [dangerous-pickle-import]\n")
+    code, doc, _ = check(capsys, "contoso/gpt2-pickle-ft", "--hub-mirror", HUB,
+                         "--policy", str(policy))
+    assert code == 1
+    assert "dangerous-pickle-import" in kinds(doc)
+    assert any("expired on 2020-01-01" in f["message"] for f in doc["findings"])
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("signers:\n  - models: [a/*]\n    identity: x@y\n", "policy.yml:2: signers[0].issuer"),
+    ("signers:\n  - models: [a/*]\n    public-key: nope.pem\n",
+     "policy.yml:3: signers[0].public-key: cannot read"),
+    ("signers:\n  - models: [a/*]\n    public-key: policy.yml\n",
+     "signers[0].public-key: "),
+    ("severity:\n  remote-code: fatal\n", "policy.yml:2: severity.remote-code: must be error"),
+    ("severity:\n  frobnicate: error\n", "policy.yml:2: severity.frobnicate: unknown finding"),
+    ("remote-code:\n  allow: a/*\n", "policy.yml:2: remote-code.allow: must be a list"),
+    ("deny-models: [a b]\n", "policy.yml:1: deny-models[0]"),
+    ("signerz: []\n", "policy.yml:1: signerz: unknown key"),
+])
+def test_policy_errors_name_line_and_key(tmp_path: Path, text: str, message: str,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    policy = tmp_path / "policy.yml"
+    policy.write_text(text)
+    assert main(["check", "acme/mini-sentiment", "--hub-mirror", HUB,
+                 "--policy", str(policy)]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+
+
+def _sarif(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
+    main(["check", *args, "--format", "sarif"])
+    doc: dict[str, Any] = json.loads(capsys.readouterr().out)
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(doc)
+    results = doc["runs"][0]["results"]
+    assert results
+    for r in results:  # what GitHub code scanning needs to show a result
+        physical = r["locations"][0]["physicalLocation"]
+        assert physical["artifactLocation"]["uri"]
+        assert physical["region"]["startLine"] >= 1
+        assert r["partialFingerprints"]["mlbomFinding/v1"]
+        rule = doc["runs"][0]["tool"]["driver"]["rules"][r["ruleIndex"]]
+        assert rule["id"] == r["ruleId"] and rule["help"]["text"]
+    return doc
+
+
+def test_sarif_for_a_bom_points_at_the_bom_line_of_the_component(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    bom = tmp_path / "hybrid.cdx.json"
+    assert main(["generate", "contoso/Hybrid-NC-Merge-7B", "--hub-mirror", HUB,
+                 "-o", str(bom), "-q"]) == 0
+    doc = _sarif(capsys, str(bom))
+    lines = bom.read_text().splitlines()
+    for r in doc["runs"][0]["results"]:
+        physical = r["locations"][0]["physicalLocation"]
+        assert physical["artifactLocation"]["uri"] == "hybrid.cdx.json"
+        node = r["properties"]["node"]
+        assert f'"bom-ref": "{node}"' in lines[physical["region"]["startLine"] - 1]
+    again = _sarif(capsys, str(bom))
+    assert [r["partialFingerprints"] for r in again["runs"][0]["results"]] == \
+        [r["partialFingerprints"] for r in doc["runs"][0]["results"]]
+
+
+def test_sarif_for_a_local_folder_points_at_the_line_that_declared_the_edge(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    model = tmp_path / "my-model"
+    model.mkdir()
+    (model / "README.md").write_text("---\nlicense: mit\nlanguage: en\n"
+                                     "base_model: contoso/gpt2-pickle-ft\n---\n# mine\n")
+    (model / "model.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}      ")
+    monkeypatch.chdir(tmp_path)
+    doc = _sarif(capsys, "my-model", "--hub-mirror", HUB)
+    results = doc["runs"][0]["results"]
+    pickle = next(r for r in results if r["ruleId"] == "MLBOM-PICKLE-DANGEROUS")
+    physical = pickle["locations"][0]["physicalLocation"]
+    assert physical["artifactLocation"]["uri"] == "my-model/README.md"
+    assert physical["region"]["startLine"] == 4  # the base_model line
+    assert pickle["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == \
+        "my-model > contoso/gpt2-pickle-ft"
+
+
+def test_a_bom_is_checked_offline_with_the_same_findings(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bom = tmp_path / "bom.json"
+    assert main(["generate", "acme/atlas-base-1b", "--hub-mirror", HUB, "-o", str(bom),
+                 "-q"]) == 0
+    capsys.readouterr()
+    code, live, _ = check(capsys, "acme/atlas-base-1b", "--hub-mirror", HUB)
+    code2, offline, _ = check(capsys, str(bom))
+    assert (code, kinds(live)) == (code2, kinds(offline)) == (1, ["remote-code-unpinned"])
+
+
+def test_node_findings_of_any_kind_are_reported_generically(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The verification annotator writes ``mlbom:finding lineage-inconsistent ...``; check
+    reads node findings generically, also kinds it has never heard of."""
+    bom = tmp_path / "bom.json"
+    assert main(["generate", "acme/mini-sentiment", "--hub-mirror", HUB, "-o", str(bom),
+                 "-q"]) == 0
+    doc = json.loads(bom.read_text())
+    props = doc["metadata"]["component"].setdefault("properties", [])
+    props.append({"name": "mlbom:finding", "value": "lineage-inconsistent warning config.json: "
+                  "hidden_size 768 differs from the declared base's 1024"})
+    props.append({"name": "mlbom:finding", "value": "brand-new-kind error: something new"})
+    bom.write_text(json.dumps(doc))
+    capsys.readouterr()
+    code, out, _ = check(capsys, str(bom))
+    assert code == 1
+    by_kind = {f["kind"]: f for f in out["findings"]}
+    assert by_kind["lineage-inconsistent"]["ruleId"] == "MLBOM-LINEAGE-INCONSISTENT"
+    assert by_kind["lineage-inconsistent"]["severity"] == "warning"
+    assert "hidden_size 768" in by_kind["lineage-inconsistent"]["message"]
+    assert by_kind["brand-new-kind"]["ruleId"] == "MLBOM-NODE-BRAND-NEW-KIND"
+    sarif = _sarif(capsys, str(bom))
+    rules = [r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]]
+    assert "MLBOM-NODE-BRAND-NEW-KIND" in rules
