@@ -32,6 +32,7 @@ from sbom.cli_options import (
 if TYPE_CHECKING:
     from lineage.annotate.signatures import SignatureOptions
     from lineage.graph import LineageGraph
+    from sbom.advisories import Advisory
     from sbom.policy import Policy
 
 CertIdentityOpt = Annotated[str | None, typer.Option(
@@ -46,6 +47,26 @@ TrustConfigOpt = Annotated[Path | None, typer.Option(
     "--trust-config", help="Sigstore trust root/config JSON instead of the bundled one.")]
 AdvisoriesOpt = Annotated[list[Path] | None, typer.Option(
     "--advisories", help="OSV advisory file, JSON Lines file or folder (repeatable).")]
+
+
+def load_advisory_paths(paths: list[Path] | None) -> list[Advisory] | None:
+    """The advisories of ``--advisories`` (``None`` when none was given)."""
+    if not paths:
+        return None
+    from sbom.advisories import load_advisories
+
+    return load_advisories(paths)
+
+
+def attach_advisories(graph: object, advisories: list[Advisory] | None) -> None:
+    """Record the matches on the graph, for the CycloneDX writer's ``vulnerabilities``."""
+    if advisories is None:
+        return
+    from lineage.graph import LineageGraph
+    from sbom.advisories import match_advisories
+
+    assert isinstance(graph, LineageGraph)
+    graph.meta["advisory_matches"] = match_advisories(graph, advisories)
 
 
 def signature_options(identity: str | None, issuer: str | None, public_key: Path | None,

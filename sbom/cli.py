@@ -20,6 +20,7 @@ import typer
 
 from lineage import __version__
 from lineage.errors import InputError, MlbomError, OperationalError
+from sbom import check_cmd
 from sbom.cli_options import (
     BomFormat,
     DepthOpt,
@@ -96,6 +97,7 @@ def generate(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
     concurrency: Annotated[int, typer.Option(
         "--concurrency", min=1, max=64, help="Most Hub requests in flight at once.")] = 16,
+    advisories: check_cmd.AdvisoriesOpt = None,
 ) -> None:
     """Resolve TARGET's whole lineage and write a validated ML-BOM."""
     from lineage.annotate.signatures import SignatureOptions
@@ -114,7 +116,9 @@ def generate(
                            trust_config=trust_config, offline=offline)
     opts = run_options(endpoint, token, offline, hub_mirror, max_depth, no_cache, sig,
                         concurrency)
+    advs = check_cmd.load_advisory_paths(advisories)  # malformed advisories fail before work
     graph = build_graph(target, opts, progress=progress())  # type: ignore[arg-type]
+    check_cmd.attach_advisories(graph, advs)  # CycloneDX `vulnerabilities`
     text = render_document(graph, fmt.value, spec_version=spec_version,
                            reproducible=reproducible)
     emit(text, output)
@@ -274,9 +278,18 @@ def affected(
     endpoint: EndpointOpt = None,
     token: TokenOpt = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Most Hub results.")] = 1000,
+    advisories: check_cmd.AdvisoriesOpt = None,
 ) -> None:
     """Which products (or public Hub models) inherit a compromised model, dataset or code repo."""
     from sbom import commands
+
+    if advisories:  # per advisory: affected product versions and paths (sbom/advisory_affected)
+        from sbom.advisory_affected import affected_by_advisories_text
+
+        text, hit = affected_by_advisories_text(advisories, db, fmt.value)
+        emit(text, None)
+        sys.stderr.write(f"{hit} product version(s) affected\n")
+        return
 
     if (model is None) == (dataset is None):
         raise InputError("give either MODEL or --dataset ORG/NAME")
@@ -381,13 +394,7 @@ def index_ancestors(
     emit(commands.index_query_text("ancestors", db, model, fmt.value, max_depth), None)
 
 
-def _register_feature_commands() -> None:
-    from sbom import check_cmd
-
-    app.command("check")(check_cmd.check)
-
-
-_register_feature_commands()
+app.command("check")(check_cmd.check)
 
 
 # -- entry point ------------------------------------------------------------------------------
