@@ -497,8 +497,9 @@ class _Reviewer:
                              "(policy rule require-signature: true)",
                              "Re-run with --cert-identity/--cert-oidc-issuer or --public-key.")
                 else:
+                    why = f"{status}: {sig.reason}" if sig is not None and sig.reason else status
                     self.add("policy-denied", "error", keys, ev,
-                             f"{self.target.name} has no verified signature ({status}; policy "
+                             f"{self.target.name} has no verified signature ({why}; policy "
                              "rule require-signature: true)",
                              "Sign the model with OpenSSF model-signing and verify it.")
 

@@ -9,42 +9,9 @@ without findings gets no line: "unsigned" alone is not a finding.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from lineage.graph import LineageGraph
 
-from lineage.graph import LineageGraph, ModelNode, Node
-
-STALE_AFTER = timedelta(days=730)
 MAX_FINDINGS = 15
-
-
-def risk_flags(node: Node, *, now: datetime | None = None) -> list[str]:
-    """Short risk labels for one node (empty when nothing stands out)."""
-    flags: list[str] = []
-    if node.unresolved:
-        return flags
-    if isinstance(node, ModelNode):
-        if node.weights is not None and node.weights.unsafe_only:
-            flags.append("unsafe weights (pickle only)")
-        if any(f.kind == "dangerous-pickle-import" or f.severity == "error"
-               for f in node.findings):
-            flags.append("dangerous findings")
-        sig = node.signature.status if node.signature else "unsigned"
-        if sig in ("invalid", "unsigned", "not-verified"):
-            flags.append(f"signature {sig}")
-        if node.remote_code is not None and node.remote_code.needed:
-            flags.append("remote code")
-    lic = node.license
-    if lic is None or not (lic.spdx or lic.name or lic.hub_id):
-        flags.append("no license")
-    last = node.activity.last_modified if node.activity else None
-    if last:
-        try:
-            when = datetime.fromisoformat(last.replace("Z", "+00:00"))
-            if (now or datetime.now(tz=timezone.utc)) - when > STALE_AFTER:
-                flags.append(f"stale (last change {when.date()})")
-        except ValueError:
-            pass
-    return flags
 
 
 def render_summary(graph: LineageGraph, *, written_to: str | None, color: bool,

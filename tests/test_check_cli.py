@@ -283,3 +283,23 @@ def test_node_findings_of_any_kind_are_reported_generically(
     sarif = _sarif(capsys, str(bom))
     rules = [r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]]
     assert "MLBOM-NODE-BRAND-NEW-KIND" in rules
+
+
+def test_the_documented_policy_example_loads(tmp_path: Path) -> None:
+    """docs/policy.md's example is a valid policy (with its key file in place)."""
+    import re
+
+    from sbom.policy import load_policy
+
+    text = (ROOT / "docs" / "policy.md").read_text()
+    example = re.search(r"```yaml\n(.*?)```", text, re.S)
+    assert example is not None
+    (tmp_path / "keys").mkdir()
+    (tmp_path / "keys" / "partner.pem").write_bytes(Path(PUBLIC).read_bytes())
+    path = tmp_path / "policy.yml"
+    path.write_text(example.group(1))
+    policy = load_policy(path)
+    assert [r.describe() for r in policy.signers] == [
+        "release@acme.example (issuer https://accounts.google.com)", "the public key partner.pem"]
+    assert policy.severity == {"remote-code": "error", "unknown-provenance": "info"}
+    assert policy.signer_for("ACME/thing") is policy.signers[0]
