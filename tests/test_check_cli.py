@@ -303,3 +303,71 @@ def test_the_documented_policy_example_loads(tmp_path: Path) -> None:
         "release@acme.example (issuer https://accounts.google.com)", "the public key partner.pem"]
     assert policy.severity == {"remote-code": "error", "unknown-provenance": "info"}
     assert policy.signer_for("ACME/thing") is policy.signers[0]
+
+
+@pytest.mark.parametrize(("target", "extra", "reason", "parent"), [
+    ("acme/Orion-13B-Chat", [], "gated", "fabrikam/Orion-13B"),
+    ("contoso/tiny-local-ft", [], "local-path", "./checkpoints/x"),
+    ("acme/Mistral-7B-Orca-Med", ["--max-depth", "1"], "depth-limit",
+     "mistralai/Mistral-7B-Instruct-v0.3"),
+])
+def test_unresolved_parents_are_unknown_provenance(
+        target: str, extra: list[str], reason: str, parent: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc, _ = check(capsys, target, "--hub-mirror", HUB, *extra)
+    unknown = [f for f in doc["findings"] if f["kind"] == "unknown-provenance"]
+    assert any(f["path"][-1] == parent and f"({reason})" in f["message"] for f in unknown), \
+        [f["message"] for f in unknown]
+
+
+def test_code_in_the_models_own_repo_is_remote_code(capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc, _ = check(capsys, "contoso/phoenix-local-code-3b", "--hub-mirror", HUB)
+    [rc] = [f for f in doc["findings"] if f["kind"].startswith("remote-code")]
+    assert rc["kind"] == "remote-code" and rc["severity"] == "warning"
+    assert "modeling_phoenix" in rc["message"]
+
+
+def test_a_signer_mismatch_recorded_in_a_bom_fails_licenses_require_signature(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bom = tmp_path / "sentinel.json"
+    assert main(["generate", "acme/Sentinel-1B-signed", "--hub-mirror", HUB, "-q", "-o",
+                 str(bom), "--cert-identity", "release@acme.example",
+                 "--cert-oidc-issuer", "https://accounts.google.com"]) == 0
+    props = json.loads(bom.read_text())["metadata"]["component"]["properties"]
+    assert {"name": "mlbom:signature:status", "value": "invalid"} in props
+    policy = tmp_path / "policy.yml"
+    policy.write_text("rules:\n  require-signature: true\n")
+    capsys.readouterr()
+    assert main(["licenses", str(bom), "--policy", str(policy), "--format", "json"]) == 1
+    review = json.loads(capsys.readouterr().out)
+    [denied] = [f for f in review["findings"] if f["kind"] == "policy-denied"]
+    assert "signer mismatch: signed by the key sha256:" in denied["message"]
+    code, doc, _ = check(capsys, str(bom))
+    assert code == 1 and "signer-mismatch" in kinds(doc)
+
+
+def test_a_local_pickle_is_located_at_its_file(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    src = ROOT / "fixtures" / "hub" / "models" / "contoso--gpt2-pickle-ft" / "files"
+    model = tmp_path / "release"
+    model.mkdir()
+    (model / "README.md").write_text("---\nlicense: mit\n---\n# mine\n")
+    shutil.copy(next(src.rglob("pytorch_model.bin")), model / "pytorch_model.bin")
+    monkeypatch.chdir(tmp_path)
+    doc = _sarif(capsys, "release", "--offline")
+    pickle = [r for r in doc["runs"][0]["results"] if r["ruleId"] == "MLBOM-PICKLE-DANGEROUS"]
+    assert pickle and "os.system" in pickle[0]["message"]["text"]
+    uri = pickle[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "release/pytorch_model.bin"
+
+
+def test_the_readme_lists_every_security_kind_with_its_default() -> None:
+    from sbom.finding_kinds import SECURITY_KINDS
+
+    readme = (ROOT / "README.md").read_text()
+    for kind, info in SECURITY_KINDS.items():
+        severity = "as recorded" if info.severity == "varies" else info.severity
+        assert f"| `{kind}` | {severity} | `{info.rule_id}` |" in readme, kind
