@@ -96,18 +96,26 @@ class _Checker:
         self.target = graph.target
         self.scope = [self.target.key] + sorted(graph.ancestors(self.target.key))
         self.findings: list[CheckFinding] = []
+        self._paths: dict[str, tuple[str, ...]] = {}
+
+    def path(self, key: str) -> tuple[str, ...]:
+        """The path of keys from the target to ``key`` (the graph's, memoised)."""
+        found = self._paths.get(key)
+        if found is None:
+            found = self._paths[key] = tuple(self.g.path_to(key))
+        return found
 
     def add(self, kind: str, severity: str, key: str, message: str, evidence: Iterable[str],
             *, file: str | None = None, discriminator: str = "", remediation: str = "",
             also: tuple[str, ...] = ()) -> None:
-        keys = tuple(self.g.path_to(key))
+        keys = self.path(key)
         self.findings.append(CheckFinding(
             kind, severity, tuple(self.g.node(k).name for k in keys), keys, key,
             " ".join(message.split()), tuple(dict.fromkeys(evidence)),
             remediation or kind_info(kind).remediation, file, also, discriminator))
 
     def edge_evidence(self, key: str) -> list[str]:
-        keys = self.g.path_to(key)
+        keys = self.path(key)
         if len(keys) < 2:
             return []
         child, parent = keys[-2], keys[-1]
@@ -295,8 +303,8 @@ def _recorded_signer_matches(rule: SignerRule, method: str | None, signer: str |
         [s.strip() for s in signer.split(",")] and issuer == rule.issuer
 
 
-def _from_review(graph: LineageGraph, f: ReviewFinding) -> CheckFinding:
-    keys = tuple(graph.path_to(f.node))
+def _from_review(checker: _Checker, f: ReviewFinding) -> CheckFinding:
+    keys = checker.path(f.node)
     return CheckFinding(f.kind, f.severity, f.path, keys, f.node, f.message, f.evidence,
                         f.remediation, None, tuple(getattr(f, "also", ())),
                         f"{'|'.join(f.path)}|{f.message}" if f.kind.startswith("policy")
@@ -333,7 +341,7 @@ def check_graph(graph: LineageGraph, policy: Policy | None = None,
     checker.run()
     checker.check_advisories(list(advisories or []))
     review = review_graph(graph, policy, today=today)
-    findings = [_from_review(graph, f) for f in review.findings] + checker.findings
+    findings = [_from_review(checker, f) for f in review.findings] + checker.findings
     findings = merge_same_cause(_apply_policy(findings, policy, today), CHECK_SAME_CAUSE)
     unique: dict[tuple[str, str, tuple[str, ...], str], CheckFinding] = {}
     for f in findings:
