@@ -39,9 +39,9 @@ def findings_graph(n: int) -> LineageGraph:
                         sha="c" * 40))
     for i in range(n):
         rid = f"org{i % 13}/model-{i}"
+        lic = LicenseInfo(declared="mit", spdx="MIT", hub_id="mit", source="card")
         node = ModelNode(key=model_key(rid), name=rid, repo_id=rid, sha=f"{i:040x}",
-                         is_target=i == 0, license=LicenseInfo(declared="mit", spdx="MIT", hub_id="mit",
-                                                               source="card"))
+                         is_target=i == 0, license=lic)
         node.weights = WeightsInfo(files=[WeightFile("model.bin", "pickle", unsafe=True)],
                                    formats=["pickle"], unsafe_only=True)
         node.findings.append(Finding("dangerous-pickle-import", "error",
