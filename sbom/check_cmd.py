@@ -6,6 +6,7 @@ target, policy, advisory file); 3 an operational failure (Hub unreachable).
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -165,7 +166,8 @@ def check(
     graph = _load_target(target, opts, pol)
     report = check_graph(graph, pol, advs, material_problems=material_problems(sig))
     color = fmt is ReviewFormat.table and output is None and sys.stdout.isatty()
-    emit(render_check(report, graph, fmt.value, color=color), output)
+    width = shutil.get_terminal_size((120, 24)).columns if output is None else 120
+    emit(render_check(report, graph, fmt.value, color=color, width=width), output)
     if output is not None or fmt is not ReviewFormat.table:
         sys.stderr.write(f"check {report.target}: {summary_line(report)}\n")
     raise typer.Exit(check_exit_code(report, fail_on.value))

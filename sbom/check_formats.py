@@ -1,6 +1,6 @@
 """Output formats of ``mlbom check``: table, json (``mlbom-check/1``), markdown and sarif.
 
-``json``::
+``json`` (schema: ``sbom/data/check.schema.json``)::
 
     {"format": "mlbom-check/1", "target": {"name", "key"}, "policy": path | null,
      "advisories": n, "summary": {"error", "warning", "info", "waived"},
@@ -318,6 +318,8 @@ def _table(report: CheckReport, *, color: bool, width: int) -> str:
     if not report.findings:
         console.print("No findings.")
         return buf.getvalue()
+    if width < 100:
+        return _blocks(report, console, buf, style)
     t = Table(box=box.SIMPLE_HEAD, expand=True)
     for col in ("Severity", "Kind", "Path", "Finding / what to do"):
         t.add_column(col, overflow="fold")
@@ -330,6 +332,42 @@ def _table(report: CheckReport, *, color: bool, width: int) -> str:
         t.add_row(Text(sev, style=style[f.severity]), "\n".join((f.kind, *f.also)),
                   Text(" >\n".join(_CONTROL.sub(" ", p) for p in f.path)), body)
     console.print(t)
+    return buf.getvalue()
+
+
+def _path_lines(parts: tuple[str, ...], width: int) -> list[str]:
+    """``a > b > c`` broken only between ids, each line at most ``width`` when ids allow."""
+    lines: list[str] = []
+    line = ""
+    for i, part in enumerate(_CONTROL.sub(" ", p) for p in parts):
+        piece = part if i == 0 else f" > {part}"
+        if line and len(line) + len(piece) > width:
+            lines.append(line + " >")
+            line = part
+        else:
+            line += piece
+    return lines + [line]
+
+
+def _blocks(report: CheckReport, console: Any, buf: io.StringIO, style: dict[str, str]) -> str:
+    """Narrow terminals: one block per finding; a path wraps only between ids."""
+    from rich.padding import Padding
+    from rich.text import Text
+
+    width = console.width
+    for f in report.findings:
+        sev = f.severity + (" (waived)" if f.waived else "")
+        console.print(Text.assemble((sev, style[f.severity]), "  ",
+                                    (", ".join((f.kind, *f.also)), "bold"), f"  {f.rule_id}"))
+        for line in _path_lines(f.path, width - 2):
+            console.print(Padding(Text(line, overflow="fold"), (0, 0, 0, 2)))
+        console.print(Padding(Text(_CONTROL.sub(" ", f.message)), (0, 0, 0, 2)))
+        console.print(Padding(Text.assemble(("→ ", "bold"), _CONTROL.sub(" ", f.remediation)),
+                              (0, 0, 0, 2)))
+        for e in f.evidence[:6]:
+            console.print(Padding(Text(_CONTROL.sub(" ", e), style="dim", overflow="fold"),
+                                  (0, 0, 0, 4)))
+        console.print()
     return buf.getvalue()
 
 

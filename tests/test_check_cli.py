@@ -371,3 +371,39 @@ def test_the_readme_lists_every_security_kind_with_its_default() -> None:
     for kind, info in SECURITY_KINDS.items():
         severity = "as recorded" if info.severity == "varies" else info.severity
         assert f"| `{kind}` | {severity} | `{info.rule_id}` |" in readme, kind
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_the_table_reads_whole_at_80_and_120_columns(
+        columns: int, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    assert main(["check", "contoso/Hybrid-NC-Merge-7B", "--hub-mirror", HUB]) == 1
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= columns
+    assert lines[0].startswith("Check: contoso/Hybrid-NC-Merge-7B  (2 error(s)")
+    if columns == 80:  # ids are never split across lines
+        assert any("contoso/Hybrid-NC-Merge-7B > contoso/Mistral-7B-Research-NC" in line
+                   for line in lines)
+    assert "noncommercial-ancestor" in out and "noncommercial-dataset" in out
+
+
+def test_markdown_escapes_card_text_and_names_every_rule(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "contoso/Hybrid-NC-Merge-7B", "--hub-mirror", HUB,
+                 "--format", "markdown"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("## mlbom check: contoso/Hybrid-NC-Merge-7B")
+    assert "| error | license-drift, noncommercial-ancestor |" in out
+
+
+def test_json_validates_against_the_documented_schema(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    schema = json.loads((ROOT / "sbom" / "data" / "check.schema.json").read_text())
+    for target in ("contoso/Hybrid-NC-Merge-7B", "acme/Atlas-Merge-7B", "acme/mini-sentiment"):
+        _, doc, _ = check(capsys, target, "--hub-mirror", HUB, "--advisories",
+                          str(ROOT / "fixtures" / "advisories"))
+        jsonschema.Draft202012Validator(schema).validate(doc)
+        assert doc["summary"]["error"] == sum(
+            1 for f in doc["findings"] if f["severity"] == "error" and f["waived"] is None)
