@@ -114,3 +114,24 @@ def affected_by_advisories_text(paths: list[Any], db: str | None, fmt: str) -> t
         results = advisory_hits(store, advisories)
     n = len({(h.product, h.version) for _, hits in results for h in hits})
     return render_advisory_hits(results, fmt), n
+
+
+def advisory_descendants_text(paths: list[Any], fmt: str, *, endpoint: str | None,
+                              token: str | None, limit: int, db: str | None,
+                              use_index: bool) -> str:
+    """``affected --advisories PATH --hub-descendants``: per advisory and affected repo, the
+    public Hub models that derive from it (live Hub, or the local index with ``--index``)."""
+    from sbom import commands
+    from sbom.advisories import load_advisories
+
+    seen: dict[tuple[str, str], str] = {}
+    for adv, entry in iter_repo_ids(load_advisories(paths)):
+        seen.setdefault((adv.id, entry.repo_id), commands.hub_descendants_text(
+            entry.repo_id, fmt, endpoint=endpoint, token=token, limit=limit, db=db,
+            use_index=use_index))
+    if fmt == "json":
+        doc = {"format": "mlbom-advisories-descendants/1", "advisories": [
+            {"id": adv_id, "repo": repo, "descendants": json.loads(text)}
+            for (adv_id, repo), text in seen.items()]}
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return "".join(f"{adv_id} ({repo}):\n{text}\n" for (adv_id, repo), text in seen.items())

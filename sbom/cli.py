@@ -284,8 +284,16 @@ def affected(
     from sbom import commands
 
     if advisories:  # per advisory: affected product versions and paths (sbom/advisory_affected)
-        from sbom.advisory_affected import affected_by_advisories_text
+        from sbom.advisory_affected import (
+            advisory_descendants_text,
+            affected_by_advisories_text,
+        )
 
+        if hub_descendants or use_index:
+            emit(advisory_descendants_text(advisories, fmt.value, endpoint=endpoint,
+                                           token=token, limit=limit, db=db,
+                                           use_index=use_index), None)
+            return
         text, hit = affected_by_advisories_text(advisories, db, fmt.value)
         emit(text, None)
         sys.stderr.write(f"{hit} product version(s) affected\n")

@@ -160,3 +160,15 @@ def test_affected_answers_per_advisory_with_products_and_paths(
     main(["affected", "--advisories", str(ADVISORIES), "--db", db])
     table = capsys.readouterr().out
     assert "via acme/Atlas-Merge-7B → mistralai/Mistral-7B-Instruct-v0.3" in table
+
+
+def test_affected_hub_descendants_per_advisory(fake_hub: Any, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "qwen.json"
+    path.write_text(json.dumps(advisory("Qwen/Qwen2.5-7B-Instruct-GPTQ-Int4")))
+    assert main(["affected", "--advisories", str(path), "--hub-descendants", "--endpoint",
+                 fake_hub.endpoint, "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    [entry] = doc["advisories"]
+    assert (entry["id"], entry["repo"]) == ("TEST-1", "Qwen/Qwen2.5-7B-Instruct-GPTQ-Int4")
+    assert "acme/qwen2.5-7b-gptq-lora" in json.dumps(entry["descendants"])
