@@ -176,9 +176,11 @@ class _Checker:
                 continue  # said once, from the signature status
             severity = f.severity if f.severity in SEVERITIES else "warning"
             where = f"{f.file}" if f.file else "finding"
+            same = "material" if f.kind == "verification-material-unusable" else \
+                f"{f.file}|{f.message}"
             self.add(f.kind, severity, node.key, f"{node.name}: {f.message}",
                      [f"{node.name}: {where}:{f.kind}={f.message}"], file=f.file,
-                     discriminator=f"{f.file}|{f.message}")
+                     discriminator=same)
 
     def check_signature(self, node: ModelNode) -> None:
         sig = node.signature

@@ -407,3 +407,16 @@ def test_json_validates_against_the_documented_schema(
         jsonschema.Draft202012Validator(schema).validate(doc)
         assert doc["summary"]["error"] == sum(
             1 for f in doc["findings"] if f["severity"] == "error" and f["waived"] is None)
+
+
+def test_generate_records_a_public_key_that_is_not_a_key_and_check_fails_on_the_bom(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    not_a_key = tmp_path / "key.pem"
+    not_a_key.write_text("hello\n")
+    bom = tmp_path / "bom.json"
+    assert main(["generate", "acme/mini-sentiment", "--hub-mirror", HUB, "-o", str(bom),
+                 "--public-key", str(not_a_key)]) == 0  # generate is not a gate ...
+    err = capsys.readouterr().err
+    assert "verification-material-unusable" in err  # ... but says it, in the summary
+    code, doc, _ = check(capsys, str(bom))
+    assert code == 1 and kinds(doc) == ["verification-material-unusable"]

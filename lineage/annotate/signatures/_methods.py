@@ -70,9 +70,8 @@ def load_public_key_file(path: Path) -> tuple[Any, str | None]:
         return None, f"cannot read {path}: {exc.strerror or exc}"
     try:
         return serialization.load_pem_public_key(data), None
-    except (ValueError, TypeError) as exc:
-        detail = " ".join(str(exc).split())[:120]
-        return None, f"{path.name} is not a PEM public key ({detail})"
+    except (ValueError, TypeError):
+        return None, f"{path.name} is not a PEM public key"
     except Exception as exc:  # noqa: BLE001 - unsupported key types and odd encodings
         return None, f"{path.name} is not a usable public key ({type(exc).__name__})"
 

@@ -37,6 +37,7 @@ def annotate_signatures(
     a model (a policy's required signer); the target keeps ``options`` when they name a
     signer. Run after ``annotate_weights`` to reuse its local file hashes."""
     trust = TrustCache(options)
+    _record_unusable_material(graph, options)
     ancestors = SignatureOptions(trust_config=options.trust_config, offline=options.offline) \
         if signer_for_target_only else options
     for node in graph.models():
@@ -46,6 +47,20 @@ def annotate_signatures(
         if signers is not None and not (node.is_target and options.gives_signer()):
             opts = signers(node.repo_id, opts) or opts
         check_node_signature(node, source, opts, trust=trust)
+
+
+def _record_unusable_material(graph: LineageGraph, options: SignatureOptions) -> None:
+    """A ``--public-key`` that holds no key is said on the target, signed or not: never a
+    silent ``not-verified``."""
+    if options.public_key is None or graph.target_key is None:
+        return
+    from lineage.annotate.signatures._methods import load_public_key_file
+
+    _, problem = load_public_key_file(options.public_key)
+    if problem:
+        graph.target.findings.append(Finding(
+            kind="verification-material-unusable", severity="error",
+            message=f"--public-key {options.public_key}: {problem}"))
 
 
 def check_node_signature(
