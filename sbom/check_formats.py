@@ -32,6 +32,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -42,6 +43,7 @@ from lineage.errors import InputError
 from lineage.graph import LineageGraph
 from sbom.check import CheckFinding, CheckReport
 from sbom.finding_kinds import ALL_KINDS, kind_info, rule_name
+from sbom.review import ReviewFinding
 
 FORMATS = ("table", "json", "markdown", "sarif")
 CHECK_FORMAT = "mlbom-check/1"
@@ -162,6 +164,21 @@ def _locate_local(root: Path, graph: LineageGraph, f: CheckFinding) -> dict[str,
             path = root / parts[0]
             return {"uri": _uri(path), "line": _line_of(path, parts[1], parts[2])}
     return {"uri": _uri(root / "README.md"), "line": 1}
+
+
+def review_locator(graph: LineageGraph) -> Callable[[ReviewFinding], dict[str, Any]]:
+    """Physical locations for ``mlbom licenses --format sarif``, by the same rules as
+    ``mlbom check``'s."""
+    report = CheckReport(graph.target.name, graph.target.key, (),
+                         read_from=graph.meta.get("read_from"),
+                         local_dir=graph.target.local_dir)
+
+    def locate_review(f: ReviewFinding) -> dict[str, Any]:
+        keys = tuple(graph.path_to(f.node))
+        return locate(graph, report, CheckFinding(
+            f.kind, f.severity, f.path, keys, f.node, f.message, f.evidence, f.remediation))
+
+    return locate_review
 
 
 # -- documents -------------------------------------------------------------------------------

@@ -258,7 +258,10 @@ def licenses(
     graph = load_graph(target, run_options(endpoint, token, offline, hub_mirror, max_depth))
     review = review_graph(graph, pol)  # type: ignore[arg-type]
     color = fmt is ReviewFormat.table and output is None and sys.stdout.isatty()
-    emit(render_review(review, fmt.value, color=color), output)
+    from sbom.check_formats import review_locator  # SARIF physical locations, as in check
+
+    locate = review_locator(graph)  # type: ignore[arg-type]
+    emit(render_review(review, fmt.value, color=color, locate=locate), output)
     raise typer.Exit(review_exit_code(review, fail_on.value))
 
 

@@ -420,3 +420,21 @@ def test_generate_records_a_public_key_that_is_not_a_key_and_check_fails_on_the_
     assert "verification-material-unusable" in err  # ... but says it, in the summary
     code, doc, _ = check(capsys, str(bom))
     assert code == 1 and kinds(doc) == ["verification-material-unusable"]
+
+
+def test_licenses_sarif_has_physical_locations_too(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    bom = tmp_path / "hybrid.cdx.json"
+    assert main(["generate", "contoso/Hybrid-NC-Merge-7B", "--hub-mirror", HUB,
+                 "-o", str(bom), "-q"]) == 0
+    assert main(["licenses", str(bom), "--format", "sarif"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(doc)
+    results = doc["runs"][0]["results"]
+    assert results
+    for r in results:
+        physical = r["locations"][0]["physicalLocation"]
+        assert physical["artifactLocation"]["uri"] == "hybrid.cdx.json"
+        assert physical["region"]["startLine"] > 1
