@@ -174,7 +174,8 @@ class _Checker:
         for f in node.findings:
             if f.kind in ("invalid-signature", "signer-mismatch"):
                 continue  # said once, from the signature status
-            severity = f.severity if f.severity in SEVERITIES else "warning"
+            severity = {"note": "info"}.get(f.severity, f.severity)
+            severity = severity if severity in SEVERITIES else "warning"
             where = f"{f.file}" if f.file else "finding"
             same = "material" if f.kind == "verification-material-unusable" else \
                 f"{f.file}|{f.message}"
@@ -313,6 +314,30 @@ def _from_review(checker: _Checker, f: ReviewFinding) -> CheckFinding:
                         else "|".join(f.path), f.waived)
 
 
+def _license_findings(graph: LineageGraph, checker: _Checker, policy: Policy | None,
+                      today: dt.date) -> list[CheckFinding]:
+    """The license review's findings. For a product BOM (``graph.meta["product_key"]``: the
+    target stands for an application that loads models) each model the product loads is
+    reviewed as a target, and its paths start at the product."""
+    product = graph.meta.get("product_key")
+    if product is None or product != graph.target_key:
+        review = review_graph(graph, policy, today=today)
+        return [_from_review(checker, f) for f in review.findings]
+    name = graph.target.name
+    out: list[CheckFinding] = []
+    roots = [p.key for p, _ in graph.parents(product) if isinstance(p, ModelNode)]
+    try:
+        for root in roots:
+            graph.target_key = root
+            for f in review_graph(graph, policy, today=today).findings:
+                keys = (product, *graph.path_to(f.node))
+                path = (name, *f.path)
+                out.append(replace(_from_review(checker, f), keys=keys, path=path))
+    finally:
+        graph.target_key = product
+    return out
+
+
 def _apply_policy(findings: list[CheckFinding], policy: Policy | None, today: dt.date
                   ) -> list[CheckFinding]:
     if policy is None:
@@ -342,8 +367,7 @@ def check_graph(graph: LineageGraph, policy: Policy | None = None,
     checker.material_problems(material_problems)
     checker.run()
     checker.check_advisories(list(advisories or []))
-    review = review_graph(graph, policy, today=today)
-    findings = [_from_review(checker, f) for f in review.findings] + checker.findings
+    findings = _license_findings(graph, checker, policy, today) + checker.findings
     findings = merge_same_cause(_apply_policy(findings, policy, today), CHECK_SAME_CAUSE)
     unique: dict[tuple[str, str, tuple[str, ...], str], CheckFinding] = {}
     for f in findings:

@@ -105,12 +105,33 @@ def _load_target(target: str, opts: object, policy: Policy | None) -> LineageGra
 
     path = Path(target)
     if path.is_file() and path.suffix.lower() == ".json":
-        from sbom.bom_reader import read_bom
-
-        return read_bom(path)
+        return read_bom_or_product(path)
     signers = policy_signers(policy) if policy is not None else None
     return build_graph(target, opts, progress=progress(),  # type: ignore[arg-type]
                        signers=signers)
+
+
+def read_bom_or_product(path: Path) -> LineageGraph:
+    """The graph of a BOM written by mlbom; a product BOM (``generate --scan``: its
+    ``metadata.component`` is the application) is read with the product standing in as the
+    target, marked ``graph.meta["product_key"]`` so the check reviews each model it loads."""
+    import json
+
+    from sbom.bom_reader import MAX_BOM_BYTES, read_bom
+
+    try:
+        raw = path.read_bytes() if path.stat().st_size <= MAX_BOM_BYTES else b""
+        doc = json.loads(raw) if raw.lstrip().startswith(b"{") else None
+    except (OSError, ValueError, RecursionError):
+        doc = None
+    root = doc.get("metadata", {}).get("component") if isinstance(doc, dict) else None
+    if not (isinstance(root, dict) and root.get("type") == "application"):
+        return read_bom(path)  # every error message comes from the one BOM reader
+    root["type"] = "machine-learning-model"
+    graph = read_bom(json.dumps(doc))
+    graph.meta["read_from"] = str(path)
+    graph.meta["product_key"] = graph.target_key
+    return graph
 
 
 def policy_signers(policy: Policy) -> Callable[[str | None, SignatureOptions],

@@ -147,6 +147,10 @@ SECURITY_KINDS: dict[str, Kind] = {
         "MLBOM-REF-UNPINNED", "warning", "provenance",
         "A product loads a model without pinning a revision: it can change under the product.",
         "Pass revision=<sha> where the model is loaded."),
+    "unresolved-reference": Kind(
+        "MLBOM-REF-UNRESOLVED", "info", "provenance",
+        "A value reaches a model loader but cannot be decided without running the code.",
+        "Make the model id a literal or a module constant so it can be reviewed and pinned."),
     "advisory": Kind(
         "MLBOM-ADVISORY", "error", "advisory",
         "A component in the lineage is named by a security advisory at an affected commit.",

@@ -438,3 +438,32 @@ def test_licenses_sarif_has_physical_locations_too(
         physical = r["locations"][0]["physicalLocation"]
         assert physical["artifactLocation"]["uri"] == "hybrid.cdx.json"
         assert physical["region"]["startLine"] > 1
+
+
+def test_a_product_bom_fails_on_unpinned_references_and_checks_every_model_it_loads(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 16: unpinned references are findings the gate can fail on; the product BOM of
+    ``generate --scan`` is checked as a whole, each path starting at the product."""
+    product = tmp_path / "product.cdx.json"
+    assert main(["generate", "--scan", str(ROOT / "tests" / "scan_fixtures" / "support-bot"),
+                 "--product", "support-bot", "--hub-mirror", HUB, "-o", str(product),
+                 "-q"]) == 0
+    capsys.readouterr()
+    code, doc, _ = check(capsys, str(product), "--fail-on", "warning")
+    assert code == 1
+    unpinned = [f for f in doc["findings"] if f["kind"] == "unpinned-reference"]
+    assert unpinned and all(f["path"] == ["support-bot"] for f in unpinned)
+    assert any("app/models.py:8: model acme/Atlas-Merge-7B is not pinned" in f["message"]
+               for f in unpinned)
+    assert all(f["severity"] == "warning" for f in unpinned)
+    rc = [f for f in doc["findings"] if f["kind"] == "remote-code-unpinned"]
+    assert rc and rc[0]["path"] == ["support-bot", "acme/atlas-base-1b"]
+    review = [f for f in doc["findings"] if f["kind"] == "restriction-passthrough"]
+    assert review and all(f["path"][0] == "support-bot" for f in review)
+    assert "missing-license" not in kinds(doc)  # the product is not a model to license
+    policy = tmp_path / "policy.yml"
+    policy.write_text("severity:\n  unpinned-reference: error\n")
+    code, doc, _ = check(capsys, str(product), "--policy", str(policy))
+    assert code == 1
+    assert {f["severity"] for f in doc["findings"] if f["kind"] == "unpinned-reference"} == \
+        {"error"}
