@@ -467,3 +467,17 @@ def test_a_product_bom_fails_on_unpinned_references_and_checks_every_model_it_lo
     assert code == 1
     assert {f["severity"] for f in doc["findings"] if f["kind"] == "unpinned-reference"} == \
         {"error"}
+
+
+def test_a_bundle_that_cannot_be_read_is_an_unchecked_signature_never_silent(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model = tmp_path / "release"
+    model.mkdir()
+    (model / "README.md").write_text("---\nlicense: mit\n---\n")
+    (model / "model.safetensors").write_bytes(b"\x02\x00\x00\x00\x00\x00\x00\x00{}")
+    (model / "model.sig").write_text("this is not a sigstore bundle")
+    code, doc, _ = check(capsys, str(model), "--offline", "--fail-on", "warning")
+    assert code == 1
+    [unchecked] = [f for f in doc["findings"] if f["kind"] == "signature-unchecked"]
+    assert "not a JSON Sigstore bundle" in unchecked["message"]
+    assert unchecked["location"]["uri"].endswith("release/model.sig")
