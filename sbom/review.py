@@ -486,22 +486,27 @@ class _Reviewer:
                              "(policy rule commercial: true)",
                              "Check the license text for commercial terms.")
         if policy.require_signature:
-            sig = self.target.signature
-            status = sig.status if sig else "unsigned"
-            if status != "verified":
-                keys = [self.target.key]
-                ev = [f"{self.target.name}: signature={status}"]
-                if status == "unverified-signer":
-                    self.add("policy-review", "warning", keys, ev,
-                             f"{self.target.name} is signed, but the signer was not checked "
-                             "(policy rule require-signature: true)",
-                             "Re-run with --cert-identity/--cert-oidc-issuer or --public-key.")
-                else:
-                    why = f"{status}: {sig.reason}" if sig is not None and sig.reason else status
-                    self.add("policy-denied", "error", keys, ev,
-                             f"{self.target.name} has no verified signature ({why}; policy "
-                             "rule require-signature: true)",
-                             "Sign the model with OpenSSF model-signing and verify it.")
+            self.check_required_signature()
+
+    def check_required_signature(self) -> None:
+        """Policy rule ``require-signature``: the target must be ``verified``."""
+        sig = self.target.signature
+        status = sig.status if sig else "unsigned"
+        if status == "verified":
+            return
+        keys = [self.target.key]
+        ev = [f"{self.target.name}: signature={status}"]
+        if status == "unverified-signer":
+            self.add("policy-review", "warning", keys, ev,
+                     f"{self.target.name} is signed, but the signer was not checked "
+                     "(policy rule require-signature: true)",
+                     "Re-run with --cert-identity/--cert-oidc-issuer or --public-key.")
+            return
+        why = f"{status}: {sig.reason}" if sig is not None and sig.reason else status
+        self.add("policy-denied", "error", keys, ev,
+                 f"{self.target.name} has no verified signature ({why}; policy "
+                 "rule require-signature: true)",
+                 "Sign the model with OpenSSF model-signing and verify it.")
 
     def apply_exceptions(self, policy: Policy) -> None:
         out = []
