@@ -48,7 +48,7 @@ from sbom.review import ReviewFinding
 FORMATS = ("table", "json", "markdown", "sarif")
 CHECK_FORMAT = "mlbom-check/1"
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
-HUB = "https://huggingface.co"
+HUB = "https://huggingface.co"  # only when a node has no Hub URL of its own
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _MAX_TEXT = 1024 * 1024
@@ -122,16 +122,15 @@ def locate(graph: LineageGraph, report: CheckReport, f: CheckFinding) -> dict[st
         return {"uri": _uri(Path(report.read_from)), "line": _bom_line(report.read_from, f.node)}
     if report.local_dir is not None:
         return _locate_local(report.local_dir, graph, f)
+    from sbom.cyclonedx import hub_url  # the one place Hub URLs are built
+
     node = graph.node(f.node)
-    owner = node if node.repo_id and not node.unresolved else graph.node(f.keys[-2]) \
-        if len(f.keys) > 1 else graph.target
-    file = f.file if owner is node and f.file else "README.md"
-    if owner is not node and len(f.keys) > 1:
+    owner, file = node, f.file or "README.md"
+    if (node.unresolved or not node.repo_id) and len(f.keys) > 1:
+        owner = graph.node(f.keys[-2])  # the model whose metadata declared it
         file = _declaring_file(f, graph) or "README.md"
-    prefix = f"{HUB}/datasets" if owner.kind == "dataset" else HUB
-    rev = owner.sha or "main"
-    return {"uri": f"{prefix}/{owner.repo_id or owner.name}/blob/{rev}/{quote(file)}",
-            "line": 1}
+    url = hub_url(owner) or f"{HUB}/{owner.name}"
+    return {"uri": f"{url}/blob/{owner.sha or 'main'}/{quote(file)}", "line": 1}
 
 
 def _declaring_file(f: CheckFinding, graph: LineageGraph) -> str | None:

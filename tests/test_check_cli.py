@@ -481,3 +481,12 @@ def test_a_bundle_that_cannot_be_read_is_an_unchecked_signature_never_silent(
     [unchecked] = [f for f in doc["findings"] if f["kind"] == "signature-unchecked"]
     assert "not a JSON Sigstore bundle" in unchecked["message"]
     assert unchecked["location"]["uri"].endswith("release/model.sig")
+
+
+def test_sarif_for_a_hub_target_points_at_the_declaring_file_on_the_hub(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    doc = _sarif(capsys, "acme/Phantom-7B-Chat", "--hub-mirror", HUB)
+    [result] = doc["runs"][0]["results"]
+    uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == ("https://huggingface.co/acme/Phantom-7B-Chat/blob/"
+                   f"{sha('acme/Phantom-7B-Chat')}/README.md")
