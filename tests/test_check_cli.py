@@ -490,3 +490,58 @@ def test_sarif_for_a_hub_target_points_at_the_declaring_file_on_the_hub(
     uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri == ("https://huggingface.co/acme/Phantom-7B-Chat/blob/"
                    f"{sha('acme/Phantom-7B-Chat')}/README.md")
+
+
+def _bom_with_signature(tmp_path: Path, props: dict[str, str]) -> Path:
+    bom = tmp_path / "bom.json"
+    assert main(["generate", "acme/mini-sentiment", "--hub-mirror", HUB, "-o", str(bom),
+                 "-q"]) == 0
+    doc = json.loads(bom.read_text())
+    comp = doc["metadata"]["component"]
+    comp["properties"] = [p for p in comp["properties"]
+                          if not p["name"].startswith("mlbom:signature:")]
+    comp["properties"] += [{"name": f"mlbom:signature:{k}", "value": v} for k, v in props.items()]
+    bom.write_text(json.dumps(doc))
+    return bom
+
+
+@pytest.mark.parametrize(("issuer", "expected"), [
+    ("https://accounts.google.com", []),
+    ("https://token.actions.githubusercontent.com", ["signer-mismatch"]),
+])
+def test_a_bom_is_held_to_the_policy_signer_by_what_it_recorded(
+        tmp_path: Path, issuer: str, expected: list[str],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Offline, the recorded keyless signer (checked against the Sigstore root when the BOM
+    was written) is compared with the policy's identity and issuer."""
+    bom = _bom_with_signature(tmp_path, {
+        "status": "unverified-signer", "method": "sigstore", "file": "model.sig",
+        "signer": "release@acme.example", "issuer": issuer})
+    policy = tmp_path / "policy.yml"
+    policy.write_text("signers:\n  - models: [acme/*]\n    identity: release@acme.example\n"
+                      "    issuer: https://accounts.google.com\n")
+    capsys.readouterr()
+    code, doc, _ = check(capsys, str(bom), "--policy", str(policy))
+    assert kinds(doc) == expected
+    assert code == (1 if expected else 0)
+    if expected:
+        assert "signed by release@acme.example (sigstore)" in doc["findings"][0]["message"]
+
+
+def test_a_key_signed_bom_is_held_to_the_policy_key(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from lineage.annotate.signatures import key_fingerprint_of_file
+
+    fingerprint = key_fingerprint_of_file(Path(PUBLIC))
+    assert fingerprint is not None
+    bom = _bom_with_signature(tmp_path, {"status": "verified", "method": "key",
+                                         "file": "model.sig", "signer": fingerprint})
+    policy = tmp_path / "policy.yml"
+    policy.write_text(f"signers:\n  - models: [acme/*]\n    public-key: {PUBLIC}\n")
+    capsys.readouterr()
+    code, doc, _ = check(capsys, str(bom), "--policy", str(policy))
+    assert (code, kinds(doc)) == (0, [])
+    other = _bom_with_signature(tmp_path, {"status": "verified", "method": "key",
+                                           "file": "model.sig", "signer": "sha256:" + "0" * 64})
+    code, doc, _ = check(capsys, str(other), "--policy", str(policy))
+    assert (code, kinds(doc)) == (1, ["signer-mismatch"])
