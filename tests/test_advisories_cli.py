@@ -172,3 +172,29 @@ def test_affected_hub_descendants_per_advisory(fake_hub: Any, tmp_path: Path,
     [entry] = doc["advisories"]
     assert (entry["id"], entry["repo"]) == ("TEST-1", "Qwen/Qwen2.5-7B-Instruct-GPTQ-Int4")
     assert "acme/qwen2.5-7b-gptq-lora" in json.dumps(entry["descendants"])
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda p: p.write_bytes(b"\xff\xfe{}"), "not UTF-8"),
+    (lambda p: p.write_text("[" * 100_000), "JSON nested too deeply"),
+    (lambda p: None, "no such advisory file or folder"),
+])
+def test_hostile_advisory_files_are_clear_input_errors(
+        tmp_path: Path, make: Any, message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "adv.json"
+    make(path)
+    assert main(["check", "acme/mini-sentiment", "--hub-mirror", HUB,
+                 "--advisories", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: {message}" in err and "Traceback" not in err
+
+
+def test_a_folder_with_a_symlink_loop_is_read_once(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "advisories"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "up").symlink_to(folder)
+    (folder / "one.json").write_text((ADVISORIES / "MLBOM-2026-0001.json").read_text())
+    code, doc = check_json(capsys, "acme/Atlas-Merge-7B", "--hub-mirror", HUB,
+                           "--advisories", str(folder))
+    assert doc["advisories"] == 1 and code == 1
