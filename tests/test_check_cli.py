@@ -545,3 +545,19 @@ def test_a_key_signed_bom_is_held_to_the_policy_key(tmp_path: Path,
                                            "file": "model.sig", "signer": "sha256:" + "0" * 64})
     code, doc, _ = check(capsys, str(other), "--policy", str(policy))
     assert (code, kinds(doc)) == (1, ["signer-mismatch"])
+
+
+def test_check_through_the_hub_client_against_the_fake_hub(
+        fake_hub: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    """The real huggingface_hub client: the Hub's scan verdict and the signature are read
+    from the (fake) Hub, weights are never downloaded."""
+    code, doc, _ = check(capsys, "contoso/gpt2-pickle-ft", "--endpoint", fake_hub.endpoint,
+                         "--no-cache")
+    assert code == 1 and "dangerous-pickle-import" in kinds(doc)
+    code, doc, _ = check(capsys, "contoso/Sentinel-1B-tampered", "--endpoint",
+                         fake_hub.endpoint, "--no-cache", "--public-key", PUBLIC)
+    assert code == 1 and kinds(doc) == ["invalid-signature"]
+    assert "model.safetensors" in doc["findings"][0]["message"]
+    requested = " ".join(r.path for r in fake_hub.requests)
+    assert "model.sig" in requested
+    assert "model.safetensors" not in requested and "pytorch_model.bin" not in requested
