@@ -266,6 +266,37 @@ def match_advisories(graph: LineageGraph, advisories: Iterable[Advisory]) -> lis
     return out
 
 
+def recorded_advisories(graph: LineageGraph) -> list[Advisory]:
+    """The OSV advisories a BOM written by ``generate --advisories`` recorded in its
+    ``vulnerabilities`` (``graph.meta["bom_vulnerabilities"]``, set when the BOM is read for
+    ``mlbom check``), so a BOM checked later without the advisory files still fails on them.
+    Each affected component is matched again at the commit the BOM pins."""
+    out = []
+    for vuln in graph.meta.get("bom_vulnerabilities") or []:
+        if not isinstance(vuln, dict) or (vuln.get("source") or {}).get("name") != \
+                "OSV advisory" or not isinstance(vuln.get("id"), str):
+            continue
+        entries = []
+        for i, target in enumerate(vuln.get("affects") or []):
+            ref = target.get("ref") if isinstance(target, dict) else None
+            if not isinstance(ref, str) or ref not in graph or not graph.node(ref).repo_id:
+                continue
+            versions = tuple(str(v.get("version", "")).lower()
+                             for v in target.get("versions") or []
+                             if isinstance(v, dict) and v.get("status") == "affected"
+                             and _SHA.match(str(v.get("version", "")).lower()))
+            entries.append(AffectedRepo(str(graph.node(ref).repo_id), versions,
+                                        has_ranges=not versions, all_commits=False,
+                                        json_path=f"affects[{i}]"))
+        if entries:
+            out.append(Advisory(
+                id=vuln["id"], summary=str(vuln.get("description", "")),
+                details=str(vuln.get("detail", "")), aliases=(),
+                source=f"{graph.meta.get('read_from', 'BOM')}: vulnerabilities",
+                affected=tuple(entries)))
+    return out
+
+
 def iter_repo_ids(advisories: Iterable[Advisory]) -> Iterator[tuple[Advisory, AffectedRepo]]:
     for adv in advisories:
         if not adv.withdrawn:

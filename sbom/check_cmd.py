@@ -126,11 +126,14 @@ def read_bom_or_product(path: Path) -> LineageGraph:
         doc = None
     root = doc.get("metadata", {}).get("component") if isinstance(doc, dict) else None
     if not (isinstance(root, dict) and root.get("type") == "application"):
-        return read_bom(path)  # every error message comes from the one BOM reader
-    root["type"] = "machine-learning-model"
-    graph = read_bom(json.dumps(doc))
-    graph.meta["read_from"] = str(path)
-    graph.meta["product_key"] = graph.target_key
+        graph = read_bom(path)  # every error message comes from the one BOM reader
+    else:
+        root["type"] = "machine-learning-model"
+        graph = read_bom(json.dumps(doc))
+        graph.meta["read_from"] = str(path)
+        graph.meta["product_key"] = graph.target_key
+    if isinstance(doc, dict) and isinstance(doc.get("vulnerabilities"), list):
+        graph.meta["bom_vulnerabilities"] = doc["vulnerabilities"]
     return graph
 
 
@@ -174,7 +177,7 @@ def check(
     trust_config: TrustConfigOpt = None,
 ) -> None:
     """Security and license gate along TARGET's whole lineage (exit 1 on findings)."""
-    from sbom.advisories import load_advisories
+    from sbom.advisories import load_advisories, recorded_advisories
     from sbom.check import check_exit_code, check_graph
     from sbom.check_formats import render_check, summary_line
     from sbom.policy import load_policy
@@ -185,7 +188,10 @@ def check(
                             trust_config, offline)
     opts = run_options(endpoint, token, offline, hub_mirror, max_depth, no_cache, sig)
     graph = _load_target(target, opts, pol)
-    report = check_graph(graph, pol, advs, material_problems=material_problems(sig))
+    known = {a.id for a in advs}  # a BOM's recorded advisories count too, files given win
+    recorded = [a for a in recorded_advisories(graph) if a.id not in known]
+    report = check_graph(graph, pol, advs + recorded, material_problems=material_problems(sig),
+                         advisory_count=len(advs) + len(recorded))
     color = fmt is ReviewFormat.table and output is None and sys.stdout.isatty()
     width = shutil.get_terminal_size((120, 24)).columns if output is None else 120
     emit(render_check(report, graph, fmt.value, color=color, width=width), output)

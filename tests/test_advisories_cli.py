@@ -198,3 +198,16 @@ def test_a_folder_with_a_symlink_loop_is_read_once(tmp_path: Path,
     code, doc = check_json(capsys, "acme/Atlas-Merge-7B", "--hub-mirror", HUB,
                            "--advisories", str(folder))
     assert doc["advisories"] == 1 and code == 1
+
+
+def test_a_bom_with_recorded_advisories_fails_check_without_the_advisory_files(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bom = tmp_path / "atlas.json"
+    assert main(["generate", "acme/Atlas-Merge-7B", "--hub-mirror", HUB, "-q",
+                 "--advisories", str(ADVISORIES), "-o", str(bom)]) == 0
+    code, doc = check_json(capsys, str(bom))
+    assert code == 1
+    found = sorted(f["message"].split(":")[0] for f in doc["findings"]
+                   if f["kind"] == "advisory")
+    assert found == ["MLBOM-2026-0001", "MLBOM-2026-0002"]
+    assert doc["advisories"] == 2
