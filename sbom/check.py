@@ -244,14 +244,9 @@ class _Checker:
         if rc is None or not rc.needed:
             return
         allowed = self.policy.remote_code_allow if self.policy else ()
-        cross = {m.partition("--")[0]: m for m in rc.cross_repo}
-        for code, _ in self.g.parents(node.key):
-            if isinstance(code, CodeNode) and code.repo_id:
-                cross.setdefault(code.repo_id, code.repo_id)
-        for repo, module in sorted(cross.items()):
-            if any(p.matches(repo.partition("@")[0]) for p in allowed):
+        for repo, (module, pinned) in sorted(self._code_repos(node).items()):
+            if any(p.matches(repo) for p in allowed):
                 continue
-            pinned = "@" in repo
             ev = [f"{node.name}: config.json:auto_map={module}"]
             if pinned:
                 self.add("remote-code", "warning", node.key,
@@ -269,6 +264,22 @@ class _Checker:
                      [f"{node.name}: config.json:auto_map={m}" for m in rc.local_modules[:5]]
                      + [f"{node.name}: {f}" for f in rc.code_files[:5]],
                      file="config.json", discriminator="local")
+
+    def _code_repos(self, node: ModelNode) -> dict[str, tuple[str, bool]]:
+        """Cross-repo code a model loads: repo id → (an ``auto_map`` value naming it, pinned).
+        Pinned only when every reference names a commit (``org/repo@rev--module.Class``): a
+        code repo known only as a graph edge is taken as loaded at its default branch."""
+        out: dict[str, tuple[str, bool]] = {}
+        rc = node.remote_code
+        for module in rc.cross_repo if rc else []:
+            ref = module.partition("--")[0]
+            repo, _, rev = ref.partition("@")
+            old = out.get(repo)
+            out[repo] = (module, bool(rev) and (old is None or old[1]))
+        for code, _ in self.g.parents(node.key):
+            if isinstance(code, CodeNode) and code.repo_id and code.repo_id not in out:
+                out[code.repo_id] = (code.repo_id, False)
+        return out
 
     def check_advisories(self, advisories: list[Advisory]) -> None:
         in_scope = set(self.scope)

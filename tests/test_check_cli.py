@@ -561,3 +561,24 @@ def test_check_through_the_hub_client_against_the_fake_hub(
     requested = " ".join(r.path for r in fake_hub.requests)
     assert "model.sig" in requested
     assert "model.safetensors" not in requested and "pytorch_model.bin" not in requested
+
+
+@pytest.mark.parametrize(("module", "expected"), [
+    ("acme/atlas-code--modeling_atlas.AtlasModel", "remote-code-unpinned"),
+    (f"acme/atlas-code@{'b' * 40}--modeling_atlas.AtlasModel", "remote-code"),
+])
+def test_cross_repo_code_is_pinned_only_by_a_commit_in_the_reference(
+        tmp_path: Path, module: str, expected: str, capsys: pytest.CaptureFixture[str]) -> None:
+    bom = tmp_path / "bom.json"
+    assert main(["generate", "acme/atlas-base-1b", "--hub-mirror", HUB, "-o", str(bom),
+                 "-q"]) == 0
+    doc = json.loads(bom.read_text())
+    comp = doc["metadata"]["component"]
+    comp["properties"] = [p for p in comp["properties"] if not (
+        p["name"] == "mlbom:remote-code:module" and "--" in p["value"])]
+    comp["properties"].append({"name": "mlbom:remote-code:module", "value": module})
+    bom.write_text(json.dumps(doc))
+    capsys.readouterr()
+    _, out, _ = check(capsys, str(bom))
+    assert [f["kind"] for f in out["findings"] if f["kind"].startswith("remote-code")] == \
+        [expected]
