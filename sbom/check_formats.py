@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 from collections.abc import Callable
 from functools import lru_cache
@@ -64,8 +65,18 @@ def _uri(path: Path) -> str:
     return quote(rel.as_posix(), safe="/")
 
 
-@lru_cache(maxsize=64)
 def _lines(path: str) -> tuple[str, ...]:
+    """The text lines of a file (at most 1 MiB; none for a binary file), read once per
+    version of the file."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return ()
+    return _read_lines(path, st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=64)
+def _read_lines(path: str, mtime_ns: int, size: int) -> tuple[str, ...]:
     try:
         with open(path, "rb") as fh:
             data = fh.read(_MAX_TEXT)
