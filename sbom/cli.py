@@ -137,6 +137,9 @@ def generate(
                            trust_config=trust_config, offline=offline)
     opts = run_options(endpoint, token, offline, hub_mirror, max_depth, no_cache, sig,
                         concurrency)
+    if advisories and fmt is not BomFormat.cyclonedx:
+        raise InputError("--advisories writes CycloneDX vulnerabilities; SPDX has no place "
+                         "for them (use --format cyclonedx)")
     advs = check_cmd.load_advisory_paths(advisories)  # malformed advisories fail before work
     graph = build_graph(target, opts, progress=progress())  # type: ignore[arg-type]
     check_cmd.attach_advisories(graph, advs)  # CycloneDX `vulnerabilities`

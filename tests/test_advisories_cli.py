@@ -211,3 +211,10 @@ def test_a_bom_with_recorded_advisories_fails_check_without_the_advisory_files(
                    if f["kind"] == "advisory")
     assert found == ["MLBOM-2026-0001", "MLBOM-2026-0002"]
     assert doc["advisories"] == 2
+
+
+def test_advisories_with_an_spdx_format_are_refused_not_dropped(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["generate", "acme/Atlas-Merge-7B", "--hub-mirror", HUB, "--format",
+                 "spdx-json", "--advisories", str(ADVISORIES)]) == 2
+    assert "--advisories writes CycloneDX vulnerabilities" in capsys.readouterr().err
