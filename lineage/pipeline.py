@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lineage.annotate.licenses import annotate_licenses
+from lineage.annotate.scan_coverage import annotate_scan_coverage
 from lineage.annotate.signatures import SignatureOptions, annotate_signatures
 from lineage.annotate.weights import annotate_weights
 from lineage.graph import LineageGraph
@@ -98,6 +99,7 @@ def build_graph(target: str | Path | ModelRef, opts: RunOptions | None = None, *
         if progress:
             progress("annotating weights, signatures and licenses")
         annotate_weights(graph)
+        annotate_scan_coverage(graph)
         _annotate_signatures(graph, src, opts, signers)
         annotate_licenses(graph)
         trust = {n.signature.trust_root for n in graph.models()

@@ -111,6 +111,12 @@ SECURITY_KINDS: dict[str, Kind] = {
         "MLBOM-PICKLE-SCAN-ERROR", "warning", "weights",
         "A pickle-based weight file could not be scanned completely.",
         "Treat the file as unscanned: do not load it until it is checked."),
+    "pickle-unscanned": Kind(
+        "MLBOM-PICKLE-UNSCANNED", "warning", "weights",
+        "A pickle-based weight file was scanned by nobody (the Hub gave no scan result and "
+        "mlbom does not download weights).",
+        "Wait for the Hub's scan, or download the file into a folder and run mlbom check on "
+        "it (mlbom scans local pickles statically)."),
     "hub-security-scan": Kind(
         "MLBOM-HUB-SCAN", "varies", "weights",
         "The Hub's own security scan flags a file (unsafe: error; suspicious, caution: "

@@ -582,3 +582,29 @@ def test_cross_repo_code_is_pinned_only_by_a_commit_in_the_reference(
     _, out, _ = check(capsys, str(bom))
     assert [f["kind"] for f in out["findings"] if f["kind"].startswith("remote-code")] == \
         [expected]
+
+
+@pytest.mark.parametrize("status", [None, {"scansDone": False, "filesWithIssues": []}])
+def test_pickles_nobody_scanned_are_said_never_a_quiet_all_clear(
+        tmp_path: Path, status: dict[str, Any] | None,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    mirror = tmp_path / "hub"
+    shutil.copytree(ROOT / "fixtures" / "hub", mirror)
+    info_path = mirror / "models" / "contoso--gpt2-pickle-ft" / "info.json"
+    info = json.loads(info_path.read_text())
+    info.pop("securityRepoStatus", None)
+    if status is not None:
+        info["securityRepoStatus"] = status
+    info_path.write_text(json.dumps(info))
+    code, doc, _ = check(capsys, "contoso/gpt2-pickle-ft", "--hub-mirror", str(mirror),
+                         "--fail-on", "warning")
+    assert code == 1
+    [unscanned] = [f for f in doc["findings"] if f["kind"] == "pickle-unscanned"]
+    assert "pytorch_model.bin" in unscanned["message"]
+    assert ("not done" if status else "no scan status") in unscanned["message"]
+    assert "dangerous-pickle-import" not in kinds(doc)  # nobody looked: no verdict either way
+    # the scanned fixture has no such finding
+    code, doc, _ = check(capsys, "contoso/gpt2-pickle-ft", "--hub-mirror", HUB)
+    assert "pickle-unscanned" not in kinds(doc)
