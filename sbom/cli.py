@@ -19,7 +19,7 @@ import typer
 
 from lineage import __version__
 from lineage.errors import InputError, MlbomError, OperationalError
-from sbom import bom_cmd, inventory_cmd, scan_cmd, view_cmd
+from sbom import bom_cmd, check_cmd, inventory_cmd, scan_cmd, view_cmd
 from sbom.inventory import cli_affected as affected_cmd
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_OPERATIONAL = 0, 1, 2, 3
@@ -48,6 +48,7 @@ def _root(
 app.command("generate")(bom_cmd.generate)
 app.command("scan")(scan_cmd.scan)
 app.command("merge")(scan_cmd.merge)
+app.command("check")(check_cmd.check)
 app.command("mirror")(bom_cmd.mirror)
 app.command("tree")(view_cmd.tree)
 app.command("graph")(view_cmd.graph)

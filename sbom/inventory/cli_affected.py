@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from enum import Enum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -48,9 +49,17 @@ def affected(
         "--index", help="With --hub-descendants: answer from `mlbom index`.")] = False,
     endpoint: EndpointOpt = None,
     token: TokenOpt = None,
+    advisories: Annotated[list[Path] | None, typer.Option(
+        "--advisories", help="OSV advisory file, JSON Lines file or folder (repeatable): "
+        "answer for each advisory.")] = None,
 ) -> None:
     """Which stored products (or public Hub models) inherit a compromised model, dataset or
     code repo, through which paths."""
+    if advisories:
+        _affected_by_advisories(advisories, db, fmt.value, hub_descendants or use_index,
+                                endpoint=endpoint, token=token, limit=limit or 1000,
+                                use_index=use_index, fail_if_affected=fail_if_affected)
+        return
     if (item is None) == (dataset is None):
         raise InputError("give either ITEM or --dataset ORG/NAME")
     if hub_descendants or use_index:
@@ -82,3 +91,23 @@ def affected_answer(item: str, kind: str | None, db: str | None, fmt: str, *,
         answer = query_affected(store, item, kind, limit=limit, offset=offset)
     return (render_answer(answer, fmt), answer_summary(answer),
             answer.status in ("affected", "unknown"))
+
+
+def _affected_by_advisories(advisories: list[Path], db: str | None, fmt: str, hub: bool, *,
+                            endpoint: str | None, token: str | None, limit: int,
+                            use_index: bool, fail_if_affected: bool) -> None:
+    """Per advisory: affected stored product versions and paths, or public Hub descendants
+    (``sbom.advisory_affected``)."""
+    import sys
+
+    from sbom.advisory_affected import advisory_descendants_text, affected_by_advisories_text
+
+    if hub:
+        emit(advisory_descendants_text(advisories, fmt, endpoint=endpoint, token=token,
+                                       limit=limit, db=db, use_index=use_index), None)
+        return
+    text, hit = affected_by_advisories_text(advisories, db, fmt)
+    emit(text, None)
+    sys.stderr.write(f"{hit} product version(s) affected\n")
+    if fail_if_affected and hit:
+        raise typer.Exit(1)
