@@ -208,8 +208,9 @@ def _plain_lines(monitor: RunMonitor, out: TextIO, every: float) -> Iterator[Non
 
 
 def build_graph_with_progress(target: str, opts: Any, *, quiet: bool = False,
-                              plain_every: float = PLAIN_EVERY_S) -> Any:
-    """``lineage.pipeline.build_graph`` with the progress display of this module."""
+                              plain_every: float = PLAIN_EVERY_S, **build: Any) -> Any:
+    """``lineage.pipeline.build_graph`` (``build``: its other keywords) with the progress
+    display of this module."""
     from lineage.pipeline import build_graph, open_source
 
     monitor = RunMonitor()
@@ -217,7 +218,7 @@ def build_graph_with_progress(target: str, opts: Any, *, quiet: bool = False,
     watched = WatchedSource(src, monitor) if src is not None else None
     try:
         with progress_display(monitor, quiet=quiet, plain_every=plain_every):
-            return build_graph(target, opts, source=watched, progress=monitor)
+            return build_graph(target, opts, source=watched, progress=monitor, **build)
     finally:
         if src is not None:
             src.close()

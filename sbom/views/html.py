@@ -83,7 +83,7 @@ def _node_data(graph: LineageGraph, node: Node) -> dict[str, Any]:
 
 def report_data(graph: LineageGraph) -> dict[str, Any]:
     """The JSON the page embeds: each node's record (see ``node_record``) and the edges."""
-    nodes = [_node_data(graph, graph.node(key)) for key in sorted(graph.g.nodes)]
+    nodes = [_node_data(graph, graph.node(key)) for key in sorted(graph.keys())]
     edges = [
         {"from": c, "to": p, "relation": d.relation.value, "label": edge_label(d.relation),
          "verdicts": verification_verdicts(d)}
