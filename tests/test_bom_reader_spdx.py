@@ -58,8 +58,10 @@ def _html_nodes(text: str) -> list[dict[str, object]]:
     nodes = []
     for n in data["nodes"]:
         rec = {k: n.get(k) for k in keep}
-        rec["parents"] = sorted((p["key"], p["relation"], tuple(sorted(p["evidence"])))
-                                for p in n["parents"])
+        rec["parents"] = sorted(  # evidence rows {source, file, field, value}, as file:field=value
+            (p["key"], p["relation"], tuple(sorted(
+                f"{e['file'] or e['source']}:{e['field']}={e['value']}" for e in p["evidence"])))
+            for p in n["parents"])
         rec["files"] = [(f["name"], f["sha256"], f["unsafe"]) for f in n["files"]]
         rec["flags"] = n["flags"]
         nodes.append(rec)

@@ -69,15 +69,14 @@ def _label(node: Node, edge: EdgeData | None, seen: bool) -> Text:
 def tree_marks(node: Node, edge: EdgeData | None) -> list[tuple[str, bool]]:
     """The "!" lines under a node, with whether each is severe. Unresolved reasons, findings
     and lineage verdicts use the BOM's words: ``unresolved: <mlbom:lineage:unresolved>``,
-    ``finding: <mlbom:finding>``, ``lineage verification: <verdict>`` (the verdict of the node
-    or of the edge that led here, when the verification annotator recorded one)."""
+    ``finding: <kind> <severity>: <message>`` (``mlbom:finding`` without its file),
+    ``lineage verification: <verdict>`` (the verdict of the node or of the edge that led here,
+    when the verification annotator recorded one)."""
     finding_flags = {f"{f.severity}: {f.message}" for f in node.findings}
     marks = [(flag, flag.startswith(("unresolved", "unsafe", "signature")))
              for flag in node_flags(node) if flag not in finding_flags]
-    for f in node.findings:
-        where = f" {f.file}" if f.file else ""
-        marks.append((f"finding: {f.kind} {f.severity}{where}: {f.message}",
-                      f.severity == "error"))
+    for f in node.findings:  # the file is left out: an SPDX BOM read back does not keep it
+        marks.append((f"finding: {f.kind} {f.severity}: {f.message}", f.severity == "error"))
     for verdict in verification_verdicts(node, [edge] if edge else []):
         marks.append((f"lineage verification: {verdict}", verdict.lower() not in _GOOD_VERDICTS))
     return marks
