@@ -34,17 +34,3 @@ __all__ = [
     "parse_db_url",
 ]
 
-
-def __getattr__(name: str) -> object:
-    """``render_hits``, ``rich_progress`` and ``RichProgress`` moved to ``sbom`` (issue 12);
-    still reachable here, lazily, until every branch that imports them from here has merged.
-    Remove after that merge."""
-    if name == "render_hits":
-        from sbom.views.index_hits import render_hits
-
-        return render_hits
-    if name in ("rich_progress", "RichProgress"):
-        import sbom.progress
-
-        return getattr(sbom.progress, name)
-    raise AttributeError(f"module 'lineage.hubindex' has no attribute {name!r}")
