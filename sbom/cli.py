@@ -415,7 +415,9 @@ def main(argv: list[str] | None = None) -> int:
     except MlbomError as exc:
         if debug:
             traceback.print_exc()
-        sys.stderr.write(f"mlbom: error: {exc}\n")
+        from lineage.text_safety import printable
+
+        sys.stderr.write(f"mlbom: error: {printable(str(exc))}\n")
         return exit_code_for(exc)
     except KeyboardInterrupt:
         sys.stderr.write("mlbom: interrupted; no output file was written\n")
@@ -425,8 +427,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: a bug, said in one line
         if debug:
             traceback.print_exc()
-        sys.stderr.write(f"mlbom: internal error: {type(exc).__name__}: "
-                         f"{' '.join(str(exc).split())[:300]} (rerun with --debug)\n")
+        from lineage.text_safety import printable, redact_secrets
+
+        detail = printable(redact_secrets(" ".join(str(exc).split())[:300]))
+        sys.stderr.write(f"mlbom: internal error: {type(exc).__name__}: {detail} "
+                         "(rerun with --debug)\n")
         return EXIT_OPERATIONAL
     finally:
         if previous_term is not None:

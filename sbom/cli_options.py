@@ -7,6 +7,7 @@ heavy is imported at module level: ``mlbom --help`` imports this file.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from enum import Enum
 from pathlib import Path
@@ -80,6 +81,7 @@ def run_options(endpoint: str | None, token: str | None, offline: bool, hub_mirr
     from lineage.annotate.signatures import SignatureOptions
     from lineage.pipeline import RunOptions
 
+    register_run_secrets(endpoint, token)
     if hub_mirror is not None and not hub_mirror.is_dir():
         raise InputError(f"--hub-mirror {hub_mirror} is not a folder")
     from lineage.resolver import DEFAULT_CONCURRENCY
@@ -89,6 +91,18 @@ def run_options(endpoint: str | None, token: str | None, offline: bool, hub_mirr
                       concurrency=concurrency or DEFAULT_CONCURRENCY,
                       signatures=signatures if signatures is not None else SignatureOptions(
                           offline=offline))
+
+
+def register_run_secrets(endpoint: str | None, token: str | None) -> None:
+    """Mask the token and the endpoint's password in every message from here on."""
+    from urllib.parse import urlsplit
+
+    from lineage.text_safety import register_secret
+
+    register_secret(token)
+    if endpoint:
+        with contextlib.suppress(ValueError):
+            register_secret(urlsplit(endpoint).password)
 
 
 def stderr_console() -> object:

@@ -36,6 +36,7 @@ from lineage.graph import (
     ModelNode,
     Node,
 )
+from lineage.text_safety import redact_url
 from sbom.reproducible import reproducible_time
 
 SPEC_VERSIONS = ("1.6", "1.7")
@@ -161,7 +162,7 @@ _IRI_ESCAPES = str.maketrans({" ": "%20", '"': "%22", "'": "%27", "[": "%5B", "]
 def _iri(url: str) -> str:
     """``url`` made a valid JSON ``iri-reference`` the way cyclonedx-python-lib's ``XsUri``
     does it (those nine characters percent-encoded)."""
-    return url.translate(_IRI_ESCAPES)
+    return redact_url(url).translate(_IRI_ESCAPES)
 
 
 def _signature_url(node: ModelNode, url: str | None, file: str) -> str:
@@ -322,6 +323,8 @@ def _meta_properties(graph: LineageGraph) -> list[tuple[str, str]]:
     props = [("mlbom:source", str(graph.meta.get("source", "")))]
     for k in ("endpoint", "max_depth", "offline", "trust_root"):
         value = graph.meta.get(k)
+        if k == "endpoint" and isinstance(value, str):
+            value = redact_url(value)  # also for a graph read back from an older BOM
         if value not in (None, ""):
             props.append((f"mlbom:{k.replace('_', '-')}",
                           str(value).lower() if isinstance(value, bool) else str(value)))

@@ -57,6 +57,7 @@ from lineage.graph import (
     Relation,
 )
 from lineage.refs import is_commit_sha, is_valid_repo_id
+from lineage.text_safety import redact_url
 from sbom.reproducible import reproducible_time
 
 HUB_URL = "https://huggingface.co"
@@ -124,6 +125,7 @@ def safe_url(url: str | None) -> str | None:
     """``url`` if it is an http(s) URL spdx-tools accepts, else ``None``."""
     if not url or len(url) > 2048 or not re.match(r"^https?://[^\s<>\"]+$", url):
         return None
+    url = redact_url(url)
     return url if not validate_url(url) else None
 
 

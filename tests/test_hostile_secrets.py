@@ -1,0 +1,90 @@
+"""No secret leaves mlbom: a run with ``--token`` and a credentialed ``--endpoint`` writes
+neither into any output format, the mirror folder, or stderr (also when a parent fails)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hostile import add_error, add_model, card_text, new_mirror, run_cli
+
+from lineage.text_safety import printable, redact_secrets, redact_url
+
+TOKEN = "hf_mlbomTestTokenZr8Qw2Lx9Vb4Nc7Kd"
+PASSWORD = "pw-Qx7LmN2sV9"
+USER = "alice-secret-user"
+
+
+@pytest.fixture
+def secret_hub(tmp_path: Path, make_fake_hub: Any) -> str:
+    """A fake Hub with a target, a parent and a gated parent; its credentialed endpoint."""
+    root = new_mirror(tmp_path / "hub")
+    add_model(root, "org/app", card={"base_model": ["org/base", "org/gated"], "license": "mit"},
+              files={"README.md": card_text("base_model: [org/base, org/gated]\nlicense: mit")})
+    add_model(root, "org/base", card={"license": "apache-2.0"})
+    add_error(root, "org/gated", status=401, reason="gated")
+    hub = make_fake_hub(root=root)
+    return hub.endpoint.replace("http://", f"http://{USER}:{PASSWORD}@")
+
+
+def _assert_clean(text: str, where: str) -> None:
+    for secret in (TOKEN, PASSWORD, USER):
+        assert secret not in text, f"{secret!r} leaked into {where}"
+
+
+def test_no_output_format_carries_the_token_or_url_credentials(
+        tmp_path: Path, capsys: Any, secret_hub: str) -> None:
+    hub = ["--endpoint", secret_hub, "--token", TOKEN]
+    out = tmp_path / "out"
+    out.mkdir()
+    runs = {
+        "cdx16": ["generate", "org/app", "--no-cache", "-o", str(out / "a.cdx.json"), *hub],
+        "cdx17": ["generate", "org/app", "--no-cache", "--spec-version", "1.7",
+                  "-o", str(out / "b.cdx.json"), *hub],
+        "spdx2": ["generate", "org/app", "--no-cache", "--format", "spdx-json",
+                  "-o", str(out / "c.spdx.json"), *hub],
+        "spdx3": ["generate", "org/app", "--no-cache", "--format", "spdx3-json",
+                  "-o", str(out / "d.spdx3.json"), *hub],
+        "tree": ["tree", "org/app", *hub],
+        "tree-json": ["tree", "org/app", "--json", *hub],
+        "mermaid": ["graph", "org/app", "--format", "mermaid", *hub],
+        "dot": ["graph", "org/app", "--format", "dot", *hub],
+        "html": ["graph", "org/app", "--format", "html", "-o", str(out / "g.html"), *hub],
+        "view": ["view", str(out / "a.cdx.json")],
+        "mirror": ["mirror", "org/app", "-o", str(out / "mirror"), *hub],
+    }
+    runs.update({f"licenses-{f}": ["licenses", "org/app", "--format", f, "--fail-on", "never",
+                                   *hub] for f in ("table", "json", "markdown", "sarif")})
+    for name, args in runs.items():
+        run = run_cli(args, capsys)
+        assert run.code == 0, (name, run.stderr)
+        _assert_clean(run.stdout, f"{name} stdout")
+        _assert_clean(run.stderr, f"{name} stderr")
+    written = [p for p in out.rglob("*") if p.is_file()]
+    assert len(written) > 8  # the documents and the mirror's files
+    for path in written:
+        _assert_clean(path.read_text("utf-8", errors="replace"), str(path))
+    bom = json.loads((out / "a.cdx.json").read_text("utf-8"))
+    props = {p["name"]: p["value"] for p in bom["metadata"]["properties"]}
+    assert props["mlbom:endpoint"].startswith("http://127.0.0.1:")  # still says which Hub
+    gated = [c for c in bom["components"] if c["name"] == "org/gated"]
+    assert gated and any(p["value"] == "gated" for p in gated[0]["properties"])
+
+
+def test_a_failing_target_error_carries_no_secret(tmp_path: Path, capsys: Any,
+                                                   secret_hub: str) -> None:
+    run = run_cli(["generate", "org/gated", "--no-cache", "--endpoint", secret_hub,
+                   "--token", TOKEN, "-o", str(tmp_path / "x.json")], capsys)
+    assert run.code == 3 and "org/gated" in run.stderr
+    _assert_clean(run.stderr, "stderr")
+
+
+def test_redaction_rules() -> None:
+    assert redact_url("https://u:p@hub.example/api?access_token=abc&page=2&X-Amz-Signature=s"
+                      ) == "https://hub.example/api?access_token=***&page=2&X-Amz-Signature=***"
+    assert redact_url("https://huggingface.co/org/name") == "https://huggingface.co/org/name"
+    text = redact_secrets("GET http://bob:pw@h:1/x?token=t1 failed; token hf_abcdefghijklmnop1")
+    assert "pw" not in text and "t1" not in text and "hf_abc" not in text
+    assert printable("ok\x1b]0;title\x07") == "ok\\x1b]0;title\\x07"
