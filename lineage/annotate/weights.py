@@ -155,7 +155,8 @@ def _annotate_local(node: ModelNode, info: WeightsInfo) -> None:
 
 def pickle_findings(scan: PickleScan) -> list[Finding]:
     """Findings for one static pickle scan: an error per dangerous import, a warning for
-    suspicious imports and for scan errors."""
+    suspicious imports, for scan errors and for each part a scan cap left unread
+    (``pickle-scan-incomplete``: the file's safety was not fully checked)."""
     out = [
         Finding(
             kind="dangerous-pickle-import",
@@ -181,6 +182,15 @@ def pickle_findings(scan: PickleScan) -> list[Finding]:
                 kind="pickle-scan-error",
                 severity="warning",
                 message=f"{scan.file}: {err}",
+                file=scan.file,
+            )
+        )
+    for why in scan.incomplete:
+        out.append(
+            Finding(
+                kind="pickle-scan-incomplete",
+                severity="warning",
+                message=f"{scan.file} was not fully scanned: {why.removeprefix(scan.file + ': ')}",
                 file=scan.file,
             )
         )
