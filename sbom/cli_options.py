@@ -70,7 +70,21 @@ MirrorOpt = Annotated[Path | None, typer.Option(
 DepthOpt = Annotated[int, typer.Option("--max-depth", min=0, max=10_000,
                                        help="Deepest ancestor level to fetch.")]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Bypass the metadata cache.")]
-OutOpt = Annotated[Path | None, typer.Option("-o", "--output",
+def _checked_output(value: Path | None) -> Path | None:
+    """``-o`` is checked when it is parsed, before any work: a folder, a missing folder or a
+    block device is a usage error (exit 2) naming the path."""
+    if value is None:
+        return None
+    from sbom.atomic import check_output_path
+
+    try:
+        check_output_path(value)
+    except InputError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    return value
+
+
+OutOpt = Annotated[Path | None, typer.Option("-o", "--output", callback=_checked_output,
                                                 help="Write here (atomically); default stdout.")]
 
 

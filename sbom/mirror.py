@@ -20,7 +20,7 @@ from lineage.pipeline import RunOptions, build_graph, open_source
 from lineage.refs import ModelRef
 from lineage.sources.interface import MAX_SMALL_FILE_BYTES, RepoSnapshot, Source
 from lineage.sources.mirror import MIRROR_FORMAT, repo_dir_name
-from sbom.atomic import write_atomic
+from sbom.atomic import check_output_folder, write_atomic
 
 STATUS_BY_REASON = {"gated": 403, "not-found": 404, "unavailable-for-legal-reasons": 451}
 
@@ -84,6 +84,7 @@ class MirrorResult:
 
 def write_mirror(targets: list[str], out_dir: Path, opts: RunOptions) -> MirrorResult:
     """Resolve each target through a recording source and write the mirror folder."""
+    check_output_folder(out_dir)  # before any work
     inner = open_source(opts)
     if inner is None:
         raise InputError("mlbom mirror needs the Hub (or another mirror); drop --offline")
