@@ -131,8 +131,12 @@ def progress() -> object:
         return None
     console = stderr_console()
 
+    from rich.markup import escape
+
+    from lineage.text_safety import printable
+
     def show(message: str) -> None:
-        console.print(f"[dim]… {message}[/dim]")  # type: ignore[attr-defined]
+        console.print(f"[dim]… {escape(printable(message))}[/dim]")  # type: ignore[attr-defined]
 
     return show
 

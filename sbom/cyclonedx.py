@@ -36,7 +36,7 @@ from lineage.graph import (
     ModelNode,
     Node,
 )
-from lineage.text_safety import redact_url
+from lineage.text_safety import escape_json_text, printable, redact_url
 from sbom.reproducible import reproducible_time
 
 SPEC_VERSIONS = ("1.6", "1.7")
@@ -70,7 +70,7 @@ def _node_properties(graph: LineageGraph, node: Node) -> list[tuple[str, str]]:
     if node.unresolved:
         add(("mlbom:lineage:unresolved", node.unresolved))
     for problem in node.problems[:MAX_PROBLEMS_PER_NODE]:
-        add(("mlbom:lineage:problem", problem))
+        add(("mlbom:lineage:problem", printable(problem)))
     if node.revision and node.revision != node.sha:
         add(("mlbom:lineage:requested-revision", node.revision))
     lineage_parents = graph.parents(node.key, lineage_only=True)
@@ -94,10 +94,11 @@ def _node_properties(graph: LineageGraph, node: Node) -> list[tuple[str, str]]:
         if lic.license_file:
             add(("mlbom:license:file", lic.license_file))
         for p in lic.problems[:MAX_PROBLEMS_PER_NODE]:
-            add(("mlbom:license:problem", p))
+            add(("mlbom:license:problem", printable(p)))
     for f in node.findings[:200]:
         where = f" {f.file}" if f.file else ""
-        add(("mlbom:finding", f"{f.kind} {f.severity}{where}: {f.message}"))
+        # a message line: a newline in a file name cannot start a second, fake finding
+        add(("mlbom:finding", printable(f"{f.kind} {f.severity}{where}: {f.message}")))
     act = node.activity
     if act is not None:
         for key, value in (("downloads", act.downloads), ("likes", act.likes),
@@ -432,7 +433,7 @@ def graph_to_cyclonedx_json(graph: LineageGraph, *, spec_version: str = "1.6",
         serial = uuid.uuid4()
     doc["serialNumber"] = serial.urn
     validate_cyclonedx_document(doc, spec_version)
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return escape_json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
 
 
 def _sha(data: bytes) -> str:

@@ -57,7 +57,7 @@ from lineage.graph import (
     Relation,
 )
 from lineage.refs import is_commit_sha, is_valid_repo_id
-from lineage.text_safety import redact_url
+from lineage.text_safety import escape_json_text, printable, redact_url
 from sbom.reproducible import reproducible_time
 
 HUB_URL = "https://huggingface.co"
@@ -174,7 +174,7 @@ def describe_node(node: Node) -> list[str]:
             lines.append("weights: only pickle-based (unsafe) formats")
     if isinstance(node, DatasetNode):
         lines.append(f"dataset purpose: {node.purpose}")
-    return lines
+    return [printable(line) for line in lines]
 
 
 def creation_time(created: datetime | None, reproducible: bool) -> datetime | None:
@@ -464,4 +464,4 @@ def write_spdx23_json(
     # drop_duplicates=False: it deep-copies the whole document (1.4 s at 5,000 nodes) to drop
     # repeated entries in list fields, and mlbom builds every such list without repeats.
     write_document_to_stream(doc, out, validate=False, drop_duplicates=False)
-    return out.getvalue() + "\n"
+    return escape_json_text(out.getvalue()) + "\n"

@@ -29,6 +29,7 @@ from lineage.graph import (
     Node,
     Relation,
 )
+from lineage.text_safety import escape_json_text
 from sbom.spdx2 import (
     _namespace,
     _tool_version,
@@ -286,4 +287,4 @@ def write_spdx3_json(
         spdx3.JSONLDSerializer().write(objects, out, indent=2, sort_keys=True)
     except (TypeError, ValueError) as exc:
         raise ValidationFailure(f"SPDX 3 document is invalid: {exc}", subject=subject) from exc
-    return out.getvalue().decode("utf-8") + "\n"
+    return escape_json_text(out.getvalue().decode("utf-8")) + "\n"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from lineage.graph import LineageGraph, ModelNode, Node
+from lineage.text_safety import printable
 
 STALE_AFTER = timedelta(days=730)
 
@@ -48,7 +49,8 @@ def render_summary(graph: LineageGraph, *, written_to: str | None, color: bool,
                    fmt: str = "CycloneDX") -> str:
     from sbom.views.tree import render_tree
 
-    lines = [render_tree(graph, color=color).rstrip("\n"), ""]
+    tree = render_tree(graph, color=color).rstrip("\n")
+    lines: list[str] = []
     models = graph.models()
     lines.append(
         f"{len(models)} models, {len(graph.datasets())} datasets, "
@@ -69,4 +71,5 @@ def render_summary(graph: LineageGraph, *, written_to: str | None, color: bool,
             text = problem if problem.startswith(node.name) else f"{node.name}: {problem}"
             lines.append(f"  problem  {text}")
     lines.append(f"{fmt} written to {written_to}" if written_to else f"{fmt} written to stdout")
-    return "\n".join(lines) + "\n"
+    # one fact per line: names, problems and paths from the input cannot add lines or escapes
+    return "\n".join([tree, "", *(printable(line) for line in lines)]) + "\n"
