@@ -430,6 +430,7 @@ def _apply_plain(node: Node, snap: RepoSnapshot) -> None:
     node.repo_id = snap.repo_id
     node.card = dict(snap.card_data)
     node.files = list(snap.siblings)
+    node.files_complete = snap.listing_complete
     node.tags = list(snap.tags)
     node.problems.extend(snap.problems)
 

@@ -13,7 +13,8 @@ from lineage.parsers.safe import check_depth
 from lineage.refs import clip, is_commit_sha
 from lineage.sources.interface import RepoSnapshot
 
-MAX_SIBLINGS = 20_000
+MAX_SIBLINGS = 20_000  # files that are not weights
+MAX_WEIGHT_SIBLINGS = 200_000  # weight-like files: all of them, up to this
 MAX_TAGS = 2_000
 
 
@@ -57,13 +58,7 @@ def snapshot_from_api(data: Any, *, repo_id: str, kind: str = "model",
     tags = tuple(clip(t, 300) for t in raw_tags[:MAX_TAGS] if isinstance(t, str)) \
         if isinstance(raw_tags, list) else ()
 
-    siblings: list[FileEntry] = []
-    raw_siblings = data.get("siblings")
-    if isinstance(raw_siblings, list):
-        for s in raw_siblings[:MAX_SIBLINGS]:
-            entry = _sibling(s)
-            if entry is not None:
-                siblings.append(entry)
+    siblings, complete = _siblings(data.get("siblings"), repo_id, problems)
 
     base_models: tuple[dict[str, Any], ...] = ()
     bm = data.get("baseModels")
@@ -95,8 +90,41 @@ def snapshot_from_api(data: Any, *, repo_id: str, kind: str = "model",
         pipeline_tag=_opt_str(data.get("pipeline_tag"), 80),
         security=security if isinstance(security, dict) else None,
         problems=tuple(problems),
+        listing_complete=complete,
         raw=data,
     )
+
+
+def _siblings(raw: Any, repo_id: str, problems: list[str]) -> tuple[list[FileEntry], bool]:
+    """The file list, filtered by name before it is capped: every weight-like file is kept
+    (up to ``MAX_WEIGHT_SIBLINGS``), other files up to ``MAX_SIBLINGS``. Returns the list and
+    whether it holds every weight file; each cut is a problem naming the repo."""
+    from lineage.annotate.weights import weight_format
+
+    if not isinstance(raw, list):
+        return [], True
+    out: list[FileEntry] = []
+    others = weights = 0
+    for s in raw:
+        entry = _sibling(s)
+        if entry is None:
+            continue
+        if weight_format(entry.name) is None:
+            others += 1
+            if others > MAX_SIBLINGS:
+                continue
+        else:
+            weights += 1
+            if weights > MAX_WEIGHT_SIBLINGS:
+                continue
+        out.append(entry)
+    if others > MAX_SIBLINGS:
+        problems.append(f"{repo_id}: {others} files that are not weights; only the first "
+                        f"{MAX_SIBLINGS} are listed (every weight file is)")
+    if weights > MAX_WEIGHT_SIBLINGS:
+        problems.append(f"{repo_id}: {weights} weight files; only the first "
+                        f"{MAX_WEIGHT_SIBLINGS} are listed, so the weights are not fully checked")
+    return out, weights <= MAX_WEIGHT_SIBLINGS
 
 
 def _sibling(s: Any) -> FileEntry | None:

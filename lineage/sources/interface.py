@@ -44,6 +44,7 @@ class RepoSnapshot:
     pipeline_tag: str | None = None
     security: dict[str, Any] | None = None  # ``securityRepoStatus`` as given
     problems: tuple[str, ...] = ()  # fields that were malformed and ignored
+    listing_complete: bool = True  # False: a cap cut the file list, weights may be missing
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # API JSON
 
     def has_file(self, name: str) -> bool:
