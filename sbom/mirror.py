@@ -18,6 +18,7 @@ from pathlib import Path
 from lineage.errors import HubError, InputError
 from lineage.pipeline import RunOptions, build_graph, open_source
 from lineage.refs import ModelRef
+from lineage.resolver import parse_target
 from lineage.sources.interface import MAX_SMALL_FILE_BYTES, RepoSnapshot, Source
 from lineage.sources.mirror import MIRROR_FORMAT, STATUS_BY_REASON, repo_dir_name
 from sbom.atomic import check_output_folder, write_atomic
@@ -73,6 +74,15 @@ class RecordingSource(Source):
         return data
 
 
+def _hub_ref(target: str) -> ModelRef:
+    """A mirror target: a Hub repo id or Hub URL (a folder has nothing to mirror)."""
+    ref = parse_target(target) if "://" in target or not target.strip() else \
+        ModelRef.parse(target)
+    if not isinstance(ref, ModelRef):
+        raise InputError(f"{target}: mlbom mirror takes Hub repo ids")
+    return ref
+
+
 @dataclass
 class MirrorResult:
     repos: int
@@ -88,7 +98,7 @@ def write_mirror(targets: list[str], out_dir: Path, opts: RunOptions) -> MirrorR
         raise InputError("mlbom mirror needs the Hub (or another mirror); drop --offline")
     rec = RecordingSource(inner)
     for target in targets:
-        build_graph(ModelRef.parse(target), opts, source=rec)
+        build_graph(_hub_ref(target), opts, source=rec)
     out_dir.mkdir(parents=True, exist_ok=True)
     _write_manifest(out_dir, targets, complete=False)  # until the last repo is written
     n_files = n_errors = 0
