@@ -285,17 +285,21 @@ class _GlobalsWalk:
 
     def stream(self, reader: _Reads, max_pickles: int) -> str | None:
         """Walk up to ``max_pickles`` pickles in a row; the parse error, if one ended it."""
-        for n in range(max_pickles):
+        for _ in range(max_pickles):
             if not reader.peek(1):
                 return None
+            ops_before = self.budget.ops
             try:
                 self.one_pickle(reader)
             except _CapHit:
                 raise
             except Exception as exc:  # noqa: BLE001 - a malformed stream is data
-                if n == 0 and not self.found:
+                if self.found:
+                    return "the pickle stream is malformed after the imports listed"
+                if self.budget.ops == ops_before:
                     return f"not a pickle stream ({type(exc).__name__}: {exc})"[:300]
-                return "the pickle stream is malformed after the imports listed"
+                return (f"the pickle stream is malformed or cut short ({exc}); what follows "
+                        "was not scanned")[:300]
         return None
 
 

@@ -414,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
     except MlbomError as exc:
         if debug:
-            traceback.print_exc()
+            _print_traceback()
         from lineage.text_safety import printable
 
         sys.stderr.write(f"mlbom: error: {printable(str(exc))}\n")
@@ -426,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except Exception as exc:  # the last line of defence: a bug, said in one line
         if debug:
-            traceback.print_exc()
+            _print_traceback()
         from lineage.text_safety import printable, redact_secrets
 
         detail = printable(redact_secrets(" ".join(str(exc).split())[:300]))
@@ -439,6 +439,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 _TYPER_INTERRUPTED = 130
+
+
+def _print_traceback() -> None:
+    """``--debug``'s traceback, with URLs' credentials and tokens masked like every message."""
+    from lineage.text_safety import redact_secrets
+
+    sys.stderr.write(redact_secrets(traceback.format_exc()))
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:

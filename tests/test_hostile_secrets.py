@@ -73,11 +73,13 @@ def test_no_output_format_carries_the_token_or_url_credentials(
     assert gated and any(p["value"] == "gated" for p in gated[0]["properties"])
 
 
+@pytest.mark.parametrize("debug", [[], ["--debug"]])
 def test_a_failing_target_error_carries_no_secret(tmp_path: Path, capsys: Any,
-                                                   secret_hub: str) -> None:
+                                                   secret_hub: str, debug: list[str]) -> None:
     run = run_cli(["generate", "org/gated", "--no-cache", "--endpoint", secret_hub,
-                   "--token", TOKEN, "-o", str(tmp_path / "x.json")], capsys)
+                   "--token", TOKEN, "-o", str(tmp_path / "x.json"), *debug], capsys)
     assert run.code == 3 and "org/gated" in run.stderr
+    assert ("Traceback" in run.stderr) == bool(debug)
     _assert_clean(run.stderr, "stderr")
 
 
