@@ -298,8 +298,8 @@ class _GlobalsWalk:
                     return "the pickle stream is malformed after the imports listed"
                 if self.budget.ops == ops_before:
                     return f"not a pickle stream ({type(exc).__name__}: {exc})"[:300]
-                return (f"the pickle stream is malformed or cut short ({exc}); what follows "
-                        "was not scanned")[:300]
+                return (f"the pickle stream is malformed or cut short ({type(exc).__name__}: "
+                        f"{exc}); what follows was not scanned")[:300]
         return None
 
 

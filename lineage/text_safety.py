@@ -65,7 +65,9 @@ def redact_url(url: str) -> str:
             query = "&".join(
                 f"{quote(k, safe='')}={REDACTED if _is_secret_param(k, v) else quote(v, safe='')}"
                 for k, v in pairs)
-    out = urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    out = url  # untouched unless a credential was removed (``sqlite:///x`` keeps its ///)
+    if netloc != parts.netloc or query != parts.query:
+        out = urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
     return _mask_registered(_HF_TOKEN.sub(REDACTED, out))
 
 

@@ -87,6 +87,8 @@ def test_redaction_rules() -> None:
     assert redact_url("https://u:p@hub.example/api?access_token=abc&page=2&X-Amz-Signature=s"
                       ) == "https://hub.example/api?access_token=***&page=2&X-Amz-Signature=***"
     assert redact_url("https://huggingface.co/org/name") == "https://huggingface.co/org/name"
+    assert redact_url("sqlite:///PATH") == "sqlite:///PATH"  # nothing to remove: unchanged
+    assert redact_url("postgresql://app:pw@db/inv") == "postgresql://db/inv"
     text = redact_secrets("GET http://bob:pw@h:1/x?token=t1 failed; token hf_abcdefghijklmnop1")
     assert "pw" not in text and "t1" not in text and "hf_abc" not in text
     assert printable("ok\x1b]0;title\x07") == "ok\\x1b]0;title\\x07"

@@ -120,3 +120,40 @@ def test_printable_escapes_each_class() -> None:
     assert printable("a\nb\tc") == "a\\nb\\tc"
     assert printable(printable(LINK)) == printable(LINK)
     assert printable("Grüße, 模型 🤗") == "Grüße, 模型 🤗"
+
+
+def _on_a_terminal(args: list[str]) -> str:
+    """Run the CLI with stdout and stderr on a pseudo-terminal (colour on); what it wrote."""
+    import pty
+    import subprocess
+    import sys
+
+    from hostile import REPO_ROOT
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "sbom.cli", *args], cwd=REPO_ROOT,
+                            stdin=subprocess.DEVNULL, stdout=follower, stderr=follower)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    assert proc.wait(timeout=60) == 0
+    return b"".join(chunks).decode("utf-8", errors="replace")
+
+
+def test_on_a_terminal_only_mlbom_own_colours_are_sent(tmp_path: Path,
+                                                       hostile_folder: Path) -> None:
+    for args in (["tree", str(hostile_folder), "--offline"],
+                 ["generate", str(hostile_folder), "--offline", "-o", str(tmp_path / "b.json")]):
+        text = _on_a_terminal(args)
+        assert "\x1b[" in text  # colour is on: this is a terminal
+        for raw in (CLEAR, TITLE, "\x1b]8;", "\x07", "\u009b", RLO):
+            assert raw not in text, (args[0], raw)
+        assert "\\x1b]0;pwned\\x07" in text
