@@ -157,3 +157,16 @@ def test_on_a_terminal_only_mlbom_own_colours_are_sent(tmp_path: Path,
         for raw in (CLEAR, TITLE, "\x1b]8;", "\x07", "\u009b", RLO):
             assert raw not in text, (args[0], raw)
         assert "\\x1b]0;pwned\\x07" in text
+
+
+def test_mlbom_scan_shows_hostile_file_names_escaped(tmp_path: Path, capsys: Any) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    code = 'from transformers import AutoModel\nAutoModel.from_pretrained("org/model")\n'
+    (src / f"app{CLEAR}{RLO}.py").write_text(code)
+    (src / f"x\n{FAKE}.py").write_text(code)
+    for fmt in ("table", "sarif"):
+        run = run_cli(["scan", str(src), "--format", fmt], capsys)
+        assert run.code in (0, 1), run.stderr
+        _assert_safe_for_people(run.stdout + run.stderr, f"scan {fmt}")
+        assert "\\x1b[2J" in run.stdout or "\\\\x1b[2J" in run.stdout  # shown, escaped
