@@ -54,6 +54,9 @@ def test_no_output_format_carries_the_token_or_url_credentials(
         "html": ["graph", "org/app", "--format", "html", "-o", str(out / "g.html"), *hub],
         "view": ["view", str(out / "a.cdx.json")],
         "mirror": ["mirror", "org/app", "-o", str(out / "mirror"), *hub],
+        "index": ["index", "build", "--from-hub", "--db", f"sqlite:///{out / 'index.db'}",
+                  *hub],
+        "hub-descendants": ["affected", "org/base", "--hub-descendants", *hub],
     }
     runs.update({f"licenses-{f}": ["licenses", "org/app", "--format", f, "--fail-on", "never",
                                    *hub] for f in ("table", "json", "markdown", "sarif")})
@@ -64,8 +67,8 @@ def test_no_output_format_carries_the_token_or_url_credentials(
         _assert_clean(run.stderr, f"{name} stderr")
     written = [p for p in out.rglob("*") if p.is_file()]
     assert len(written) > 8  # the documents and the mirror's files
-    for path in written:
-        _assert_clean(path.read_text("utf-8", errors="replace"), str(path))
+    for path in written:  # documents, mirror files and the index database, byte for byte
+        _assert_clean(path.read_bytes().decode("latin-1"), str(path))
     bom = json.loads((out / "a.cdx.json").read_text("utf-8"))
     props = {p["name"]: p["value"] for p in bom["metadata"]["properties"]}
     assert props["mlbom:endpoint"].startswith("http://127.0.0.1:")  # still says which Hub
