@@ -170,3 +170,19 @@ def test_mlbom_scan_shows_hostile_file_names_escaped(tmp_path: Path, capsys: Any
         assert run.code in (0, 1), run.stderr
         _assert_safe_for_people(run.stdout + run.stderr, f"scan {fmt}")
         assert "\\x1b[2J" in run.stdout or "\\\\x1b[2J" in run.stdout  # shown, escaped
+
+
+def test_affected_tables_escape_what_stored_boms_carry(tmp_path: Path, capsys: Any) -> None:
+    folder = write_folder(tmp_path / f"rel{RLO}{CLEAR}",
+                          {"README.md": card_text("license: mit\nbase_model: org/base")})
+    bom = tmp_path / "bom.json"
+    run = run_cli(["generate", str(folder), "--offline", "-q", "-o", str(bom)], capsys)
+    assert run.code == 0, run.stderr
+    db = f"sqlite:///{tmp_path / 'inv.db'}"
+    run = run_cli(["inventory", "add", str(bom), "--product", "app", "--db", db], capsys)
+    assert run.code == 0, run.stderr
+    for args in (["affected", "org/base", "--db", db], ["inventory", "list", "--db", db]):
+        run = run_cli(args, capsys)
+        assert run.code in (0, 1), run.stderr
+        _assert_safe_for_people(run.stdout, args[0])
+        assert "\\u202e" in run.stdout or args[0] == "inventory"
