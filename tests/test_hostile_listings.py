@@ -45,7 +45,7 @@ def test_a_pickle_after_200000_local_files_is_still_scanned(tmp_path: Path,
     findings = properties_of(target, "mlbom:finding")
     assert any(f.startswith("dangerous-pickle-import error zzz/evil.pkl") for f in findings)
     cut = [p for p in problems(target) if f"only the first {MAX_LOCAL_FILES}" in p]
-    assert cut and "200001 files that are not weights" in cut[0], problems(target)
+    assert cut and "200000 other files" in cut[0], problems(target)
     assert properties_of(target, "mlbom:weights:unsafe-format") == ["true"]
     assert not any(f.startswith("weights-not-fully-checked") for f in findings)
 
@@ -82,3 +82,28 @@ def test_a_cut_weight_listing_marks_the_weights_not_fully_checked(tmp_path: Path
     assert not snap.listing_complete and len(snap.siblings) == 10
     assert any("not fully checked" in p for p in snap.problems)
     assert json.dumps(snap.problems)  # plain strings, ready for the BOM
+
+
+def test_metadata_files_after_the_cap_still_give_the_lineage(tmp_path: Path,
+                                                             capsys: Any) -> None:
+    folder = write_folder(tmp_path / "crowded-root", {
+        "README.md": card_text("license: mit"),
+        "adapter_config.json": json.dumps({"base_model_name_or_path": "org/base",
+                                           "peft_type": "LORA"}),
+    })
+    for i in range(MAX_LOCAL_FILES + 500):  # all sort before adapter_config.json
+        (folder / f"a{i:06d}.txt").touch()
+    run, bom = generate(capsys, folder, tmp_path / "bom.json", "--offline")
+    assert run.code == 0, run.stderr
+    assert "model:org/base" in components_by_ref(bom)
+    target = components_by_ref(bom)["local:crowded-root"]
+    assert any("other files" in p for p in problems(target)), problems(target)
+
+
+def test_lineage_tags_are_kept_before_the_tag_cap() -> None:
+    from lineage.sources.apijson import MAX_TAGS, snapshot_from_api
+
+    tags = [f"tag-{i}" for i in range(MAX_TAGS + 100)] + ["base_model:org/parent"]
+    snap = snapshot_from_api({"id": "o/m", "tags": tags}, repo_id="o/m")
+    assert "base_model:org/parent" in snap.tags
+    assert any(f"only the first {MAX_TAGS} are kept" in p for p in snap.problems)

@@ -5,8 +5,9 @@ hashed or scanned later by annotators that were asked to. Files are never import
 Symlinks that leave the folder are ignored, so a crafted folder cannot make mlbom read
 ``/etc/passwd`` through a file named ``config.json``.
 
-Listing caps never hide a weight file: every weight-like name (``weight_format``) is kept up
-to ``MAX_LOCAL_WEIGHT_FILES``, other files up to ``MAX_LOCAL_FILES``, and the walk stops after
+Listing caps never hide a weight file: every weight-like name (``weight_format``), metadata
+file and signature bundle (``kept_before_cap``) is kept up to ``MAX_LOCAL_WEIGHT_FILES``,
+other files up to ``MAX_LOCAL_FILES``, and the walk stops after
 ``MAX_LOCAL_ENTRIES`` entries. Each cap hit is a problem on the node; a cut that may have hidden
 weight files (the weight cap or the walk cap) also marks the listing incomplete
 (``RepoSnapshot.listing_complete``), so the weights are reported as not fully checked. A
@@ -23,7 +24,7 @@ from pathlib import Path
 from lineage.errors import InputError, ParseError
 from lineage.graph import FileEntry
 from lineage.parsers.card import MAX_CARD_BYTES, parse_card
-from lineage.sources.interface import MAX_SMALL_FILE_BYTES, RepoSnapshot
+from lineage.sources.interface import MAX_SMALL_FILE_BYTES, RepoSnapshot, kept_before_cap
 
 MAX_LOCAL_FILES = 20_000  # files that are not weights
 MAX_LOCAL_WEIGHT_FILES = 100_000
@@ -74,12 +75,10 @@ class LocalFolder:
 
     def _listing(self) -> _Listing:
         """Every weight-like file, other files up to the cap, problems for what was cut."""
-        from lineage.annotate.weights import weight_format
-
         out = _Listing()
         others = 0
         for rel, entry in self._entries(out):
-            is_weight = weight_format(rel) is not None
+            is_weight = kept_before_cap(rel)
             if not is_weight:
                 others += 1
                 if others > MAX_LOCAL_FILES:
@@ -94,8 +93,9 @@ class LocalFolder:
             out.weights += is_weight
             out.files.append(FileEntry(rel, size))
         if others > MAX_LOCAL_FILES:
-            out.cut(f"{others} files that are not weights; only the first {MAX_LOCAL_FILES} "
-                    "are listed (every weight file is)", weights=False)
+            out.cut(f"{others} other files (not weights, metadata or signatures); only the "
+                    f"first {MAX_LOCAL_FILES} are listed (every weight and metadata file is)",
+                    weights=False)
         out.files.sort(key=lambda f: f.name)
         return out
 
