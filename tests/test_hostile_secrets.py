@@ -95,3 +95,31 @@ def test_redaction_rules() -> None:
     text = redact_secrets("GET http://bob:pw@h:1/x?token=t1 failed; token hf_abcdefghijklmnop1")
     assert "pw" not in text and "t1" not in text and "hf_abc" not in text
     assert printable("ok\x1b]0;title\x07") == "ok\\x1b]0;title\\x07"
+
+
+def test_redaction_and_printable_properties() -> None:
+    """For any text: printable leaves no unsafe character and is idempotent; a password put
+    in a URL's userinfo never survives redaction, wherever the URL sits in a message."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from lineage.text_safety import UNSAFE_CHARS
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text())
+    def printable_is_safe(text: str) -> None:
+        out = printable(text)
+        assert not UNSAFE_CHARS.search(out)
+        assert printable(out) == out
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126,
+                                          blacklist_characters="@/?#:'\"<>`\\[]%"),
+                   min_size=6, max_size=20),
+           st.text(max_size=30).filter(lambda t: "://" not in t))
+    def password_never_survives(password: str, prefix: str) -> None:
+        message = f"{prefix} http://user:{password}@host.example:8080/api?x=1 failed"
+        assert f"user:{password}" not in redact_secrets(message)
+
+    printable_is_safe()
+    password_never_survives()
