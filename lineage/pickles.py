@@ -51,7 +51,7 @@ MAX_PICKLE_SCAN_BYTES = 64 * 1024 * 1024
 MAX_PICKLE_OPCODES = 16_000_000
 MAX_MEMO_STRINGS = 200_000
 MAX_MEMO_STRING_CHARS = 256
-MAX_ZIP_MEMBERS = 10_000
+MAX_ZIP_MEMBERS = 100_000  # a zip declaring more is not opened: its directory alone is large
 #: A legacy (non-zip) torch file holds five pickles, then raw tensor bytes.
 LEGACY_TORCH_PICKLES = 5
 MAX_PICKLES_PER_STREAM = 1_000
@@ -356,21 +356,30 @@ def _scan_zip(fh: IO[bytes], label: str, walk: _GlobalsWalk, budget: _Budget,
     """Pickle and .npy members of a zip (torch checkpoint, .npz), each bounded by its declared
     size and by the budget; a member past a bound is named in ``incomplete``."""
     try:
+        declared = _declared_members(fh)
+        if declared > MAX_ZIP_MEMBERS:
+            budget.note(f"{label}: the zip declares {declared} members (more than "
+                        f"{MAX_ZIP_MEMBERS}); it was not opened")
+            return
         archive = _ps.RelaxedZipFile(fh, "r")
     except (zipfile.BadZipFile, OSError, ValueError, RuntimeError) as exc:
         errors.append(f"not a readable zip archive: {exc}"[:300])
         return
     with archive:
-        members = archive.infolist()
-        if len(members) > MAX_ZIP_MEMBERS:
-            budget.note(f"{label}: only the first {MAX_ZIP_MEMBERS} of {len(members)} zip "
-                        "members were looked at")
-        for info in members[:MAX_ZIP_MEMBERS]:
+        for info in archive.infolist()[:MAX_ZIP_MEMBERS]:
             if budget.bytes_read >= budget.max_bytes or budget.ops >= budget.max_ops:
                 budget.note(f"{label}: member {info.filename} and later ones were not "
                             "scanned (the per-file scan cap was reached)")
                 break
             _scan_member(archive, info, label, walk, budget, errors)
+
+
+def _declared_members(fh: IO[bytes]) -> int:
+    """How many members the zip's end record declares, read before the directory is parsed
+    (``zipfile`` would build an object per member). 0 when there is no end record."""
+    end = zipfile._EndRecData(fh)  # type: ignore[attr-defined]
+    fh.seek(0)
+    return int(end[zipfile._ECD_ENTRIES_TOTAL]) if end else 0  # type: ignore[attr-defined]
 
 
 def _scan_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str,

@@ -114,3 +114,15 @@ def test_memoized_stack_global_is_still_resolved() -> None:
     scan = scan_pickle_bytes(data, "twice.pkl")
     assert [i.name for i in scan.dangerous] == ["system"]
     assert not scan.errors and not scan.incomplete
+
+
+def test_a_zip_declaring_too_many_members_is_not_opened_and_says_so(tmp_path: Path) -> None:
+    from lineage.pickles import MAX_ZIP_MEMBERS
+
+    path = tmp_path / "model.pt"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("archive/data.pkl", pickle.dumps(_SystemCall()))
+        for i in range(MAX_ZIP_MEMBERS):
+            zf.writestr(f"archive/data/{i}", b"")
+    scan = scan_pickle_file(path, name="model.pt")
+    assert any(f"declares {MAX_ZIP_MEMBERS + 1} members" in why for why in scan.incomplete)
