@@ -52,6 +52,7 @@ MAX_PICKLE_OPCODES = 16_000_000
 MAX_MEMO_STRINGS = 200_000
 MAX_MEMO_STRING_CHARS = 256
 MAX_ZIP_MEMBERS = 100_000  # a zip declaring more is not opened: its directory alone is large
+MAX_ZIP_DIRECTORY_BYTES = 32 * 1024 * 1024  # nor one whose central directory is larger
 #: A legacy (non-zip) torch file holds five pickles, then raw tensor bytes.
 LEGACY_TORCH_PICKLES = 5
 MAX_PICKLES_PER_STREAM = 1_000
@@ -356,10 +357,11 @@ def _scan_zip(fh: IO[bytes], label: str, walk: _GlobalsWalk, budget: _Budget,
     """Pickle and .npy members of a zip (torch checkpoint, .npz), each bounded by its declared
     size and by the budget; a member past a bound is named in ``incomplete``."""
     try:
-        declared = _declared_members(fh)
-        if declared > MAX_ZIP_MEMBERS:
-            budget.note(f"{label}: the zip declares {declared} members (more than "
-                        f"{MAX_ZIP_MEMBERS}); it was not opened")
+        declared, directory = _declared_members(fh)
+        if declared > MAX_ZIP_MEMBERS or directory > MAX_ZIP_DIRECTORY_BYTES:
+            budget.note(f"{label}: the zip declares {declared} members in a {directory}-byte "
+                        f"directory (caps: {MAX_ZIP_MEMBERS} members, "
+                        f"{MAX_ZIP_DIRECTORY_BYTES} bytes); it was not opened")
             return
         archive = _ps.RelaxedZipFile(fh, "r")
     except (zipfile.BadZipFile, OSError, ValueError, RuntimeError) as exc:
@@ -374,12 +376,16 @@ def _scan_zip(fh: IO[bytes], label: str, walk: _GlobalsWalk, budget: _Budget,
             _scan_member(archive, info, label, walk, budget, errors)
 
 
-def _declared_members(fh: IO[bytes]) -> int:
-    """How many members the zip's end record declares, read before the directory is parsed
-    (``zipfile`` would build an object per member). 0 when there is no end record."""
+def _declared_members(fh: IO[bytes]) -> tuple[int, int]:
+    """(members, central directory bytes) as the zip's end record declares them, read before
+    the directory is parsed (``zipfile`` builds an object per entry it finds there, whatever
+    the count says). (0, 0) when there is no end record."""
     end = zipfile._EndRecData(fh)  # type: ignore[attr-defined]
     fh.seek(0)
-    return int(end[zipfile._ECD_ENTRIES_TOTAL]) if end else 0  # type: ignore[attr-defined]
+    if not end:
+        return 0, 0
+    return (int(end[zipfile._ECD_ENTRIES_TOTAL]),  # type: ignore[attr-defined]
+            int(end[zipfile._ECD_SIZE]))  # type: ignore[attr-defined]
 
 
 def _scan_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str,
