@@ -21,10 +21,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lineage.errors import InputError, ParseError
+from lineage.errors import HubError, InputError, ParseError
 from lineage.graph import FileEntry
+from lineage.ids import local_key
 from lineage.parsers.card import MAX_CARD_BYTES, parse_card
-from lineage.sources.interface import MAX_SMALL_FILE_BYTES, RepoSnapshot, kept_before_cap
+from lineage.refs import ModelRef
+from lineage.sources.interface import (
+    MAX_SMALL_FILE_BYTES,
+    RepoSnapshot,
+    Source,
+    kept_before_cap,
+)
 
 MAX_LOCAL_FILES = 20_000  # files that are not weights
 MAX_LOCAL_WEIGHT_FILES = 100_000
@@ -54,8 +61,14 @@ class _Listing:
             self.problems.append("more files could not be read (not listed here)")
 
 
-class LocalFolder:
-    """Reads one folder. ``snapshot()`` describes it like a Hub repo at no commit."""
+class LocalFolder(Source):
+    """A ``Source`` for one folder: one repo at no commit, whatever id it is asked for.
+
+    ``snapshot()`` (also ``model_info``) describes it like a Hub repo; ``read_file`` and
+    ``read_head`` read inside the folder only. It holds no datasets.
+    """
+
+    name = "local"
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -67,8 +80,20 @@ class LocalFolder:
             raise InputError(f"{path} cannot be read as a folder: {exc}") from exc
 
     @property
-    def name(self) -> str:
+    def folder_name(self) -> str:
         return self.root.name or "model"
+
+    @property
+    def node_key(self) -> str:
+        """The key (bom-ref) of the folder's node: ``local:<folder name>``."""
+        return local_key(self.folder_name)
+
+    def model_info(self, ref: ModelRef | None = None) -> RepoSnapshot:
+        return self.snapshot()
+
+    def dataset_info(self, ref: ModelRef) -> RepoSnapshot:
+        raise HubError("a local model folder holds no datasets", subject=str(ref),
+                       reason="not-found")
 
     def list_files(self) -> list[FileEntry]:
         return self._listing().files
@@ -158,7 +183,8 @@ class LocalFolder:
             raise ParseError("not a file inside the model folder", file=filename)
         return full
 
-    def read_file(self, filename: str, max_bytes: int = MAX_SMALL_FILE_BYTES) -> bytes:
+    def read_file(self, repo_id: str, sha: str | None, filename: str, *,
+                  max_bytes: int = MAX_SMALL_FILE_BYTES) -> bytes:
         full = self._path(filename)
         try:
             if full.stat().st_size > max_bytes:
@@ -168,7 +194,7 @@ class LocalFolder:
         except OSError as exc:
             raise ParseError(f"cannot read: {exc.strerror or exc}", file=filename) from exc
 
-    def read_head(self, filename: str, n_bytes: int) -> bytes:
+    def read_head(self, repo_id: str, sha: str | None, filename: str, n_bytes: int) -> bytes:
         try:
             with self._path(filename).open("rb") as fh:
                 return fh.read(n_bytes)
@@ -184,14 +210,15 @@ class LocalFolder:
         if "README.md" in names:
             try:
                 # a card of any size: its front matter sits at the top, parse_card cuts
-                meta = parse_card(self.read_head("README.md", MAX_CARD_BYTES + 1))
+                meta = parse_card(self.read_head(self.folder_name, None, "README.md",
+                                                 MAX_CARD_BYTES + 1))
                 card = meta.data
                 problems.extend(meta.problems)
             except ParseError as exc:
                 problems.append(str(exc))
         tags = card.get("tags")
         return RepoSnapshot(
-            repo_id=self.name, sha=None, kind="local", card_data=card, config=None,
+            repo_id=self.folder_name, sha=None, kind="local", card_data=card, config=None,
             tags=tuple(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else (),
             siblings=tuple(files), problems=tuple(problems),
             listing_complete=listing.complete,
