@@ -74,6 +74,8 @@ def test_every_view_for_people_escapes_controls(tmp_path: Path, capsys: Any,
     for fmt in ("table", "markdown", "sarif", "json"):
         outputs[f"licenses-{fmt}"] = ["licenses", str(hostile_folder), "--offline",
                                       "--format", fmt, "--fail-on", "never"]
+        outputs[f"check-{fmt}"] = ["check", str(hostile_folder), "--offline",
+                                   "--format", fmt, "--fail-on", "never"]
     for name, args in outputs.items():
         run = run_cli(args, capsys)
         assert run.code == 0, (name, run.stderr)
