@@ -166,6 +166,7 @@ class Node:
     findings: list[Finding] = field(default_factory=list)
     card: dict[str, Any] = field(default_factory=dict)  # parsed front matter (safe, capped)
     files: list[FileEntry] = field(default_factory=list)
+    files_complete: bool = True  # False: a listing cap may have hidden weight files
     activity: Activity | None = None
     tags: list[str] = field(default_factory=list)
 

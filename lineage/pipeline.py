@@ -26,6 +26,7 @@ from lineage.resolver import (
     resolve_lineage,
 )
 from lineage.sources.interface import Source
+from lineage.text_safety import redact_url
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def build_graph(target: str | Path | ModelRef, opts: RunOptions | None = None, *
             progress=progress,
         )
         if src is not None and getattr(src, "endpoint", None):
-            graph.meta["endpoint"] = src.endpoint  # type: ignore[attr-defined]
+            graph.meta["endpoint"] = redact_url(src.endpoint)  # type: ignore[attr-defined]
         if progress:
             progress("annotating weights, signatures and licenses")
         annotate_weights(graph)

@@ -49,7 +49,7 @@ from lineage.graph import (
     model_key,
 )
 from lineage.ids import cycle_key, invalid_key, local_key
-from lineage.refs import ModelRef, ParentValue, looks_like_local_path
+from lineage.refs import ModelRef, ParentValue, decode_parent_value, looks_like_local_path
 from lineage.sources.interface import MAX_SMALL_FILE_BYTES, RepoSnapshot, Source
 from lineage.sources.local import LocalFolder
 
@@ -85,7 +85,18 @@ class _Result:
 
 
 def parse_target(target: str) -> Path | ModelRef:
-    """A local folder, or a Hub ref. ``InputError`` when it is neither."""
+    """A local folder, or a Hub ref (an id, or a Hub URL decoded like a card value:
+    ``https://huggingface.co/org/name[/tree/<rev>]``). ``InputError`` when it is neither,
+    and for an empty target (an unset variable must not mean the current folder)."""
+    if not target.strip():
+        raise InputError("the target is empty (an unset variable?); give a Hub repo id, "
+                         "a Hub URL or a folder")
+    if "://" in target:
+        decoded = decode_parent_value(target)
+        if decoded.ref is None:
+            raise InputError(f"{target} is not a Hub model URL "
+                             "(https://huggingface.co/org/name[/tree/<revision>])")
+        return decoded.ref
     path = Path(target).expanduser()
     if path.is_dir():
         return path
@@ -453,6 +464,7 @@ def _apply_plain(node: Node, snap: RepoSnapshot) -> None:
     node.repo_id = snap.repo_id if snap.kind != "local" else None  # a folder is no Hub repo
     node.card = dict(snap.card_data)
     node.files = list(snap.siblings)
+    node.files_complete = snap.listing_complete
     node.tags = list(snap.tags)
     node.problems.extend(snap.problems)
 

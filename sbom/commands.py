@@ -27,6 +27,9 @@ def hub_descendants_text(model: str, fmt: str, *, endpoint: str | None, token: s
                          limit: int, db: str | None, use_index: bool) -> str:
     """Public models deriving from ``model``: live from the Hub, or from the local index."""
     from lineage.sources.hub import resolve_endpoint
+    from sbom.cli_options import register_run_secrets
+
+    register_run_secrets(endpoint, token)
 
     if use_index:
         from lineage.hubindex import descendants, render_hits
@@ -51,7 +54,9 @@ def index_build_text(db: str | None, from_file: Path | None, endpoint: str | Non
         rich_progress,
     )
     from lineage.sources.hub import resolve_endpoint
+    from sbom.cli_options import register_run_secrets
 
+    register_run_secrets(endpoint, token)
     with rich_progress() if sys.stderr.isatty() else nullcontext(NullProgress()) as progress:
         if from_file is not None:
             stats = build_index_from_file(db, from_file, progress)

@@ -61,6 +61,7 @@ from lineage.ids import (
     spdx_id_seed,
 )
 from lineage.ids import sanitize_id as sanitize_id
+from lineage.text_safety import escape_json_text
 from sbom.spdx_common import (
     LICENSING,
     TOOL_NAME,
@@ -339,4 +340,4 @@ def write_spdx23_json(
     # drop_duplicates=False: it deep-copies the whole document (1.4 s at 5,000 nodes) to drop
     # repeated entries in list fields, and mlbom builds every such list without repeats.
     write_document_to_stream(doc, out, validate=False, drop_duplicates=False)
-    return out.getvalue() + "\n"
+    return escape_json_text(out.getvalue()) + "\n"

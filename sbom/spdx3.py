@@ -29,6 +29,7 @@ from lineage.graph import (
     Relation,
 )
 from lineage.ids import UniqueIds, node_hub_url, node_purl, sanitize_id, spdx_id_seed
+from lineage.text_safety import escape_json_text
 from sbom.spdx_common import (
     creation_time,
     describe_node,
@@ -278,4 +279,4 @@ def write_spdx3_json(
         spdx3.JSONLDSerializer().write(objects, out, indent=2, sort_keys=True)
     except (TypeError, ValueError) as exc:
         raise ValidationFailure(f"SPDX 3 document is invalid: {exc}", subject=subject) from exc
-    return out.getvalue().decode("utf-8") + "\n"
+    return escape_json_text(out.getvalue().decode("utf-8")) + "\n"

@@ -30,6 +30,7 @@ from lineage.hubindex._store import (
     replace_sqlite_file,
     table_ddl,
 )
+from lineage.text_safety import redact_url
 
 MAX_LINE_BYTES = 1024 * 1024  # one listed model; real ones are well under 10 kB
 MAX_PROBLEMS_KEPT = 100
@@ -346,7 +347,7 @@ def build_index_from_hub(
         meta = store.get_meta()
         resumed = (
             meta.get("status") == "running"
-            and meta.get("source") == f"hub:{base}"
+            and meta.get("source") == f"hub:{redact_url(base)}"
             and bool(meta.get("next"))
         )
         if resumed:
@@ -356,7 +357,7 @@ def build_index_from_hub(
             store.clear()
             next_rel = _FIRST_PAGE
             seen = 0
-            store.set_meta({"schema": SCHEMA_VERSION, "source": f"hub:{base}",
+            store.set_meta({"schema": SCHEMA_VERSION, "source": f"hub:{redact_url(base)}",
                             "status": "running", "next": next_rel, "listed": "0",
                             "built": _now()})
             store.commit()
@@ -428,7 +429,7 @@ def build_index_from_hub(
                 break
         models, edges = store.counts()
     return BuildStats(
-        source=base, models=models, edges=edges, listed=listed_now,
+        source=redact_url(base), models=models, edges=edges, listed=listed_now,
         seconds=time.perf_counter() - started, complete=complete, resumed=resumed,
         malformed=malformed, skipped_parents=skipped_parents, problems=tuple(problems),
     )

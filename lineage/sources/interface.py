@@ -44,6 +44,7 @@ class RepoSnapshot:
     pipeline_tag: str | None = None
     security: dict[str, Any] | None = None  # ``securityRepoStatus`` as given
     problems: tuple[str, ...] = ()  # fields that were malformed and ignored
+    listing_complete: bool = True  # False: a cap cut the file list, weights may be missing
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # API JSON
 
     def has_file(self, name: str) -> bool:
@@ -97,3 +98,18 @@ class Source(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections or files."""
+
+
+#: Files the lineage, license and signature steps read by name; a listing keeps them (like
+#: weight files) whatever its cap on other files.
+LINEAGE_FILES = frozenset({"README.md", "config.json", "adapter_config.json",
+                           "mergekit_config.yml", "mergekit_config.yaml", "model_index.json",
+                           "LICENSE", "LICENSE.md", "LICENSE.txt"})
+
+
+def kept_before_cap(name: str) -> bool:
+    """True for names a capped listing must never drop: weight files, the metadata files
+    lineage is read from, and signature bundles (``*.sig``)."""
+    from lineage.annotate.weights import weight_format
+
+    return name in LINEAGE_FILES or name.endswith(".sig") or weight_format(name) is not None

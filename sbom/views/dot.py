@@ -4,6 +4,7 @@ escaped and control characters removed, so any card text renders as text."""
 from __future__ import annotations
 
 from lineage.graph import LineageGraph
+from lineage.text_safety import printable
 from sbom.views.common import (
     FAMILY_COLOURS,
     SIGNATURE_COLOURS,
@@ -19,7 +20,7 @@ from sbom.views.common import (
 def dot_quote(text: str, limit: int = 200) -> str:
     """``text`` as a DOT double-quoted string (no escString sequences survive)."""
     text = text if len(text) <= limit else text[: limit - 1] + "…"
-    clean = "".join(c if c.isprintable() else " " for c in text)
+    clean = printable(text)
     return '"' + clean.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

@@ -9,6 +9,7 @@ family (fill) and one for the signature status (border).
 from __future__ import annotations
 
 from lineage.graph import LineageGraph
+from lineage.text_safety import printable
 from sbom.views.common import (
     FAMILY_COLOURS,
     SIGNATURE_COLOURS,
@@ -20,14 +21,15 @@ from sbom.views.common import (
 )
 
 _ENTITIES = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "&": "#amp;",
-             "|": "#124;", "`": "#96;", "\n": " ", "\r": " ", "\t": " "}
+             "|": "#124;", "`": "#96;", "%": "#37;"}
 
 
 def mermaid_text(text: str, limit: int = 120) -> str:
-    """``text`` safe inside a quoted Mermaid label."""
+    """``text`` safe inside a quoted Mermaid label: controls and bidi made visible
+    (``printable``), markup characters and ``%`` (so no ``%%{init}%%`` directive) as
+    entities."""
     text = text if len(text) <= limit else text[: limit - 1] + "…"
-    return "".join(_ENTITIES.get(c, c) if c in _ENTITIES or c.isprintable() else " "
-                   for c in text)
+    return "".join(_ENTITIES.get(c, c) for c in printable(text))
 
 
 def render_mermaid(graph: LineageGraph) -> str:
