@@ -151,6 +151,24 @@ class Activity:
     private: bool | None = None
 
 
+@dataclass(frozen=True)
+class EdgeVerification:
+    """A declared parent edge checked against cheap metadata (``lineage/verify``):
+    ``verdict`` is consistent, inconsistent or unverifiable; ``reason`` one line."""
+
+    parent: str  # the parent's node key (its bom-ref)
+    verdict: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SuspectedParent:
+    """A model the node declares no link to but whose metadata fingerprint it shares."""
+
+    parent: str  # node key / bom-ref
+    reason: str
+
+
 @dataclass
 class Node:
     key: str
@@ -195,6 +213,9 @@ class ModelNode(Node):
     hub_security: dict[str, Any] | None = None  # the Hub's securityRepoStatus, as given
     eval_datasets: list[str] = field(default_factory=list)  # model-index only: not training
     quantization: str | None = None  # quant method from config.json (gptq, awq, bnb, mlx...)
+    evidence: Any = None  # lineage.verify.evidence.ModelEvidence, when it was gathered
+    verifications: list[EdgeVerification] = field(default_factory=list)
+    suspected_parents: list[SuspectedParent] = field(default_factory=list)
 
     kind = "model"
 

@@ -50,6 +50,14 @@ from lineage.graph import (
 from lineage.refs import ModelRef, ParentValue, looks_like_local_path
 from lineage.sources.interface import MAX_SMALL_FILE_BYTES, RepoSnapshot, Source
 from lineage.sources.local import LocalFolder
+from lineage.verify.evidence import (
+    ModelEvidence,
+    collect_evidence,
+    evidence_reads,
+    evidence_version,
+)
+from lineage.verify.evidence import from_json as evidence_from_json
+from lineage.verify.evidence import to_json as evidence_to_json
 
 DEFAULT_MAX_DEPTH = 50
 DEFAULT_CONCURRENCY = 16
@@ -65,6 +73,8 @@ class ResolveOptions:
     # files read by branch name alongside each model's metadata, in request slots that no
     # needed request is waiting for; () never guesses
     read_early: tuple[str, ...] = READ_EARLY
+    # gather each model's shape evidence (config, tensor headers) for lineage verification
+    verify: bool = True
 
 
 @dataclass
@@ -80,6 +90,7 @@ class _Result:
     snapshot: RepoSnapshot | None = None
     facts: RepoFacts | None = None
     error: MlbomError | None = None
+    evidence: ModelEvidence | None = None
 
 
 def parse_target(target: str) -> Path | ModelRef:
@@ -153,6 +164,7 @@ class _Fetcher:
         self._max_depth = opts.max_depth
         self._follow = not opts.offline  # offline: only what the level loop asks for
         self._read_early = opts.read_early
+        self._verify = opts.verify
         self._slots = _RequestSlots(workers)
         # repo tasks wait on their file reads, so twice as many keep every slot busy
         self._repos = ThreadPoolExecutor(max_workers=2 * workers,
@@ -227,20 +239,44 @@ class _Fetcher:
             return _Result(snapshot=snap)
         try:
             facts = self._cached_facts(snap)
-            if facts is None:
+            evidence = self._cached_evidence(snap) if self._verify else None
+            want_evidence = self._verify and evidence is None
+            if facts is None or want_evidence:
                 failed: list[HubError] = []
-                read_file, read_head = self._readers(snap, early, failed)  # own files first
-                if depth is not None:
-                    self._start_links(metadata_links(snap), depth)
-                facts = extract_repo_facts(snap, read_file, read_head)
-                if snap.sha is not None and not failed:  # a failed read may not fail again
-                    self._source.store_derived(snap.repo_id, snap.sha, self._facts_name(snap),
-                                               facts_to_json(facts))
+                read_file, read_head, read_range = self._readers(  # own files first
+                    snap, early, failed, facts=facts is None, evidence=want_evidence)
+                if facts is None:
+                    if depth is not None:
+                        self._start_links(metadata_links(snap), depth)
+                    facts = extract_repo_facts(snap, read_file, read_head)
+                    if snap.sha is not None and not failed:  # a failed read may fail again
+                        self._source.store_derived(snap.repo_id, snap.sha,
+                                                   self._facts_name(snap), facts_to_json(facts))
+                if depth is not None:  # parents first: evidence reads never delay them
+                    self._start_links(_fact_links(facts), depth)
+                    depth = None
+                if want_evidence:
+                    n_failed = len(failed)
+                    evidence = collect_evidence(snap, read_file, read_range)
+                    transient = [e for e in failed[n_failed:] if e.reason != "not-found"]
+                    if snap.sha is not None and not transient:  # a file absent at a sha stays so
+                        self._source.store_derived(snap.repo_id, snap.sha,
+                                                   self._evidence_name(),
+                                                   evidence_to_json(evidence))
             if depth is not None:
                 self._start_links(_fact_links(facts), depth)
-            return _Result(snapshot=snap, facts=facts)
+            return _Result(snapshot=snap, facts=facts, evidence=evidence)
         except (HubError, ParseError) as exc:
             return _Result(error=exc)
+
+    def _evidence_name(self) -> str:
+        return f"evidence-{evidence_version()}.json"
+
+    def _cached_evidence(self, snap: RepoSnapshot) -> ModelEvidence | None:
+        if snap.sha is None:
+            return None
+        data = self._source.load_derived(snap.repo_id, snap.sha, self._evidence_name())
+        return evidence_from_json(data) if data is not None else None
 
     def _facts_name(self, snap: RepoSnapshot) -> str:
         # facts depend on the id as spelt (a repo's own id is never its parent)
@@ -262,14 +298,17 @@ class _Fetcher:
             self._slots.release()
 
     def _readers(self, snap: RepoSnapshot, early: dict[str, Future[tuple[bytes, str] | None]],
-                 failed: list[HubError]
-                 ) -> tuple[Callable[[str], bytes], Callable[[str, int], bytes]]:
+                 failed: list[HubError], *, facts: bool = True, evidence: bool = False
+                 ) -> tuple[Callable[[str], bytes], Callable[[str, int], bytes],
+                            Callable[[str, int, int], bytes]]:
         """File readers for ``extract_repo_facts``. The files ``planned_reads`` predicts are
         requested together, so the repo costs at most one round trip after its metadata; one
         read early is used when the commit it came from is the sha the metadata pinned, and is
         read again at that sha otherwise. A read the extraction then makes gets the bytes, or
         the very exception, at the point it asks; anything not predicted is read on demand.
-        Every ``HubError`` a read raises is also appended to ``failed``."""
+        Every ``HubError`` a read raises is also appended to ``failed``. ``facts`` and
+        ``evidence`` say whose reads to plan (``planned_reads``, ``evidence_reads``); a range
+        from byte 0 is a head read."""
         source, slots = self._source, self._slots
 
         def file_at_sha(name: str) -> bytes:
@@ -295,7 +334,12 @@ class _Fetcher:
                     return call()
             return self._files.submit(run)
 
-        names, heads = planned_reads(snap)
+        names, heads = planned_reads(snap) if facts else ([], [])
+        if evidence:
+            more_files, ranges = evidence_reads(snap)
+            names += [n for n in more_files if n not in names]
+            heads += [(n, size) for n, start, size in ranges
+                      if start == 0 and (n, size) not in heads]
         for name, guess in early.items():
             if name not in names:
                 guess.cancel()  # not needed after all; stops it unless already sent
@@ -316,15 +360,21 @@ class _Fetcher:
             return got[0] if got is not None and snap.sha is not None and got[1] == snap.sha \
                 else None
 
+        got: dict[str, bytes] = {}  # facts and evidence both read config.json: once
+
         def read_file(name: str) -> bytes:
-            data = read_early(name)
-            if data is not None:
-                return data
-            planned = ahead.get((name, None))
-            if planned is not None:
-                return planned.result()
-            with slots.taken(expected=False):
-                return file_at_sha(name)
+            data = got.get(name)
+            if data is None:
+                data = read_early(name)
+            if data is None:
+                planned = ahead.get((name, None))
+                if planned is not None:
+                    data = planned.result()
+                else:
+                    with slots.taken(expected=False):
+                        data = file_at_sha(name)
+            got[name] = data
+            return data
 
         def read_head(name: str, n: int) -> bytes:
             planned = ahead.get((name, n))
@@ -333,7 +383,17 @@ class _Fetcher:
             with slots.taken(expected=False):
                 return head_at_sha(name, n)
 
-        return read_file, read_head
+        def read_range(name: str, offset: int, n: int) -> bytes:
+            if offset == 0:
+                return read_head(name, n)
+            try:
+                with slots.taken(expected=False):
+                    return source.read_range(snap.repo_id, snap.sha, name, offset, n)
+            except HubError as exc:
+                failed.append(exc)
+                raise
+
+        return read_file, read_head, read_range
 
 
 def _fact_links(facts: RepoFacts) -> list[tuple[str, ModelRef]]:
@@ -381,6 +441,10 @@ def _resolve(graph: LineageGraph, tgt: Path | ModelRef, source: Source | None,
         graph.add_node(node)
         _apply_model(node, snap, facts)
         node.sha = node.repo_id = None
+        if opts.verify:  # what is on disk only, offline or not
+            node.evidence = collect_evidence(
+                snap, folder.read_file,
+                lambda name, offset, n: folder.read_head(name, offset + n)[offset:])
     else:
         if source is None or fetcher is None:
             raise HubError("cannot read a Hub model offline; pass --hub-mirror DIR",
@@ -394,6 +458,7 @@ def _resolve(graph: LineageGraph, tgt: Path | ModelRef, source: Source | None,
                          revision=tgt.revision, is_target=True)
         graph.add_node(node)
         _apply_model(node, result.snapshot, result.facts)
+        node.evidence = result.evidence
         facts = result.facts
 
     pending: dict[str, RepoFacts] = {node.key: facts}
@@ -419,6 +484,7 @@ def _resolve(graph: LineageGraph, tgt: Path | ModelRef, source: Source | None,
             assert res.snapshot is not None
             if isinstance(n, ModelNode) and res.facts is not None:
                 _apply_model(n, res.snapshot, res.facts)
+                n.evidence = res.evidence
                 pending[n.key] = res.facts
             else:
                 _apply_plain(n, res.snapshot)

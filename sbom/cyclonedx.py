@@ -82,6 +82,11 @@ def _node_properties(graph: LineageGraph, node: Node) -> list[tuple[str, str]]:
             add(("mlbom:lineage:parent", f"{data.relation.value} {parent.key}"))
         for ev in data.evidence:
             add(("mlbom:lineage:evidence", f"{parent.key} {ev.source}:{ev}"))
+    if isinstance(node, ModelNode):
+        for v in node.verifications:
+            add(("mlbom:lineage:verification", f"{v.parent} {v.verdict}: {v.reason}"))
+        for sp in node.suspected_parents:
+            add(("mlbom:lineage:suspected-parent", f"{sp.parent} {sp.reason}"))
     lic = node.license
     if lic is not None:
         if lic.declared is not None:
