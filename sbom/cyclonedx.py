@@ -36,6 +36,7 @@ from lineage.graph import (
     ModelNode,
     Node,
 )
+from lineage.verify.annotate import verification_statements
 from sbom.reproducible import reproducible_time
 
 SPEC_VERSIONS = ("1.6", "1.7")
@@ -82,11 +83,7 @@ def _node_properties(graph: LineageGraph, node: Node) -> list[tuple[str, str]]:
             add(("mlbom:lineage:parent", f"{data.relation.value} {parent.key}"))
         for ev in data.evidence:
             add(("mlbom:lineage:evidence", f"{parent.key} {ev.source}:{ev}"))
-    if isinstance(node, ModelNode):
-        for v in node.verifications:
-            add(("mlbom:lineage:verification", f"{v.parent} {v.verdict}: {v.reason}"))
-        for sp in node.suspected_parents:
-            add(("mlbom:lineage:suspected-parent", f"{sp.parent} {sp.reason}"))
+    props.extend(verification_statements(node))
     lic = node.license
     if lic is not None:
         if lic.declared is not None:

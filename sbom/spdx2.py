@@ -30,6 +30,7 @@ from datetime import datetime, timezone
 from license_expression import ExpressionError, LicenseExpression, get_spdx_licensing
 from packageurl import PackageURL
 from spdx_tools.spdx.model.actor import Actor, ActorType
+from spdx_tools.spdx.model.annotation import Annotation, AnnotationType
 from spdx_tools.spdx.model.checksum import Checksum, ChecksumAlgorithm
 from spdx_tools.spdx.model.document import CreationInfo, Document
 from spdx_tools.spdx.model.extracted_licensing_info import ExtractedLicensingInfo
@@ -57,6 +58,7 @@ from lineage.graph import (
     Relation,
 )
 from lineage.refs import is_commit_sha, is_valid_repo_id
+from lineage.verify.annotate import verification_statements
 from sbom.reproducible import reproducible_time
 
 HUB_URL = "https://huggingface.co"
@@ -287,6 +289,11 @@ def graph_to_spdx23(
         comment = edge_comment(data.relation, [str(e)[:300] for e in data.evidence])
         doc.relationships.append(Relationship(ids(child), rel_type, ids(parent), comment))
     doc.extracted_licensing_info = [extracted[k] for k in sorted(extracted)]
+    tool = Actor(ActorType.TOOL, f"{TOOL_NAME}-{_tool_version()}")
+    for key in keys:  # lineage verification: the CycloneDX property, as an annotation
+        for name, value in verification_statements(graph.node(key)):
+            doc.annotations.append(Annotation(ids(key), AnnotationType.OTHER, tool, when,
+                                              f"{name} {value}"))
     return doc
 
 

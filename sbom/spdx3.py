@@ -29,6 +29,7 @@ from lineage.graph import (
     Node,
     Relation,
 )
+from lineage.verify.annotate import verification_statements
 from sbom.spdx2 import (
     _namespace,
     _tool_version,
@@ -228,6 +229,12 @@ def graph_to_spdx3_objects(
                 files.append(f)
             if files:
                 b.relationship(f"{node.key}#files", pkg, spdx3.RelationshipType.contains, files)
+
+        for i, (name, value) in enumerate(verification_statements(node)):
+            b.objects.append(spdx3.Annotation(  # the CycloneDX property, as an annotation
+                spdxId=b.iri("annotation", f"{node.key}#verification-{i}"), creationInfo=b.ci,
+                annotationType=spdx3.AnnotationType.other, subject=pkg,
+                statement=f"{name} {value}"))
 
     for child, parent, data in sorted(graph.edges(), key=lambda e: (e[0], e[1])):
         rel_type = _RELATION_TYPE.get(data.relation, spdx3.RelationshipType.descendantOf)

@@ -137,3 +137,16 @@ def _created_before(a: ModelNode, b: ModelNode) -> bool:
     ca = a.activity.created_at if a.activity else None
     cb = b.activity.created_at if b.activity else None
     return bool(ca and cb and ca < cb)
+
+
+def verification_statements(node: Node) -> list[tuple[str, str]]:
+    """``(property, value)`` pairs every output writes for ``node``: CycloneDX properties,
+    SPDX annotations. ``mlbom:lineage:verification`` ``<parent bom-ref> <verdict>: <reason>``
+    per declared parent edge, ``mlbom:lineage:suspected-parent`` ``<bom-ref> <reason>``."""
+    if not isinstance(node, ModelNode):
+        return []
+    out = [("mlbom:lineage:verification", f"{v.parent} {v.verdict}: {v.reason}")
+           for v in node.verifications]
+    out += [("mlbom:lineage:suspected-parent", f"{sp.parent} {sp.reason}")
+            for sp in node.suspected_parents]
+    return out
