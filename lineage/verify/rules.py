@@ -140,6 +140,9 @@ def check_finetune(child: ModelEvidence, parent: ModelEvidence) -> Verdict:
     bad = _mismatch(cd, pd, STRICT_DIMS)
     if bad:
         return Verdict(INCONSISTENT, bad)
+    bad = _packed_mismatch(child.tensors, pd, None)  # the weights may belie the config
+    if bad:
+        return Verdict(INCONSISTENT, bad)
     cv, pv = cd.get("vocab_size"), pd.get("vocab_size")
     if cv is not None and pv is not None and cv < pv:
         return Verdict(INCONSISTENT, f"vocab_size {cv} vs parent {pv} (a fine-tune may add "
@@ -212,12 +215,6 @@ def _packed_mismatch(t: TensorSummary | None, pd: dict[str, int], bits: int | No
                      ) -> str | None:
     if t is None:
         return None
-    expected = expected_linears(pd)
-    for mod, stored in sorted(t.linears.items()):
-        want = expected.get(mod)
-        if want is not None and not linear_fits(stored, want, t.packing, bits):
-            return (f"{mod} stored as {stored} ({t.packing or 'unpacked'}) does not fit parent "
-                    f"{want[0]} x {want[1]}")
     h = pd.get("hidden_size")
     if h and t.norm_width and t.norm_width != h:
         return f"layer norm width {t.norm_width} vs parent hidden_size {h}"
@@ -226,6 +223,12 @@ def _packed_mismatch(t: TensorSummary | None, pd: dict[str, int], bits: int | No
     n = pd.get("num_hidden_layers")
     if n and t.layers and t.all_layers and t.layers != n:
         return f"{t.layers} layers in the weights vs parent num_hidden_layers {n}"
+    expected = expected_linears(pd)
+    for mod, stored in sorted(t.linears.items()):
+        want = expected.get(mod)
+        if want is not None and not linear_fits(stored, want, t.packing, bits):
+            return (f"{mod} stored as {stored} ({t.packing or 'unpacked'}) does not fit parent "
+                    f"{want[0]} x {want[1]}")
     return None
 
 
@@ -314,7 +317,7 @@ def check_merge(child: ModelEvidence, parent: ModelEvidence, parent_ids: tuple[s
     slices = child.merge.get("slices") or []
     if child.merge.get("method") == "passthrough" and slices:
         return _check_passthrough(cd, pd, slices, parent_ids)
-    bad = _mismatch(cd, pd, STRICT_DIMS)
+    bad = _mismatch(cd, pd, STRICT_DIMS) or _packed_mismatch(child.tensors, pd, None)
     if bad:
         return Verdict(INCONSISTENT, bad)
     if not any(d in cd and d in pd for d in STRICT_DIMS):
