@@ -147,12 +147,12 @@ def check_finetune(child: ModelEvidence, parent: ModelEvidence) -> Verdict:
     if cv is not None and pv is not None and cv < pv:
         return Verdict(INCONSISTENT, f"vocab_size {cv} vs parent {pv} (a fine-tune may add "
                                      "tokens, not remove them)")
+    compared = [d for d in STRICT_DIMS if d in cd and d in pd]
+    if not compared:  # a parameter count alone is no shape (a repo may ship part of a model)
+        return _no_dims(child, parent)
     bad = _params_mismatch(child, parent, cd, pd)
     if bad:
         return Verdict(INCONSISTENT, bad)
-    compared = [d for d in STRICT_DIMS if d in cd and d in pd]
-    if not compared:
-        return _no_dims(child, parent)
     line = _shape_line(pd, _family(parent))
     if cv is not None and pv is not None and cv > pv:
         line += f"; vocabulary grew {pv} -> {cv}"
