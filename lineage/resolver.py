@@ -243,8 +243,10 @@ class _Fetcher:
             want_evidence = self._verify and evidence is None
             if facts is None or want_evidence:
                 failed: list[HubError] = []
+                evidence_failed: list[HubError] = []
                 read_file, read_head, read_range = self._readers(  # own files first
-                    snap, early, failed, facts=facts is None, evidence=want_evidence)
+                    snap, early, failed, facts=facts is None, evidence=want_evidence,
+                    evidence_failed=evidence_failed)
                 if facts is None:
                     if depth is not None:
                         self._start_links(metadata_links(snap), depth)
@@ -258,7 +260,8 @@ class _Fetcher:
                 if want_evidence:
                     n_failed = len(failed)
                     evidence = collect_evidence(snap, read_file, read_range)
-                    transient = [e for e in failed[n_failed:] if e.reason != "not-found"]
+                    transient = [e for e in failed[n_failed:] + evidence_failed
+                                 if e.reason != "not-found"]
                     if snap.sha is not None and not transient:  # a file absent at a sha stays so
                         self._source.store_derived(snap.repo_id, snap.sha,
                                                    self._evidence_name(),
@@ -298,7 +301,8 @@ class _Fetcher:
             self._slots.release()
 
     def _readers(self, snap: RepoSnapshot, early: dict[str, Future[tuple[bytes, str] | None]],
-                 failed: list[HubError], *, facts: bool = True, evidence: bool = False
+                 failed: list[HubError], *, facts: bool = True, evidence: bool = False,
+                 evidence_failed: list[HubError] | None = None
                  ) -> tuple[Callable[[str], bytes], Callable[[str, int], bytes],
                             Callable[[str, int, int], bytes]]:
         """File readers for ``extract_repo_facts``. The files ``planned_reads`` predicts are
@@ -308,22 +312,24 @@ class _Fetcher:
         the very exception, at the point it asks; anything not predicted is read on demand.
         Every ``HubError`` a read raises is also appended to ``failed``. ``facts`` and
         ``evidence`` say whose reads to plan (``planned_reads``, ``evidence_reads``); a range
-        from byte 0 is a head read."""
+        from byte 0 is a head read. Failures of reads only the evidence wants go to
+        ``evidence_failed``."""
         source, slots = self._source, self._slots
+        evidence_failed = failed if evidence_failed is None else evidence_failed
 
-        def file_at_sha(name: str) -> bytes:
+        def file_at_sha(name: str, sink: list[HubError] = failed) -> bytes:
             try:
                 return source.read_file(snap.repo_id, snap.sha, name,
                                         max_bytes=MAX_SMALL_FILE_BYTES)
             except HubError as exc:
-                failed.append(exc)
+                sink.append(exc)
                 raise
 
-        def head_at_sha(name: str, n: int) -> bytes:
+        def head_at_sha(name: str, n: int, sink: list[HubError] = failed) -> bytes:
             try:
                 return source.read_head(snap.repo_id, snap.sha, name, n)
             except HubError as exc:
-                failed.append(exc)
+                sink.append(exc)
                 raise
 
         def queued(call: Callable[[], bytes]) -> Future[bytes]:
@@ -335,20 +341,28 @@ class _Fetcher:
             return self._files.submit(run)
 
         names, heads = planned_reads(snap) if facts else ([], [])
+        # reads only the evidence wants report their failures there: they never stop the
+        # facts from being cached
+        only_evidence: set[tuple[str, int | None]] = set()
         if evidence:
             more_files, ranges = evidence_reads(snap)
-            names += [n for n in more_files if n not in names]
-            heads += [(n, size) for n, start, size in ranges
-                      if start == 0 and (n, size) not in heads]
+            more_files = [n for n in more_files if n not in names]
+            more_heads = [(n, size) for n, start, size in ranges
+                          if start == 0 and (n, size) not in heads]
+            only_evidence = {(n, None) for n in more_files} | set(more_heads)
+            names += more_files
+            heads += more_heads
         for name, guess in early.items():
             if name not in names:
                 guess.cancel()  # not needed after all; stops it unless already sent
         ahead: dict[tuple[str, int | None], Future[bytes]] = {}
         for name in names:
             if name not in early:
-                ahead[(name, None)] = queued(functools.partial(file_at_sha, name))
+                sink = evidence_failed if (name, None) in only_evidence else failed
+                ahead[(name, None)] = queued(functools.partial(file_at_sha, name, sink))
         for name, size in heads:
-            ahead[(name, size)] = queued(functools.partial(head_at_sha, name, size))
+            sink = evidence_failed if (name, size) in only_evidence else failed
+            ahead[(name, size)] = queued(functools.partial(head_at_sha, name, size, sink))
 
         def read_early(name: str) -> bytes | None:
             guess = early.get(name)
@@ -390,7 +404,7 @@ class _Fetcher:
                 with slots.taken(expected=False):
                     return source.read_range(snap.repo_id, snap.sha, name, offset, n)
             except HubError as exc:
-                failed.append(exc)
+                evidence_failed.append(exc)
                 raise
 
         return read_file, read_head, read_range
