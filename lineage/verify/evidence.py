@@ -150,15 +150,14 @@ def collect_evidence(snap: RepoSnapshot, read_file: ReadFile, read_range: ReadRa
     names = {s.name for s in snap.siblings}
     ev.tokenizer = _tokenizer_ids(snap)
     ev.hub_params, ev.hub_params_total = _hub_params(snap)
-    steps: list[tuple[str, Callable[[], None]]] = [
-        ("config.json", lambda: _read_config(ev, read_file("config.json"))),
-        ("adapter_config.json", lambda: _read_adapter_config(ev, read_file("adapter_config.json"))),
-        (ADAPTER_WEIGHTS, lambda: _read_adapter(ev, read_range)),
-    ]
-    steps += [(f, lambda f=f: _read_recipe(ev, f, read_file(f))) for f in MERGEKIT_FILES]  # type: ignore[misc]
-    for name, step in steps:
+    small: dict[str, Callable[[ModelEvidence, str, bytes], None]] = {
+        "config.json": _read_config, "adapter_config.json": _read_adapter_config,
+        **dict.fromkeys(MERGEKIT_FILES, _read_recipe)}
+    for name, parse in small.items():
         if name in names:
-            _guarded(ev, name, step)
+            _guarded(ev, name, functools.partial(_parse_file, ev, name, parse, read_file))
+    if ADAPTER_WEIGHTS in names:
+        _guarded(ev, ADAPTER_WEIGHTS, lambda: _read_adapter(ev, read_range))
     weights, sharded = _weights_file(snap)
     if weights and not ev.hub_params:
         _guarded(ev, weights, lambda: _read_weights(ev, weights, sharded, names, read_file,
@@ -167,6 +166,11 @@ def collect_evidence(snap: RepoSnapshot, read_file: ReadFile, read_range: ReadRa
     if ggufs:
         _guarded(ev, ggufs[0], lambda: _read_gguf(ev, ggufs[0], read_range))
     return ev
+
+
+def _parse_file(ev: ModelEvidence, name: str,
+                parse: Callable[[ModelEvidence, str, bytes], None], read_file: ReadFile) -> None:
+    parse(ev, name, read_file(name))
 
 
 def _guarded(ev: ModelEvidence, name: str, step: Callable[[], None]) -> None:
@@ -198,7 +202,7 @@ def _int(value: Any) -> int | None:
         else None
 
 
-def _read_config(ev: ModelEvidence, data: bytes) -> None:
+def _read_config(ev: ModelEvidence, _name: str, data: bytes) -> None:
     cfg = load_json(data, file="config.json", max_bytes=4 * 1024 * 1024)
     if not isinstance(cfg, dict):
         raise ParseError("is not an object", file="config.json")
@@ -226,7 +230,7 @@ def _read_config(ev: ModelEvidence, data: bytes) -> None:
                     if isinstance(q.get("group_size"), int) else None}
 
 
-def _read_adapter_config(ev: ModelEvidence, data: bytes) -> None:
+def _read_adapter_config(ev: ModelEvidence, _name: str, data: bytes) -> None:
     cfg = load_json(data, file="adapter_config.json", max_bytes=1024 * 1024)
     if not isinstance(cfg, dict):
         raise ParseError("is not an object", file="adapter_config.json")
