@@ -83,6 +83,7 @@ def test_every_rule_both_ways_through_the_fake_hub(served: Any, tmp_path: Path,
     ("vlab/gated-base-sft", "parent is gated: no config"),
     ("vlab/llama31-sft-added-tokens", "vocabulary grew 128256 -> 128264"),
     ("vlab/qwen25-7b-gptq-small-inside", "layer norm width 896 vs parent hidden_size 3584"),
+    ("vlab/sd15-ft-sdxl-inside", "unet.cross_attention_dim 2048 vs parent 768"),
     ("vlab/llama31-upscaled-miscounted", "passthrough slices add up to 48 layers, child has "
                                          "num_hidden_layers 40"),
 ])
@@ -214,6 +215,16 @@ def test_no_true_lineage_in_the_real_corpus_is_inconsistent() -> None:
             checked += 1
             assert v.verdict != "inconsistent", f"{folder.name} -> {v.parent}: {v.reason}"
     assert checked > 10
+
+
+def test_a_header_the_safetensors_library_wrote_parses() -> None:
+    # fixtures/signing/model/model.safetensors: 248 real bytes (see fixtures/README.md)
+    data = (REPO / "fixtures" / "signing" / "model" / "model.safetensors").read_bytes()
+    n = header_length(data[:8])
+    header = parse_safetensors_header(data[8:8 + n])
+    assert {k: (v.dtype, v.shape) for k, v in header.tensors.items()} == {
+        "classifier.weight": ("F32", (2, 16))}
+    assert 8 + n + 2 * 16 * 4 == len(data)  # the data section follows the header exactly
 
 
 def test_header_length_is_capped_and_checked() -> None:

@@ -45,6 +45,10 @@ ADAPTER_WEIGHTS = "adapter_model.safetensors"
 INDEX_FILE = "model.safetensors.index.json"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "tiktoken.model", "vocab.json")
 MERGEKIT_FILES = ("mergekit_config.yml", "mergekit_config.yaml")
+DIFFUSERS_FILES = ("model_index.json", "unet/config.json")
+# a diffusers UNet's dimensions (the pipeline's shape), as config keys
+UNET_KEYS = ("cross_attention_dim", "in_channels", "layers_per_block", "sample_size",
+             "block_out_channels")
 GGUF_KEYS_READ = 512 * 1024  # the architecture keys come before the tokenizer's arrays
 _SHARD = re.compile(r"^model-(\d{5})-of-(\d{5})\.safetensors$")
 _LAYER = re.compile(r"(?:^|\.)(?:layers|h|blocks|block|layer|blk)\.(\d+)\.")
@@ -128,7 +132,8 @@ def evidence_reads(snap: RepoSnapshot) -> tuple[list[str], list[tuple[str, int, 
     first: ``config.json``, an adapter's config and header length, the model's header length
     (only when the Hub gave no parameter counts) with the shard index, the GGUF head."""
     names = {s.name for s in snap.siblings}
-    files = [f for f in ("config.json", "adapter_config.json", *MERGEKIT_FILES) if f in names]
+    files = [f for f in ("config.json", "adapter_config.json", *MERGEKIT_FILES,
+                         *DIFFUSERS_FILES) if f in names]
     ranges: list[tuple[str, int, int]] = []
     if ADAPTER_WEIGHTS in names:
         ranges.append((ADAPTER_WEIGHTS, 0, PREFIX_BYTES))
@@ -152,7 +157,8 @@ def collect_evidence(snap: RepoSnapshot, read_file: ReadFile, read_range: ReadRa
     ev.hub_params, ev.hub_params_total = _hub_params(snap)
     small: dict[str, Callable[[ModelEvidence, str, bytes], None]] = {
         "config.json": _read_config, "adapter_config.json": _read_adapter_config,
-        **dict.fromkeys(MERGEKIT_FILES, _read_recipe)}
+        **dict.fromkeys(MERGEKIT_FILES, _read_recipe),
+        "model_index.json": _read_model_index, "unet/config.json": _read_unet_config}
     for name, parse in small.items():
         if name in names:
             _guarded(ev, name, functools.partial(_parse_file, ev, name, parse, read_file))
@@ -228,6 +234,26 @@ def _read_config(ev: ModelEvidence, _name: str, data: bytes) -> None:
         ev.quant = {"method": clip(str(method), 40).lower() if method else "unknown",
                     "bits": bits, "group_size": q.get("group_size")
                     if isinstance(q.get("group_size"), int) else None}
+
+
+def _read_model_index(ev: ModelEvidence, name: str, data: bytes) -> None:
+    """A diffusers pipeline: its class is its architecture (``StableDiffusionPipeline``)."""
+    index = load_json(data, file=name, max_bytes=1024 * 1024)
+    cls = index.get("_class_name") if isinstance(index, dict) else None
+    if isinstance(cls, str) and ev.model_type is None:
+        ev.model_type = ev.architecture = clip(cls, 120)
+
+
+def _read_unet_config(ev: ModelEvidence, name: str, data: bytes) -> None:
+    cfg = load_json(data, file=name, max_bytes=1024 * 1024)
+    if not isinstance(cfg, dict):
+        raise ParseError("is not an object", file=name)
+    for key in UNET_KEYS:
+        value = cfg.get(key)
+        if _int(value) is not None:
+            ev.config[f"unet.{key}"] = value
+        elif isinstance(value, list) and value and all(_int(v) is not None for v in value[:16]):
+            ev.config[f"unet.{key}"] = value[:16]
 
 
 def _read_adapter_config(ev: ModelEvidence, _name: str, data: bytes) -> None:

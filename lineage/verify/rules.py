@@ -29,7 +29,8 @@ CONSISTENT = "consistent"
 INCONSISTENT = "inconsistent"
 UNVERIFIABLE = "unverifiable"
 STRICT_DIMS = ("num_hidden_layers", "hidden_size", "intermediate_size", "num_attention_heads",
-               "num_key_value_heads", "head_dim")
+               "num_key_value_heads", "head_dim", "unet.cross_attention_dim", "unet.in_channels",
+               "unet.layers_per_block", "unet.block_out_channels", "unet.sample_size")
 QUANT_DIMS = ("num_hidden_layers", "hidden_size", "intermediate_size")
 # llama.cpp writes Mistral and other Llama-shaped models with architecture "llama"
 GGUF_ARCH_OF = {"mistral": "llama", "mixtral": "llama"}
@@ -105,6 +106,8 @@ def _shape_line(d: dict[str, int], family: str | None) -> str:
         parts.append(f"hidden {d['hidden_size']}")
     if "vocab_size" in d:
         parts.append(f"vocab {d['vocab_size']}")
+    if "unet.cross_attention_dim" in d:
+        parts.append(f"UNet cross-attention {d['unet.cross_attention_dim']}")
     return ", ".join(parts)
 
 
