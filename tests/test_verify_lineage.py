@@ -82,6 +82,8 @@ def test_every_rule_both_ways_through_the_fake_hub(served: Any, tmp_path: Path,
                                   "hidden_size 4096"),
     ("vlab/gated-base-sft", "parent is gated: no config"),
     ("vlab/llama31-sft-added-tokens", "vocabulary grew 128256 -> 128264"),
+    ("vlab/qwen25-7b-sft-resized", "embedding rows trimmed 152064 -> 151665"),
+    ("vlab/llama31-shrunk-vocab", "vocab_size 32000 vs parent 128256"),
     ("vlab/qwen25-7b-gptq-small-inside", "layer norm width 896 vs parent hidden_size 3584"),
     ("vlab/sd15-ft-sdxl-inside", "unet.cross_attention_dim 2048 vs parent 768"),
     ("vlab/llama31-upscaled-miscounted", "passthrough slices add up to 48 layers, child has "

@@ -34,6 +34,9 @@ STRICT_DIMS = ("num_hidden_layers", "hidden_size", "intermediate_size", "num_att
 QUANT_DIMS = ("num_hidden_layers", "hidden_size", "intermediate_size")
 # llama.cpp writes Mistral and other Llama-shaped models with architecture "llama"
 GGUF_ARCH_OF = {"mistral": "llama", "mixtral": "llama"}
+# embeddings are padded past the tokenizer (Qwen2.5-7B: 152064 rows, 151665 tokens) and a
+# fine-tune may resize them to the tokenizer: fewer rows within this share are not a removal
+VOCAB_TRIM = 0.01
 PARAM_TOLERANCE = 0.01  # old checkpoints carry small buffers (rotary inv_freq) in the count
 # linear modules per model_type, for adapters whose base header was not read
 KNOWN_MODULES = {
@@ -147,7 +150,7 @@ def check_finetune(child: ModelEvidence, parent: ModelEvidence) -> Verdict:
     if bad:
         return Verdict(INCONSISTENT, bad)
     cv, pv = cd.get("vocab_size"), pd.get("vocab_size")
-    if cv is not None and pv is not None and cv < pv:
+    if cv is not None and pv is not None and pv - cv > VOCAB_TRIM * pv:
         return Verdict(INCONSISTENT, f"vocab_size {cv} vs parent {pv} (a fine-tune may add "
                                      "tokens, not remove them)")
     compared = [d for d in STRICT_DIMS if d in cd and d in pd]
@@ -159,6 +162,8 @@ def check_finetune(child: ModelEvidence, parent: ModelEvidence) -> Verdict:
     line = _shape_line(pd, _family(parent))
     if cv is not None and pv is not None and cv > pv:
         line += f"; vocabulary grew {pv} -> {cv}"
+    elif cv is not None and pv is not None and cv < pv:
+        line += f"; embedding rows trimmed {pv} -> {cv} (padding beyond the tokenizer)"
     return Verdict(CONSISTENT, f"same shape: {line}")
 
 
