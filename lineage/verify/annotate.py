@@ -76,8 +76,8 @@ def verify_edge(graph: LineageGraph, child: ModelNode, parent: Node, relation: R
     cev: ModelEvidence = child.evidence
     if relation is Relation.ADAPTER or (cev.adapter_config and not cev.config):
         return check_adapter(cev, pev)
-    if relation is Relation.QUANTIZED:
-        return check_quantized(cev, pev)
+    if relation is Relation.QUANTIZED or (cev.gguf and not cev.config):
+        return check_quantized(cev, pev)  # a GGUF file is a conversion, whatever the card says
     if relation is Relation.MERGE:
         ids = tuple({i.lower() for i in (parent.name, parent.repo_id or "") if i})
         return check_merge(cev, pev, ids)

@@ -40,7 +40,7 @@ from lineage.parsers.safetensors_header import (
 from lineage.refs import clip
 from lineage.sources.interface import GGUF_HEADER_BYTES, RepoSnapshot
 
-EVIDENCE_FORMAT = 1
+EVIDENCE_FORMAT = 2
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
 INDEX_FILE = "model.safetensors.index.json"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "tiktoken.model", "vocab.json")
@@ -51,6 +51,8 @@ UNET_KEYS = ("cross_attention_dim", "in_channels", "layers_per_block", "sample_s
              "block_out_channels")
 GGUF_KEYS_READ = 512 * 1024  # the architecture keys come before the tokenizer's arrays
 _SHARD = re.compile(r"^model-(\d{5})-of-(\d{5})\.safetensors$")
+_OTHER_TOWERS = ("vision", "visual", "image", "audio", "mm_projector", "multi_modal")
+_INT_DTYPES = frozenset({"U32", "I32", "U8", "I8", "U16", "I16"})
 _LAYER = re.compile(r"(?:^|\.)(?:layers|h|blocks|block|layer|blk)\.(\d+)\.")
 # config.json spellings of one dimension, first match wins (GPT-2, BLOOM, Falcon, T5 names)
 CONFIG_KEYS: dict[str, tuple[str, ...]] = {
@@ -89,6 +91,7 @@ class TensorSummary:
 class ModelEvidence:
     config: dict[str, Any] = field(default_factory=dict)  # the dimensions in CONFIG_KEYS
     model_type: str | None = None
+    text_model_type: str | None = None  # a multimodal model's language model (text_config)
     architecture: str | None = None
     tie_word_embeddings: bool | None = None
     quant: dict[str, Any] = field(default_factory=dict)  # quant_method, bits, group_size
@@ -221,11 +224,17 @@ def _read_config(ev: ModelEvidence, _name: str, data: bytes) -> None:
             ev.config[dim] = value
     mt, archs = cfg.get("model_type"), cfg.get("architectures")
     ev.model_type = clip(mt, 80) if isinstance(mt, str) else None
+    text_mt = dims_from.get("model_type") if dims_from is not cfg else None
+    if isinstance(text_mt, str):
+        ev.text_model_type = clip(text_mt, 80)
     if isinstance(archs, list) and archs and isinstance(archs[0], str):
         ev.architecture = clip(archs[0], 120)
     tie = dims_from.get("tie_word_embeddings", cfg.get("tie_word_embeddings"))
     ev.tie_word_embeddings = tie if isinstance(tie, bool) else None
     q = cfg.get("quantization_config")
+    mlx = cfg.get("quantization")
+    if not isinstance(q, dict) and isinstance(mlx, dict) and _int(mlx.get("bits")):
+        q = {"quant_method": "mlx", **mlx}
     if isinstance(q, dict):
         method = q.get("quant_method") or ("bitsandbytes" if q.get("load_in_4bit")
                                            or q.get("load_in_8bit") else None)
@@ -323,6 +332,8 @@ def summarise(header: SafetensorsHeader, file: str) -> TensorSummary:
         if m:
             layers.add(int(m.group(1)))
         _note_tensor(out, name, info, modules, lora_a, lora_b)
+    if out.packing == "int-packed" and any(n.endswith(".biases") for n in header.tensors):
+        out.packing = "mlx"
     out.layers = max(layers) + 1 if layers else None
     out.dtypes = sorted(dtypes)
     out.modules = sorted(modules)
@@ -341,9 +352,17 @@ def summarise(header: SafetensorsHeader, file: str) -> TensorSummary:
 def _note_tensor(out: TensorSummary, name: str, info: TensorInfo, modules: set[str],
                  lora_a: dict[str, tuple[int, ...]], lora_b: dict[str, tuple[int, ...]]) -> None:
     shape = list(info.shape)
+    if any(part in name for part in _OTHER_TOWERS):
+        return  # a vision or audio tower has its own dimensions: the language model is compared
+    if name.endswith(".biases"):
+        out.packing = out.packing or "mlx"  # MLX: uint32 weights with scales and biases
+    if info.dtype in _INT_DTYPES and name.endswith(".weight") and not name.endswith(
+            ("absmax", "quant_map")) and out.packing is None and info.dtype != "U8":
+        out.packing = "int-packed"  # packed by a scheme not known here: shapes not compared
     if name.endswith(("embed_tokens.weight", "wte.weight", "word_embeddings.weight",
                       "tok_embeddings.weight")) and len(shape) == 2:
-        out.embedding = shape
+        if info.dtype not in _INT_DTYPES:  # a packed embedding's width is not the hidden size
+            out.embedding = shape
     elif name.endswith("lm_head.weight") and len(shape) == 2:
         out.lm_head = shape
     elif name.endswith(("input_layernorm.weight", "ln_1.weight", "attention_norm.weight")) \

@@ -28,12 +28,20 @@ from lineage.verify.evidence import ModelEvidence, TensorSummary
 CONSISTENT = "consistent"
 INCONSISTENT = "inconsistent"
 UNVERIFIABLE = "unverifiable"
+# a UNet's in_channels (inpainting adds mask channels) and sample_size (a 768 px fine-tune of a
+# 512 px base) change in legitimate fine-tunes: they are not compared
 STRICT_DIMS = ("num_hidden_layers", "hidden_size", "intermediate_size", "num_attention_heads",
-               "num_key_value_heads", "head_dim", "unet.cross_attention_dim", "unet.in_channels",
-               "unet.layers_per_block", "unet.block_out_channels", "unet.sample_size")
+               "num_key_value_heads", "head_dim", "unet.cross_attention_dim",
+               "unet.layers_per_block", "unet.block_out_channels")
 QUANT_DIMS = ("num_hidden_layers", "hidden_size", "intermediate_size")
-# llama.cpp writes Mistral and other Llama-shaped models with architecture "llama"
-GGUF_ARCH_OF = {"mistral": "llama", "mixtral": "llama"}
+# llama.cpp's architecture names for Hugging Face model types that differ from them (Mistral
+# and Mixtral are written as "llama"); a name in neither column is not compared
+GGUF_ARCH_OF = {"mistral": "llama", "mixtral": "llama", "phi": "phi2", "qwen2_moe": "qwen2moe",
+                "gpt_neox": "gptneox", "deepseek_v2": "deepseek2", "cohere": "command-r",
+                "gemma3_text": "gemma3"}
+GGUF_KNOWN = frozenset({"llama", "qwen2", "qwen3", "gemma", "gemma2", "gemma3", "phi2", "phi3",
+                        "falcon", "gpt2", "starcoder2", "bert", "gptneox", "qwen2moe",
+                        "deepseek2", "command-r", "stablelm", "mamba", "t5"})
 # embeddings are padded past the tokenizer (Qwen2.5-7B: 152064 rows, 151665 tokens) and a
 # fine-tune may resize them to the tokenizer: fewer rows within this share are not a removal
 VOCAB_TRIM = 0.01
@@ -68,6 +76,13 @@ def _dims(ev: ModelEvidence) -> dict[str, int]:
             out["num_hidden_layers"] = t.layers
         if t.embedding and "vocab_size" not in out:
             out["vocab_size"] = t.embedding[0]
+    return out
+
+
+def _with_defaults(d: dict[str, int]) -> dict[str, int]:
+    """``d`` with the dimensions transformers derives when a config leaves them out: only
+    for computing module shapes, never compared (one side may state what the other derives)."""
+    out = dict(d)
     if "head_dim" not in out and out.get("hidden_size") and out.get("num_attention_heads"):
         out["head_dim"] = out["hidden_size"] // out["num_attention_heads"]
     if "num_key_value_heads" not in out and "num_attention_heads" in out:
@@ -79,19 +94,32 @@ def _family(ev: ModelEvidence) -> str | None:
     return ev.model_type or (ev.gguf.get("architecture") if ev.gguf else None)
 
 
+def _base_type(model_type: str) -> str:
+    return model_type.removesuffix("_text")  # gemma3 and its text-only gemma3_text
+
+
 def _same_family(child: ModelEvidence, parent: ModelEvidence) -> str | None:
     """A mismatch line, or ``None`` when the architectures may be the same."""
     if child.model_type and parent.model_type:
-        if child.model_type != parent.model_type:
+        c_types = {_base_type(t) for t in (child.model_type, child.text_model_type) if t}
+        p_types = {_base_type(t) for t in (parent.model_type, parent.text_model_type) if t}
+        if not c_types & p_types:
             return (f"architecture {child.architecture or child.model_type} vs parent "
                     f"{parent.architecture or parent.model_type}")
         return None
-    c_gguf, p_gguf = (child.gguf.get("architecture") if child.gguf else None,
-                      parent.gguf.get("architecture") if parent.gguf else None)
-    c, p = c_gguf or child.model_type, p_gguf or parent.model_type
-    if c and p and GGUF_ARCH_OF.get(c, c) != GGUF_ARCH_OF.get(p, p):
+    c = _gguf_name(child)
+    p = _gguf_name(parent)
+    if c and p and c in GGUF_KNOWN and p in GGUF_KNOWN and c != p:
         return f"architecture {c} vs parent {p}"
     return None
+
+
+def _gguf_name(ev: ModelEvidence) -> str | None:
+    """The llama.cpp architecture name of this model (the text model's for a multimodal one)."""
+    if ev.gguf and isinstance(ev.gguf.get("architecture"), str):
+        return str(ev.gguf["architecture"])
+    name = ev.text_model_type or ev.model_type
+    return GGUF_ARCH_OF.get(name, name) if name else None
 
 
 def _mismatch(cd: dict[str, int], pd: dict[str, int], dims: tuple[str, ...]) -> str | None:
@@ -211,6 +239,11 @@ def linear_fits(stored: list[int], want: tuple[int, int], packing: str | None,
     bitsandbytes 4-bit stores two values per byte in a flat [in * out / 2, 1]; 8-bit keeps
     [out, in] as int8."""
     dim_in, dim_out = want
+    if packing == "int-packed":
+        return True  # a packing not known here: nothing to compare
+    if packing == "mlx":  # MLX: uint32 [out, in * bits / 32]
+        pack = 32 // bits if bits and 32 % bits == 0 else 8
+        return stored == [dim_out, dim_in // pack]
     if packing == "gptq/awq":
         pack = 32 // bits if bits and 32 % bits == 0 else 8
         return stored in ([dim_in // pack, dim_out], [dim_in, dim_out // pack])
@@ -231,7 +264,7 @@ def _packed_mismatch(t: TensorSummary | None, pd: dict[str, int], bits: int | No
     n = pd.get("num_hidden_layers")
     if n and t.layers and t.all_layers and t.layers != n:
         return f"{t.layers} layers in the weights vs parent num_hidden_layers {n}"
-    expected = expected_linears(pd)
+    expected = expected_linears(_with_defaults(pd))
     for mod, stored in sorted(t.linears.items()):
         want = expected.get(mod)
         if want is not None and not linear_fits(stored, want, t.packing, bits):
@@ -271,7 +304,7 @@ def check_adapter(child: ModelEvidence, parent: ModelEvidence) -> Verdict:
         if known and mod not in known and mod not in ("lm_head", "embed_tokens"):
             return Verdict(INCONSISTENT, f"target module {mod} is not a module of the parent "
                                          f"({', '.join(sorted(known))})")
-    expected = expected_linears(pd)
+    expected = expected_linears(_with_defaults(pd))
     for mod, (_r, dim_in, dim_out) in sorted(lora.items()):
         want = expected.get(mod)
         if want is None:
