@@ -241,3 +241,48 @@ def test_header_length_is_capped_and_checked() -> None:
         "bad": {"dtype": "BF16", "shape": ["x"]}, "__metadata__": {"format": "pt"}}).encode())
     assert list(header.tensors) == ["w"] and header.skipped == 1
     assert header.metadata == {"format": "pt"}
+
+
+def _hostile_hub(root: Path, weights: bytes) -> None:
+    from make_hub import HubBuilder
+    from verify_hub import LLAMA31_8B, safetensors_bytes
+
+    hub = HubBuilder()
+    hub.model("meta-llama/Llama-3.1-8B", card={"license": "llama3.1"},
+              files={"config.json": LLAMA31_8B,
+                     "model.safetensors": safetensors_bytes({"lm_head.weight": ("BF16", [2, 2])})})
+    hub.model("vlab/odd-header", card={"license": "apache-2.0",
+                                       "base_model": "meta-llama/Llama-3.1-8B"},
+              files={"config.json": LLAMA31_8B, "model.safetensors": weights})
+    hub.write(root)
+
+
+@pytest.mark.parametrize("weights, problem", [
+    (struct.pack("<Q", 2 ** 40) + b"{}", "above the 8388608-byte cap"),
+    (struct.pack("<Q", 4096) + b'{"a": {"dtype": "F16"', "cut short"),
+    (struct.pack("<Q", 6) + b"[1, 2]", "not an object"),
+    (b"\x01\x02", "8-byte header length"),
+])
+def test_a_hostile_header_is_reported_and_never_read_past_its_cap(
+        make_fake_hub: Any, tmp_path: Path, weights: bytes, problem: str) -> None:
+    _hostile_hub(tmp_path / "hub", weights)
+    hub = make_fake_hub(tmp_path / "hub")
+    graph = build_graph("vlab/odd-header", _online(hub, tmp_path / "c"))
+    node = graph.target
+    assert any(problem in p for p in node.evidence.problems), node.evidence.problems
+    verdict = node.verifications[0]
+    assert verdict.verdict == "consistent"  # the config still compares; the header was not used
+    assert node.problems == []  # verification problems never become metadata problems
+    ranges = [r.range for r in hub.requests if r.path.endswith("odd-header/resolve/"
+                                                               f"{node.sha}/model.safetensors")]
+    assert ranges and ranges[0] == "bytes=0-7"
+    assert all(int(r.split("-")[1]) < 8 + 4096 for r in ranges if r)
+
+
+def test_a_parent_whose_files_are_gated_is_unverifiable_and_says_so(
+        make_fake_hub: Any, tmp_path: Path) -> None:
+    hub = make_fake_hub(HUB_SNAPSHOT, enforce_gating=True)  # metadata readable, files 401
+    graph = build_graph("unsloth/Meta-Llama-3.1-8B-Instruct-bnb-4bit", _online(hub, tmp_path))
+    (verdict,) = graph.target.verifications
+    assert verdict.verdict == "unverifiable"
+    assert "gated" in verdict.reason and "config.json" in verdict.reason
