@@ -286,3 +286,5 @@ def test_a_parent_whose_files_are_gated_is_unverifiable_and_says_so(
     (verdict,) = graph.target.verifications
     assert verdict.verdict == "unverifiable"
     assert "gated" in verdict.reason and "config.json" in verdict.reason
+    # the metadata's config summary still names the architecture
+    assert verdict.reason.startswith("architecture llama matches, but no dimension")

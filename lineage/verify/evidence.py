@@ -167,6 +167,11 @@ def collect_evidence(snap: RepoSnapshot, read_file: ReadFile, read_range: ReadRa
             _guarded(ev, name, functools.partial(_parse_file, ev, name, parse, read_file))
     if ADAPTER_WEIGHTS in names:
         _guarded(ev, ADAPTER_WEIGHTS, lambda: _read_adapter(ev, read_range))
+    if ev.model_type is None and isinstance(snap.config, dict):  # the metadata's own summary
+        mt, archs = snap.config.get("model_type"), snap.config.get("architectures")
+        ev.model_type = clip(mt, 80) if isinstance(mt, str) else None
+        if isinstance(archs, list) and archs and isinstance(archs[0], str):
+            ev.architecture = clip(archs[0], 120)
     weights, sharded = _weights_file(snap)
     if weights and not ev.hub_params:
         _guarded(ev, weights, lambda: _read_weights(ev, weights, sharded, names, read_file,
