@@ -59,6 +59,13 @@ def read_bom(source: str | bytes | os.PathLike[str]) -> LineageGraph:
     Raises ``InputError`` for a file that is missing, too large, too deeply nested, not JSON,
     not CycloneDX, or does not follow mlbom's contract (no target, dangling or cyclic refs).
     """
+    doc, label = read_cyclonedx_document(source)
+    return _graph(doc, label)
+
+
+def read_cyclonedx_document(source: str | bytes | os.PathLike[str]) -> tuple[dict[str, Any], str]:
+    """Any CycloneDX JSON document (mlbom's or another tool's) as parsed data, with the label
+    used in messages, under the same size and depth limits as ``read_bom``."""
     raw, label = _read(source)
     _check_depth(raw, label)
     try:
@@ -67,7 +74,7 @@ def read_bom(source: str | bytes | os.PathLike[str]) -> LineageGraph:
         raise InputError(f"{label}: not valid JSON ({str(exc)[:120]})") from exc
     if not isinstance(doc, dict) or doc.get("bomFormat") != "CycloneDX":
         raise InputError(f"{label}: not a CycloneDX BOM (no bomFormat CycloneDX)")
-    return _graph(doc, label)
+    return doc, label
 
 
 def _read(source: str | bytes | os.PathLike[str]) -> tuple[bytes, str]:

@@ -20,6 +20,7 @@ import typer
 
 from lineage import __version__
 from lineage.errors import InputError, MlbomError, OperationalError
+from sbom import scan_cmd
 from sbom.cli_options import (
     BomFormat,
     DepthOpt,
@@ -68,7 +69,8 @@ def _root(
 
 @app.command()
 def generate(
-    target: Annotated[str, typer.Argument(help="Hub repo id (org/name[@revision]) or folder.")],
+    target: Annotated[str | None, typer.Argument(
+        help="Hub repo id (org/name[@revision]) or folder.")] = None,
     output: OutOpt = None,
     fmt: Annotated[BomFormat, typer.Option("--format", help="Document format.")] =
     BomFormat.cyclonedx,
@@ -96,8 +98,28 @@ def generate(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
     concurrency: Annotated[int, typer.Option(
         "--concurrency", min=1, max=64, help="Most Hub requests in flight at once.")] = 16,
+    scan: Annotated[Path | None, typer.Option(
+        "--scan", help="Scan this source tree and write one BOM of the product.")] = None,
+    product: Annotated[str | None, typer.Option(
+        "--product", help="With --scan: the product's name.")] = None,
+    product_version: Annotated[str | None, typer.Option(
+        "--product-version", help="With --scan: the product's version.")] = None,
 ) -> None:
-    """Resolve TARGET's whole lineage and write a validated ML-BOM."""
+    """Resolve TARGET's whole lineage (or every model a source tree loads, with --scan) and
+    write a validated ML-BOM."""
+    if scan is not None or product is not None:
+        if target is not None or scan is None or product is None:
+            raise InputError("--scan PATH and --product NAME go together, without a TARGET")
+        if fmt is not BomFormat.cyclonedx:
+            raise InputError("--scan writes CycloneDX only")
+        scan_cmd.generate_product(scan, product, product_version, output,
+                                  spec_version=spec_version, reproducible=reproducible,
+                                  endpoint=endpoint, token=token, offline=offline,
+                                  hub_mirror=hub_mirror, max_depth=max_depth, quiet=quiet)
+        return
+    if target is None or not target.strip():
+        raise InputError("give a TARGET (a Hub repo id or a folder), or --scan PATH --product "
+                         "NAME")
     from lineage.annotate.signatures import SignatureOptions
     from lineage.pipeline import build_graph
 
@@ -141,6 +163,10 @@ def render_document(graph: object, fmt: str, *, spec_version: str = "1.6",
 
     return graph_to_cyclonedx_json(graph, spec_version=spec_version,  # type: ignore[arg-type]
                                    reproducible=reproducible)
+
+
+app.command("scan")(scan_cmd.scan)
+app.command("merge")(scan_cmd.merge)
 
 
 @app.command()

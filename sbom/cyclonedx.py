@@ -40,6 +40,7 @@ from lineage.verify.annotate import verification_statements
 from sbom.reproducible import reproducible_time
 
 SPEC_VERSIONS = ("1.6", "1.7")
+MERGE_SPEC_VERSIONS = ("1.5", "1.6", "1.7")  # machine-learning-model components need 1.5
 HUB = "https://huggingface.co"
 MAX_PROBLEMS_PER_NODE = 20
 
@@ -399,9 +400,11 @@ def _validator(spec_version: str) -> Any:
         offline=True)
 
 
-def validate_cyclonedx_document(doc: Any, spec_version: str) -> None:
-    """Strict schema validation of parsed JSON; ``ValidationFailure`` names the first error."""
-    if spec_version not in SPEC_VERSIONS:
+def validate_cyclonedx_document(doc: Any, spec_version: str, *,
+                                versions: tuple[str, ...] = SPEC_VERSIONS) -> None:
+    """Strict schema validation of parsed JSON; ``ValidationFailure`` names the first error.
+    ``versions`` widens what is accepted (``mlbom merge`` keeps an application SBOM's 1.5)."""
+    if spec_version not in versions:
         raise InputError(f"unsupported CycloneDX version {spec_version}; use 1.6 or 1.7")
     error = next(iter(_validator(spec_version).iter_errors(doc)), None)
     if error is not None:
