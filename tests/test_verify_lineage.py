@@ -288,3 +288,20 @@ def test_a_parent_whose_files_are_gated_is_unverifiable_and_says_so(
     assert "gated" in verdict.reason and "config.json" in verdict.reason
     # the metadata's config summary still names the architecture
     assert verdict.reason.startswith("architecture llama matches, but no dimension")
+
+
+@pytest.mark.skipif(not (CORPUS / "expected.json").is_file(), reason="no ../shared/corpus")
+def test_evidence_from_real_published_files() -> None:
+    def evidence(name: str) -> Any:
+        return build_graph(CORPUS / name, RunOptions(offline=True)).target.evidence
+
+    qwen_vl = evidence("cfg-qwen-vl-chat-int4-gptq")  # Qwen-VL-Chat-Int4's config.json
+    assert qwen_vl.model_type == "qwen" and qwen_vl.config["hidden_size"] == 4096
+    assert qwen_vl.config["num_hidden_layers"] == 32
+    assert qwen_vl.quant == {"method": "gptq", "bits": 4, "group_size": 128}
+    slerp = evidence("merge-yi15-slerp")  # a published mergekit recipe with layer ranges
+    assert slerp.merge == {"method": "slerp", "slices": [["01-ai/Yi-1.5-6B-Chat", 0, 32],
+                                                         ["01-ai/Yi-1.5-6B", 0, 32]]}
+    lora = evidence("peft-unsloth-llama32-3b-bnb")  # an Unsloth LoRA's adapter_config.json
+    assert lora.adapter_config["target_modules"] == [
+        "down_proj", "gate_proj", "k_proj", "o_proj", "q_proj", "up_proj", "v_proj"]
