@@ -2,7 +2,7 @@
 
 A source answers three questions about a repo: its metadata at a revision (``RepoSnapshot``,
 pinned to a commit sha), the bytes of a small file at that sha, and the first bytes of a large
-one (for GGUF headers). Failures raise ``HubError`` with a ``reason`` the resolver records on
+one (for GGUF headers), or a range of them (a safetensors header after its 8-byte length). Failures raise ``HubError`` with a ``reason`` the resolver records on
 the node; a source never returns partial garbage silently.
 """
 
