@@ -24,7 +24,7 @@ from lineage.resolver import (
     resolve_lineage,
 )
 from lineage.sources.interface import Source
-from lineage.verify.annotate import annotate_verification
+from lineage.verify.annotate import annotate_verification, fill_headers
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,7 @@ def build_graph(target: str | Path | ModelRef, opts: RunOptions | None = None, *
         _annotate_signatures(graph, src, opts)
         annotate_licenses(graph)
         if opts.verify:
+            fill_headers(graph, src)
             annotate_verification(graph)
         trust = {n.signature.trust_root for n in graph.models()
                  if n.signature is not None and n.signature.trust_root}

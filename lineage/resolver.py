@@ -54,7 +54,7 @@ from lineage.verify.evidence import (
     ModelEvidence,
     collect_evidence,
     evidence_reads,
-    evidence_version,
+    evidence_record_name,
 )
 from lineage.verify.evidence import from_json as evidence_from_json
 from lineage.verify.evidence import to_json as evidence_to_json
@@ -259,7 +259,8 @@ class _Fetcher:
                     depth = None
                 if want_evidence:
                     n_failed = len(failed)
-                    evidence = collect_evidence(snap, read_file, read_range)
+                    evidence = collect_evidence(snap, read_file, read_range,
+                                                declares_parent=bool(facts.parents))
                     transient = [e for e in failed[n_failed:] + evidence_failed
                                  if e.reason != "not-found"]
                     if snap.sha is not None and not transient:  # a file absent at a sha stays so
@@ -273,7 +274,7 @@ class _Fetcher:
             return _Result(error=exc)
 
     def _evidence_name(self) -> str:
-        return f"evidence-{evidence_version()}.json"
+        return evidence_record_name()
 
     def _cached_evidence(self, snap: RepoSnapshot) -> ModelEvidence | None:
         if snap.sha is None:
@@ -345,7 +346,8 @@ class _Fetcher:
         # facts from being cached
         only_evidence: set[tuple[str, int | None]] = set()
         if evidence:
-            more_files, ranges = evidence_reads(snap)
+            named = any(kind == "model" for kind, _ in metadata_links(snap))
+            more_files, ranges = evidence_reads(snap, named)
             more_files = [n for n in more_files if n not in names]
             more_heads = [(n, size) for n, start, size in ranges
                           if start == 0 and (n, size) not in heads]
@@ -458,7 +460,8 @@ def _resolve(graph: LineageGraph, tgt: Path | ModelRef, source: Source | None,
         if opts.verify:  # what is on disk only, offline or not
             node.evidence = collect_evidence(
                 snap, folder.read_file,
-                lambda name, offset, n: folder.read_head(name, offset + n)[offset:])
+                lambda name, offset, n: folder.read_head(name, offset + n)[offset:],
+                declares_parent=bool(facts.parents))
     else:
         if source is None or fetcher is None:
             raise HubError("cannot read a Hub model offline; pass --hub-mirror DIR",

@@ -305,3 +305,20 @@ def test_evidence_from_real_published_files() -> None:
     lora = evidence("peft-unsloth-llama32-3b-bnb")  # an Unsloth LoRA's adapter_config.json
     assert lora.adapter_config["target_modules"] == [
         "down_proj", "gate_proj", "k_proj", "o_proj", "q_proj", "up_proj", "v_proj"]
+
+
+def test_a_foundation_header_is_read_only_when_a_twin_needs_it(served: Any,
+                                                               tmp_path: Path) -> None:
+    foundation = "/meta-llama/Llama-3.1-8B/resolve/"
+
+    def header_reads() -> list[str]:
+        return [r.path for r in served.requests
+                if r.path.startswith(foundation) and r.path.endswith(".safetensors")]
+
+    served.reset_counts()
+    build_graph("vlab/llama31-sft", _online(served, tmp_path / "a"))
+    assert header_reads() == []  # its config is what the fine-tune is compared with
+    served.reset_counts()
+    graph = build_graph("vlab/fresh-merge", _online(served, tmp_path / "b"))
+    assert len(header_reads()) == 2  # a parentless twin shares config and tokenizer
+    assert graph.node("model:vlab/fresh-8b").suspected_parents

@@ -2,8 +2,9 @@
 
 A source answers three questions about a repo: its metadata at a revision (``RepoSnapshot``,
 pinned to a commit sha), the bytes of a small file at that sha, and the first bytes of a large
-one (for GGUF headers), or a range of them (a safetensors header after its 8-byte length). Failures raise ``HubError`` with a ``reason`` the resolver records on
-the node; a source never returns partial garbage silently.
+one (for GGUF headers), or a range of them (a safetensors header after its 8-byte length).
+Failures raise ``HubError`` with a ``reason`` the resolver records on the node; a source never
+returns partial garbage silently.
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ and per suspected parent (``lineage-suspected-parent``).
 
 from __future__ import annotations
 
+import json
+
 import networkx as nx
 
 from lineage.graph import (
@@ -19,7 +21,14 @@ from lineage.graph import (
     Relation,
     SuspectedParent,
 )
-from lineage.verify.evidence import ModelEvidence
+from lineage.sources.interface import RepoSnapshot, Source
+from lineage.sources.local import LocalFolder
+from lineage.verify.evidence import (
+    ModelEvidence,
+    evidence_record_name,
+    read_weights_header,
+    to_json,
+)
 from lineage.verify.rules import (
     INCONSISTENT,
     UNVERIFIABLE,
@@ -103,10 +112,55 @@ def fingerprint(ev: ModelEvidence) -> tuple[object, ...] | None:
     three is missing (a match on fewer would suspect every model of one architecture)."""
     tensors = ev.tensors.fingerprint if ev.tensors and ev.tensors.fingerprint else \
         tuple(sorted(ev.hub_params.items())) or None
-    if not ev.config or tensors is None or not ev.tokenizer:
+    key = shape_key(ev)
+    if key is None or tensors is None:
         return None
-    return (ev.model_type, tuple(sorted(ev.config.items())), tensors,
-            tuple(sorted(ev.tokenizer.items())))
+    return (*key, tensors)
+
+
+def shape_key(ev: ModelEvidence) -> tuple[object, ...] | None:
+    """Config dimensions and tokenizer ids: the part of the fingerprint that costs nothing."""
+    if not ev.config or not ev.tokenizer:
+        return None
+    return (ev.model_type, json.dumps(ev.config, sort_keys=True),
+            json.dumps(ev.tokenizer, sort_keys=True))
+
+
+def fill_headers(graph: LineageGraph, source: Source | None) -> int:
+    """Read the weights header of each model that skipped it (it declares no parent and has
+    a config) and shares its config and tokenizer with another model of the run: only then
+    can the tensor fingerprint tell a suspected parent. Returns the headers read."""
+    groups: dict[tuple[object, ...], list[ModelNode]] = {}
+    for node in graph.models():
+        key = shape_key(node.evidence) if node.evidence is not None and node.resolved else None
+        if key is not None:
+            groups.setdefault(key, []).append(node)
+    read = 0
+    for group in groups.values():
+        for node in group if len(group) > 1 else []:
+            ev: ModelEvidence = node.evidence
+            if ev.tensors is None and not ev.hub_params and _read_skipped_header(node, source):
+                read += 1
+    return read
+
+
+def _read_skipped_header(node: ModelNode, source: Source | None) -> bool:
+    snap = RepoSnapshot(repo_id=node.repo_id or node.name, sha=node.sha,
+                        siblings=tuple(node.files))
+    if node.local_dir is not None:
+        folder = LocalFolder(node.local_dir)
+        read_weights_header(node.evidence, snap, folder.read_file,
+                            lambda f, off, n: folder.read_head(f, off + n)[off:])
+        return True
+    if source is None or node.repo_id is None:
+        return False
+    repo, sha = node.repo_id, node.sha
+    read_weights_header(node.evidence, snap,
+                        lambda f: source.read_file(repo, sha, f),
+                        lambda f, off, n: source.read_range(repo, sha, f, off, n))
+    if sha is not None and node.evidence.tensors is not None:
+        source.store_derived(repo, sha, evidence_record_name(), to_json(node.evidence))
+    return True
 
 
 def _suspect_undeclared(graph: LineageGraph) -> None:

@@ -40,7 +40,7 @@ from lineage.parsers.safetensors_header import (
 from lineage.refs import clip
 from lineage.sources.interface import GGUF_HEADER_BYTES, RepoSnapshot
 
-EVIDENCE_FORMAT = 2
+EVIDENCE_FORMAT = 3
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
 INDEX_FILE = "model.safetensors.index.json"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "tiktoken.model", "vocab.json")
@@ -130,10 +130,23 @@ def _hub_params(snap: RepoSnapshot) -> tuple[dict[str, int], int | None]:
     return params, total if isinstance(total, int) and not isinstance(total, bool) else None
 
 
-def evidence_reads(snap: RepoSnapshot) -> tuple[list[str], list[tuple[str, int, int]]]:
+def wants_weights_header(snap: RepoSnapshot, declares_parent: bool) -> bool:
+    """Whether the model's own safetensors header is read: not when the Hub's parameter
+    counts describe the weights, and not for a model that declares no parent but has a
+    ``config.json`` (its config is what its children are compared with; the header is read
+    later, and only when another model shares its config and tokenizer: ``fill_headers``)."""
+    names = {s.name for s in snap.siblings}
+    if _hub_params(snap)[0] or _weights_file(snap)[0] is None:
+        return False
+    return declares_parent or "config.json" not in names
+
+
+def evidence_reads(snap: RepoSnapshot, declares_parent: bool = True
+                   ) -> tuple[list[str], list[tuple[str, int, int]]]:
     """The small files and ``(file, offset, bytes)`` ranges ``collect_evidence`` reads
     first: ``config.json``, an adapter's config and header length, the model's header length
-    (only when the Hub gave no parameter counts) with the shard index, the GGUF head."""
+    (see ``wants_weights_header``) with the shard index, the GGUF head. ``declares_parent``:
+    as far as the metadata shows."""
     names = {s.name for s in snap.siblings}
     files = [f for f in ("config.json", "adapter_config.json", *MERGEKIT_FILES,
                          *DIFFUSERS_FILES) if f in names]
@@ -141,7 +154,7 @@ def evidence_reads(snap: RepoSnapshot) -> tuple[list[str], list[tuple[str, int, 
     if ADAPTER_WEIGHTS in names:
         ranges.append((ADAPTER_WEIGHTS, 0, PREFIX_BYTES))
     weights, sharded = _weights_file(snap)
-    if weights and not _hub_params(snap)[0]:
+    if weights and wants_weights_header(snap, declares_parent):
         ranges.append((weights, 0, PREFIX_BYTES))
         if sharded and INDEX_FILE in names:
             files.append(INDEX_FILE)
@@ -151,9 +164,10 @@ def evidence_reads(snap: RepoSnapshot) -> tuple[list[str], list[tuple[str, int, 
     return files, ranges
 
 
-def collect_evidence(snap: RepoSnapshot, read_file: ReadFile, read_range: ReadRange
-                     ) -> ModelEvidence:
-    """Everything ``evidence_reads`` plans, plus the header JSON whose length it learns."""
+def collect_evidence(snap: RepoSnapshot, read_file: ReadFile, read_range: ReadRange,
+                     declares_parent: bool = True) -> ModelEvidence:
+    """Everything ``evidence_reads`` plans, plus the header JSON whose length it learns.
+    ``declares_parent``: the repo's extracted facts name a parent."""
     ev = ModelEvidence()
     names = {s.name for s in snap.siblings}
     ev.tokenizer = _tokenizer_ids(snap)
@@ -173,9 +187,8 @@ def collect_evidence(snap: RepoSnapshot, read_file: ReadFile, read_range: ReadRa
         if isinstance(archs, list) and archs and isinstance(archs[0], str):
             ev.architecture = clip(archs[0], 120)
     weights, sharded = _weights_file(snap)
-    if weights and not ev.hub_params:
-        _guarded(ev, weights, lambda: _read_weights(ev, weights, sharded, names, read_file,
-                                                    read_range))
+    if weights and wants_weights_header(snap, declares_parent):
+        read_weights_header(ev, snap, read_file, read_range)
     ggufs = sorted(n for n in names if n.lower().endswith(".gguf"))
     if ggufs:
         _guarded(ev, ggufs[0], lambda: _read_gguf(ev, ggufs[0], read_range))
@@ -185,6 +198,16 @@ def collect_evidence(snap: RepoSnapshot, read_file: ReadFile, read_range: ReadRa
 def _parse_file(ev: ModelEvidence, name: str,
                 parse: Callable[[ModelEvidence, str, bytes], None], read_file: ReadFile) -> None:
     parse(ev, name, read_file(name))
+
+
+def read_weights_header(ev: ModelEvidence, snap: RepoSnapshot, read_file: ReadFile,
+                        read_range: ReadRange) -> None:
+    """Fill ``ev.tensors`` from the model's safetensors header (and shard index)."""
+    weights, sharded = _weights_file(snap)
+    if weights is not None:
+        names = {s.name for s in snap.siblings}
+        _guarded(ev, weights, lambda: _read_weights(ev, weights, sharded, names, read_file,
+                                                    read_range))
 
 
 def _guarded(ev: ModelEvidence, name: str, step: Callable[[], None]) -> None:
@@ -442,6 +465,11 @@ def evidence_version() -> str:
     with contextlib.suppress(OSError):  # a frozen install: the format and facts version
         digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()[:16]
+
+
+def evidence_record_name() -> str:
+    """The name evidence is cached under beside a repo's metadata (``Source.store_derived``)."""
+    return f"evidence-{evidence_version()}.json"
 
 
 def to_json(ev: ModelEvidence) -> bytes:
