@@ -127,20 +127,29 @@ def shape_key(ev: ModelEvidence) -> tuple[object, ...] | None:
 
 
 def fill_headers(graph: LineageGraph, source: Source | None) -> int:
-    """Read the weights header of each model that skipped it (it declares no parent and has
-    a config) and shares its config and tokenizer with another model of the run: only then
-    can the tensor fingerprint tell a suspected parent. Returns the headers read."""
+    """Read the weights headers a suspected parent needs and the resolver skipped (a model
+    that declares no parent and has a config reads none): those of a parentless model and of
+    each older model, not its descendant, sharing its config and tokenizer. Only then can the
+    tensor fingerprint decide. Returns the headers read (normally none)."""
     groups: dict[tuple[object, ...], list[ModelNode]] = {}
     for node in graph.models():
         key = shape_key(node.evidence) if node.evidence is not None and node.resolved else None
         if key is not None:
             groups.setdefault(key, []).append(node)
-    read = 0
+    needed: dict[str, ModelNode] = {}
     for group in groups.values():
-        for node in group if len(group) > 1 else []:
-            ev: ModelEvidence = node.evidence
-            if ev.tensors is None and not ev.hub_params and _read_skipped_header(node, source):
-                read += 1
+        for node in group:
+            if graph.parents(node.key, lineage_only=True):
+                continue  # declares a parent: never a suspect
+            older = [o for o in group if o is not node and _created_before(o, node)
+                     and not nx.has_path(graph.g, o.key, node.key)]  # descendants are twins
+            for n in [node, *older] if older else []:
+                needed[n.key] = n
+    read = 0
+    for node in needed.values():
+        ev: ModelEvidence = node.evidence
+        if ev.tensors is None and not ev.hub_params and _read_skipped_header(node, source):
+            read += 1
     return read
 
 
