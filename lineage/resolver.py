@@ -341,19 +341,7 @@ class _Fetcher:
                     return call()
             return self._files.submit(run)
 
-        names, heads = planned_reads(snap) if facts else ([], [])
-        # reads only the evidence wants report their failures there: they never stop the
-        # facts from being cached
-        only_evidence: set[tuple[str, int | None]] = set()
-        if evidence:
-            named = any(kind == "model" for kind, _ in metadata_links(snap))
-            more_files, ranges = evidence_reads(snap, named)
-            more_files = [n for n in more_files if n not in names]
-            more_heads = [(n, size) for n, start, size in ranges
-                          if start == 0 and (n, size) not in heads]
-            only_evidence = {(n, None) for n in more_files} | set(more_heads)
-            names += more_files
-            heads += more_heads
+        names, heads, only_evidence = _planned(snap, facts=facts, evidence=evidence)
         for name, guess in early.items():
             if name not in names:
                 guess.cancel()  # not needed after all; stops it unless already sent
@@ -410,6 +398,22 @@ class _Fetcher:
                 raise
 
         return read_file, read_head, read_range
+
+
+def _planned(snap: RepoSnapshot, *, facts: bool, evidence: bool
+             ) -> tuple[list[str], list[tuple[str, int]], set[tuple[str, int | None]]]:
+    """Files and heads to read ahead for the facts and/or the evidence, and which of them
+    only the evidence wants: their failures never stop the facts from being cached."""
+    names, heads = planned_reads(snap) if facts else ([], [])
+    if not evidence:
+        return names, heads, set()
+    named = any(kind == "model" for kind, _ in metadata_links(snap))
+    more_files, ranges = evidence_reads(snap, named)
+    more_files = [n for n in more_files if n not in names]
+    more_heads = [(n, size) for n, start, size in ranges
+                  if start == 0 and (n, size) not in heads]
+    only: set[tuple[str, int | None]] = {(n, None) for n in more_files} | set(more_heads)
+    return names + more_files, heads + more_heads, only
 
 
 def _fact_links(facts: RepoFacts) -> list[tuple[str, ModelRef]]:
