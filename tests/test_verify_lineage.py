@@ -322,3 +322,23 @@ def test_a_foundation_header_is_read_only_when_a_twin_needs_it(served: Any,
     graph = build_graph("vlab/fresh-merge", _online(served, tmp_path / "b"))
     assert len(header_reads()) == 2  # a parentless twin shares config and tokenizer
     assert graph.node("model:vlab/fresh-8b").suspected_parents
+
+
+@pytest.mark.parametrize("packing, bits, stored, fits", [
+    # Llama-3.1-8B's k_proj (4096 in, 1024 out), as each library stores it
+    (None, None, [1024, 4096], True),
+    (None, None, [4096, 1024], False),
+    ("gptq/awq", 4, [512, 1024], True),  # GPTQ: [in * 4 / 32, out]
+    ("gptq/awq", 4, [4096, 128], True),  # AWQ: [in, out * 4 / 32]
+    ("gptq/awq", 4, [256, 1024], False),  # a 2048-wide model's GPTQ k_proj
+    ("bnb-4bit", 4, [2097152, 1], True),  # NF4: in * out / 2 bytes
+    ("bnb-4bit", 4, [1048576, 1], False),
+    ("mlx", 4, [1024, 512], True),  # MLX: [out, in * 4 / 32]
+    ("mlx", 4, [1024, 256], False),
+    ("int-packed", None, [7, 7], True),  # an unknown packing is not compared
+])
+def test_packed_linear_shapes(packing: str | None, bits: int | None, stored: list[int],
+                              fits: bool) -> None:
+    from lineage.verify.rules import linear_fits
+
+    assert linear_fits(stored, (4096, 1024), packing, bits) is fits
