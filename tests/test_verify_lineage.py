@@ -163,10 +163,17 @@ def test_bom_contract_cyclonedx_and_spdx(verify_root: Path) -> None:
     assert "mlbom:lineage:verification " + verification[0] in statements
 
 
-def test_tree_marks_the_inconsistent_edge(verify_root: Path) -> None:
+def test_tree_and_graph_views_mark_the_inconsistent_edge(verify_root: Path) -> None:
+    from sbom.views.dot import render_dot
+    from sbom.views.mermaid import render_mermaid
+
     graph = build_graph("vlab/llama-1b-distilled", RunOptions(hub_mirror=verify_root))
     text = render_tree(graph, color=False)
     assert "x lineage inconsistent: num_hidden_layers 16 vs parent 32" in text
+    assert "|finetune (inconsistent)|" in render_mermaid(graph)
+    assert 'label="finetune (inconsistent)"' in render_dot(graph)
+    fine = build_graph("vlab/llama31-sft", RunOptions(hub_mirror=verify_root))
+    assert "inconsistent" not in render_tree(fine, color=False) + render_mermaid(fine)
 
 
 def test_mirror_records_headers_so_offline_runs_verify(served: Any, tmp_path: Path) -> None:
