@@ -349,3 +349,22 @@ def test_packed_linear_shapes(packing: str | None, bits: int | None, stored: lis
     from lineage.verify.rules import linear_fits
 
     assert linear_fits(stored, (4096, 1024), packing, bits) is fits
+
+
+def test_parameter_counts_are_summed_not_taken_from_total() -> None:
+    # huggingface/huggingface_hub#4221: a Qwen2-7B fine-tune answered
+    # {"parameters": {"BF16": 7615616512}, "total": 333312}
+    from lineage.sources.interface import RepoSnapshot
+    from lineage.verify.evidence import collect_evidence
+    from lineage.verify.rules import check_finetune
+
+    def evidence(total: int) -> Any:
+        snap = RepoSnapshot(repo_id="org/m", sha=None, raw={
+            "safetensors": {"parameters": {"BF16": 7_615_616_512}, "total": total}})
+        ev = collect_evidence(snap, lambda _f: b"", lambda _f, _o, _n: b"")
+        ev.model_type, ev.config = "qwen2", {"hidden_size": 3584, "num_hidden_layers": 28}
+        return ev
+
+    child, parent = evidence(333_312), evidence(7_615_616_512)
+    assert child.hub_params_total == 7_615_616_512
+    assert check_finetune(child, parent).verdict == "consistent"

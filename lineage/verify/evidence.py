@@ -40,7 +40,7 @@ from lineage.parsers.safetensors_header import (
 from lineage.refs import clip
 from lineage.sources.interface import GGUF_HEADER_BYTES, RepoSnapshot
 
-EVIDENCE_FORMAT = 3
+EVIDENCE_FORMAT = 4
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
 INDEX_FILE = "model.safetensors.index.json"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "tiktoken.model", "vocab.json")
@@ -124,10 +124,11 @@ def _hub_params(snap: RepoSnapshot) -> tuple[dict[str, int], int | None]:
     st = snap.raw.get("safetensors") if isinstance(snap.raw, dict) else None
     if not isinstance(st, dict) or not isinstance(st.get("parameters"), dict):
         return {}, None
-    params = {str(k)[:16]: v for k, v in st["parameters"].items()
-              if isinstance(v, int) and not isinstance(v, bool)}
-    total = st.get("total")
-    return params, total if isinstance(total, int) and not isinstance(total, bool) else None
+    params = {str(k)[:16]: v for k, v in list(st["parameters"].items())[:32]
+              if isinstance(v, int) and not isinstance(v, bool) and v >= 0}
+    # the per-dtype counts, summed: the answer's own "total" can come from a hand-written
+    # metadata value in the repo and be wrong (huggingface/huggingface_hub#4221)
+    return params, sum(params.values()) if params else None
 
 
 def wants_weights_header(snap: RepoSnapshot, declares_parent: bool) -> bool:
