@@ -204,7 +204,7 @@ def _params_mismatch(child: ModelEvidence, parent: ModelEvidence, cd: dict[str, 
     grown = max(0, cd.get("vocab_size", 0) - pd.get("vocab_size", 0)) * cd.get("hidden_size", 0)
     allowance = 2 * grown + PARAM_TOLERANCE * p
     if abs(c - p) > allowance:
-        return f"{c:,} parameters vs parent {p:,}"
+        return f"{c:,} parameters vs parent {p:,} (the Hub's counts of their safetensors)"
     return None
 
 
