@@ -22,6 +22,8 @@ from typing import Any
 
 import networkx as nx
 
+from lineage.ids import node_key
+
 
 class Relation(str, Enum):
     FINETUNE = "finetune"
@@ -234,16 +236,29 @@ class CodeNode(Node):
     kind = "code"
 
 
+def verification_statements(node: Node) -> list[tuple[str, str]]:
+    """``(property, value)`` pairs every output writes for ``node``: CycloneDX properties,
+    SPDX annotations. ``mlbom:lineage:verification`` ``<parent bom-ref> <verdict>: <reason>``
+    per declared parent edge, ``mlbom:lineage:suspected-parent`` ``<bom-ref> <reason>``."""
+    if not isinstance(node, ModelNode):
+        return []
+    out = [("mlbom:lineage:verification", f"{v.parent} {v.verdict}: {v.reason}")
+           for v in node.verifications]
+    out += [("mlbom:lineage:suspected-parent", f"{sp.parent} {sp.reason}")
+            for sp in node.suspected_parents]
+    return out
+
+
 def model_key(repo_id: str) -> str:
-    return f"model:{repo_id.lower()}"
+    return node_key("model", repo_id)
 
 
 def dataset_key(repo_id: str) -> str:
-    return f"dataset:{repo_id.lower()}"
+    return node_key("dataset", repo_id)
 
 
 def code_key(repo_id: str) -> str:
-    return f"code:{repo_id.lower()}"
+    return node_key("code", repo_id)
 
 
 class LineageGraph:
@@ -340,6 +355,25 @@ class LineageGraph:
 
     def children(self, key: str) -> list[tuple[Node, EdgeData]]:
         return [(self.node(c), self.edge(c, key)) for c in sorted(self.g.predecessors(key))]
+
+    def keys(self) -> list[str]:
+        """Every node key, in the order the nodes were added."""
+        return list(self.g.nodes)
+
+    def has_edge(self, child: str, parent: str) -> bool:
+        return bool(self.g.has_edge(child, parent))
+
+    def parent_keys(self, key: str) -> list[str]:
+        """Keys of ``key``'s direct parents, in the order the edges were added."""
+        return list(self.g.successors(key))
+
+    def child_keys(self, key: str) -> list[str]:
+        """Keys of the nodes that point at ``key``, in the order the edges were added."""
+        return list(self.g.predecessors(key))
+
+    def roots(self) -> list[str]:
+        """Keys nothing points at (the target, in a graph with one), sorted."""
+        return sorted(k for k in self.g.nodes if self.g.in_degree(k) == 0)
 
     def ancestors(self, key: str) -> set[str]:
         return set(nx.descendants(self.g, key))

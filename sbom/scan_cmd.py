@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from lineage.errors import InputError, MlbomError, ValidationFailure
+from lineage.ids import hub_url, node_key
+from lineage.refs import ModelRef
 from sbom.cli_options import (
     OutOpt,
     emit,
@@ -188,15 +190,15 @@ def _unresolved_component(ref: Reference, error: MlbomError) -> dict[str, Any]:
     reason = getattr(error, "reason", None) or "hub-error"
     kind = "data" if ref.kind == "dataset" else "machine-learning-model"
     prefix = "dataset" if ref.kind == "dataset" else "model"
-    return {"bom-ref": f"{prefix}:{ref.id.lower()}", "name": ref.id, "type": kind,
+    return {"bom-ref": node_key(prefix, ref.id), "name": ref.id, "type": kind,
             "properties": [{"name": "mlbom:lineage:unresolved", "value": reason},
                            {"name": "mlbom:lineage:problem",
                             "value": " ".join(str(error).split())[:300]}]}
 
 
 def _dataset_component(ref: Reference) -> dict[str, Any]:
-    url = f"https://huggingface.co/datasets/{ref.id}"
-    return {"bom-ref": f"dataset:{ref.id.lower()}", "name": ref.id, "type": "data",
+    url = hub_url(ModelRef(ref.id), "dataset")
+    return {"bom-ref": node_key("dataset", ref.id), "name": ref.id, "type": "data",
             "data": [{"type": "dataset", "name": ref.id, "contents": {"url": url}}],
             "externalReferences": [{"type": "website", "url": url}],
             "properties": [{"name": "mlbom:dataset:purpose", "value": "used-by-product"}]}

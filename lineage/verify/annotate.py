@@ -156,19 +156,17 @@ def fill_headers(graph: LineageGraph, source: Source | None) -> int:
 def _read_skipped_header(node: ModelNode, source: Source | None) -> bool:
     snap = RepoSnapshot(repo_id=node.repo_id or node.name, sha=node.sha,
                         siblings=tuple(node.files))
+    src: Source
     if node.local_dir is not None:
-        folder = LocalFolder(node.local_dir)
-        read_weights_header(node.evidence, snap, folder.read_file,
-                            lambda f, off, n: folder.read_head(f, off + n)[off:])
-        return True
-    if source is None or node.repo_id is None:
+        src, repo, sha = LocalFolder(node.local_dir), snap.repo_id, None
+    elif source is not None and node.repo_id is not None:
+        src, repo, sha = source, node.repo_id, node.sha
+    else:
         return False
-    repo, sha = node.repo_id, node.sha
-    read_weights_header(node.evidence, snap,
-                        lambda f: source.read_file(repo, sha, f),
-                        lambda f, off, n: source.read_range(repo, sha, f, off, n))
+    read_weights_header(node.evidence, snap, lambda f: src.read_file(repo, sha, f),
+                        lambda f, off, n: src.read_range(repo, sha, f, off, n))
     if sha is not None and node.evidence.tensors is not None:
-        source.store_derived(repo, sha, evidence_record_name(), to_json(node.evidence))
+        src.store_derived(repo, sha, evidence_record_name(), to_json(node.evidence))
     return True
 
 
@@ -200,16 +198,3 @@ def _created_before(a: ModelNode, b: ModelNode) -> bool:
     ca = a.activity.created_at if a.activity else None
     cb = b.activity.created_at if b.activity else None
     return bool(ca and cb and ca < cb)
-
-
-def verification_statements(node: Node) -> list[tuple[str, str]]:
-    """``(property, value)`` pairs every output writes for ``node``: CycloneDX properties,
-    SPDX annotations. ``mlbom:lineage:verification`` ``<parent bom-ref> <verdict>: <reason>``
-    per declared parent edge, ``mlbom:lineage:suspected-parent`` ``<bom-ref> <reason>``."""
-    if not isinstance(node, ModelNode):
-        return []
-    out = [("mlbom:lineage:verification", f"{v.parent} {v.verdict}: {v.reason}")
-           for v in node.verifications]
-    out += [("mlbom:lineage:suspected-parent", f"{sp.parent} {sp.reason}")
-            for sp in node.suspected_parents]
-    return out

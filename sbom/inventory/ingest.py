@@ -23,10 +23,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
 
-from lineage.errors import ParseError
+from lineage.errors import InputError, ParseError
+from lineage.ids import parse_purl, split_node_key
 from lineage.refs import clip
+from sbom.bom_reader import spdx_as_cyclonedx
 
 MAX_BOM_BYTES = 64 * 1024 * 1024
 MAX_JSON_DEPTH = 64
@@ -42,7 +43,6 @@ RELATIONS = frozenset(
 KINDS = ("model", "dataset", "code", "other")
 
 _SHA = re.compile(r"^[0-9a-f]{40}$")
-_HF_PURL = re.compile(r"^pkg:huggingface/(?P<path>[^@?#]+)(?:@(?P<version>[^?#]+))?", re.I)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SKIPPED_TYPES = frozenset({"file"})  # weight files hashed under a model: not lineage
 
@@ -103,6 +103,10 @@ def parse_bom_bytes(data: bytes, name: str) -> ParsedBom:
     if _too_deep(doc, MAX_JSON_DEPTH):
         raise ParseError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", file=name)
     try:
+        doc = spdx_as_cyclonedx(doc, name)  # mlbom's SPDX, read by the one BOM reader
+    except InputError as exc:
+        raise ParseError(str(exc), file=name) from None
+    try:
         return _Reader(name).read(doc)
     except _Malformed as exc:
         raise ParseError(str(exc), file=name) from None
@@ -129,12 +133,7 @@ def _too_deep(doc: Any, limit: int) -> bool:
 
 def hf_repo_from_purl(purl: str) -> tuple[str, str | None] | None:
     """``pkg:huggingface/ns/name@ver`` → (``ns/name``, ``ver``); None for other purls."""
-    m = _HF_PURL.match(purl)
-    if not m:
-        return None
-    repo_id = "/".join(unquote(p) for p in m.group("path").strip("/").split("/") if p)
-    version = unquote(m.group("version")) if m.group("version") else None
-    return (repo_id, version) if repo_id else None
+    return parse_purl(purl)
 
 
 def _clean(value: str) -> str:
@@ -142,10 +141,8 @@ def _clean(value: str) -> str:
 
 
 def _kind_from_ref(ref: str) -> tuple[str, str | None] | None:
-    prefix, sep, rest = ref.partition(":")
-    if sep and rest and prefix in ("model", "dataset", "code"):
-        return prefix, rest.lower()
-    return None
+    parsed = split_node_key(ref)
+    return (parsed[0], parsed[1].lower()) if parsed else None
 
 
 class _Reader:
