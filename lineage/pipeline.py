@@ -27,6 +27,7 @@ from lineage.resolver import (
 )
 from lineage.sources.interface import Source
 from lineage.text_safety import redact_url
+from lineage.verify.annotate import annotate_verification, fill_headers
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class RunOptions:
     cache_dir: Path | None = None  # default: the user cache dir (platformdirs)
     retry_budget: float = 60.0
     signatures: SignatureOptions = field(default_factory=SignatureOptions)
+    verify: bool = True  # check declared lineage against config and tensor headers
 
 
 def default_cache_dir() -> Path:
@@ -92,7 +94,8 @@ def build_graph(target: str | Path | ModelRef, opts: RunOptions | None = None, *
         graph = resolve_lineage(
             target, src,
             ResolveOptions(max_depth=opts.max_depth, concurrency=opts.concurrency,
-                           offline=opts.offline and opts.hub_mirror is None),
+                           offline=opts.offline and opts.hub_mirror is None,
+                           verify=opts.verify),
             progress=progress,
         )
         if src is not None and getattr(src, "endpoint", None):
@@ -103,6 +106,9 @@ def build_graph(target: str | Path | ModelRef, opts: RunOptions | None = None, *
         annotate_scan_coverage(graph)
         _annotate_signatures(graph, src, opts, signers)
         annotate_licenses(graph)
+        if opts.verify:
+            fill_headers(graph, src)
+            annotate_verification(graph)
         trust = {n.signature.trust_root for n in graph.models()
                  if n.signature is not None and n.signature.trust_root}
         if trust:

@@ -35,6 +35,7 @@ from lineage.graph import (
     LineageGraph,
     ModelNode,
     Node,
+    verification_statements,
 )
 from lineage.ids import (
     HUB_URL,
@@ -73,6 +74,7 @@ def _node_properties(graph: LineageGraph, node: Node) -> list[tuple[str, str]]:
             add(("mlbom:lineage:parent", f"{data.relation.value} {parent.key}"))
         for ev in data.evidence:
             add(("mlbom:lineage:evidence", f"{parent.key} {ev.source}:{ev}"))
+    props.extend(verification_statements(node))
     lic = node.license
     if lic is not None:
         if lic.declared is not None:

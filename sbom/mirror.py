@@ -70,8 +70,23 @@ class RecordingSource(Source):
 
     def read_head(self, repo_id: str, sha: str | None, filename: str, n_bytes: int) -> bytes:
         data = self.inner.read_head(repo_id, sha, filename, n_bytes)
-        self._rec("models", repo_id).files[filename] = data
+        self._keep_prefix(repo_id, filename, 0, data)
         return data
+
+    def read_range(self, repo_id: str, sha: str | None, filename: str, offset: int,
+                   n_bytes: int) -> bytes:
+        data = self.inner.read_range(repo_id, sha, filename, offset, n_bytes)
+        self._keep_prefix(repo_id, filename, offset, data)
+        return data
+
+    def _keep_prefix(self, repo_id: str, filename: str, offset: int, data: bytes) -> None:
+        """A large file is mirrored as the prefix the run read: a safetensors header's length
+        and then its JSON are two ranges that join into one prefix."""
+        with self._lock:
+            files = self.repos.setdefault(("models", repo_id), _Recorded()).files
+            have = files.get(filename, b"")
+            if offset <= len(have):
+                files[filename] = max(have, have[:offset] + data, key=len)
 
 
 def _hub_ref(target: str) -> ModelRef:

@@ -55,7 +55,8 @@ Latency and faults, for tests of retries, timeouts and concurrency:
   the delay, like a server that was slow to look).
 
 Every request is recorded in ``.requests`` as a ``HubRequest`` (method, kind, repo_id, path,
-status) so tests can count how often a model's metadata was fetched. ``max_in_flight`` is the
+status, and the ``Range`` header when one was sent) so tests can count how often a model's
+metadata was fetched, and which bytes of a file were asked for. ``max_in_flight`` is the
 most requests ever being answered at once, for tests of bounded concurrency.
 """
 
@@ -124,6 +125,7 @@ class HubRequest(NamedTuple):
     repo_id: str | None
     path: str
     status: int
+    range: str | None = None  # the Range header, as sent
 
 
 @dataclass
@@ -530,7 +532,8 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and isinstance(fault.action, int):
             reply = _fault_reply(fault)
         status = reply.status if fault is None or isinstance(fault.action, int) else 0
-        hub._record(HubRequest(self.command, kind, repo_id, self.path, status))
+        hub._record(HubRequest(self.command, kind, repo_id, self.path, status,
+                               self.headers.get("Range")))
         if fault is not None and fault.action == "reset":
             self._reset()
         elif fault is not None and fault.action == "truncate":

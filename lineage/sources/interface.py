@@ -2,8 +2,9 @@
 
 A source answers three questions about a repo: its metadata at a revision (``RepoSnapshot``,
 pinned to a commit sha), the bytes of a small file at that sha, and the first bytes of a large
-one (for GGUF headers). Failures raise ``HubError`` with a ``reason`` the resolver records on
-the node; a source never returns partial garbage silently.
+one (for GGUF headers), or a range of them (a safetensors header after its 8-byte length).
+Failures raise ``HubError`` with a ``reason`` the resolver records on the node; a source never
+returns partial garbage silently.
 """
 
 from __future__ import annotations
@@ -74,6 +75,13 @@ class Source(ABC):
     @abstractmethod
     def read_head(self, repo_id: str, sha: str | None, filename: str, n_bytes: int) -> bytes:
         """At most the first ``n_bytes`` of a (possibly huge) file, by range request."""
+
+    def read_range(self, repo_id: str, sha: str | None, filename: str, offset: int,
+                   n_bytes: int) -> bytes:
+        """At most ``n_bytes`` of a file from byte ``offset`` (a safetensors header after its
+        8-byte length). Sources that can seek or send a ``Range`` override this; the default
+        reads the head up to the end of the range, so it suits local files only."""
+        return self.read_head(repo_id, sha, filename, offset + n_bytes)[offset:]
 
     def info_if_cached(self, kind: str, ref: ModelRef) -> RepoSnapshot | None:
         """What ``model_info`` (``kind`` "model") or ``dataset_info`` would answer, when it

@@ -144,6 +144,14 @@ class MirrorSource(Source):
         with self._file_path(repo_id, filename).open("rb") as fh:
             return fh.read(n_bytes)
 
+    def read_range(self, repo_id: str, sha: str | None, filename: str, offset: int,
+                   n_bytes: int) -> bytes:
+        """A mirror holds the first bytes a run read of a large file (a GGUF or safetensors
+        header), so a range inside them is served and one past them is short."""
+        with self._file_path(repo_id, filename).open("rb") as fh:
+            fh.seek(offset)
+            return fh.read(n_bytes)
+
 
 def _read_json(path: Path) -> Any:
     try:

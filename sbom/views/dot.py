@@ -9,7 +9,7 @@ from sbom.views.common import (
     FAMILY_COLOURS,
     SIGNATURE_COLOURS,
     UNRESOLVED_FILL,
-    edge_label,
+    checked_edge_label,
     family_class,
     license_label,
     short_sha,
@@ -52,9 +52,10 @@ def render_dot(graph: LineageGraph) -> str:
         lines.append(f"    {dot_quote(key, 2000)} [{body}];")
     for child, parent, data in sorted(graph.edges(), key=lambda e: (e[0], e[1])):
         style = ", style=dashed" if data.relation.value in ("trained_on", "remote_code") else ""
+        label = checked_edge_label(graph, child, parent, data.relation)
         lines.append(
             f"    {dot_quote(child, 2000)} -> {dot_quote(parent, 2000)} "
-            f"[label={dot_quote(edge_label(data.relation))}{style}];"
+            f"[label={dot_quote(label)}{style}];"
         )
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -13,7 +13,7 @@ from lineage.text_safety import printable
 from sbom.views.common import (
     FAMILY_COLOURS,
     SIGNATURE_COLOURS,
-    edge_label,
+    checked_edge_label,
     family_class,
     license_label,
     short_sha,
@@ -51,7 +51,8 @@ def render_mermaid(graph: LineageGraph) -> str:
         lines.append(f"    {ids[key]}{shape[0]}{label}{shape[1]}")
     for child, parent, data in sorted(graph.edges(), key=lambda e: (e[0], e[1])):
         arrow = "-->" if data.relation.value not in ("trained_on", "remote_code") else "-.->"
-        lines.append(f"    {ids[child]} {arrow}|{edge_label(data.relation)}| {ids[parent]}")
+        label = checked_edge_label(graph, child, parent, data.relation)
+        lines.append(f"    {ids[child]} {arrow}|{label}| {ids[parent]}")
     for fam, colour in FAMILY_COLOURS.items():
         lines.append(f"    classDef lic_{fam} fill:{colour},color:#000")
     for sig, colour in SIGNATURE_COLOURS.items():

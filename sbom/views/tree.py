@@ -75,10 +75,19 @@ def ordered_parents(graph: LineageGraph, key: str) -> list[tuple[Node, EdgeData]
 def _build(graph: LineageGraph, key: str, branch: Tree, seen: set[str]) -> None:
     for parent, edge in ordered_parents(graph, key):
         already = parent.key in seen
-        child = branch.add(_label(parent, edge, already))
+        label = _label(parent, edge, already)
+        _mark_inconsistent(label, graph.node(key), parent.key)
+        child = branch.add(label)
         if not already:
             seen.add(parent.key)
             _build(graph, parent.key, child, seen)
+
+
+def _mark_inconsistent(label: Text, child: Node, parent_key: str) -> None:
+    """The edge's verification verdict, when it says the declared lineage cannot be true."""
+    for v in getattr(child, "verifications", ()):
+        if v.parent == parent_key and v.verdict == "inconsistent":
+            label.append(f"\nx lineage inconsistent: {v.reason}", style="bold red")
 
 
 def build_rich_tree(graph: LineageGraph) -> list[Tree]:
