@@ -364,6 +364,10 @@ def resolve_lineage(
     fetcher = _Fetcher(source, opts) if source is not None else None
     try:
         _resolve(graph, tgt, source, fetcher, opts, say)
+    except BaseException:  # Ctrl-C above all: the fetch threads must not be waited for
+        if source is not None:
+            source.cancel()
+        raise
     finally:
         if fetcher is not None:
             fetcher.close()

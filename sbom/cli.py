@@ -22,6 +22,7 @@ from lineage import __version__
 from lineage.errors import InputError, MlbomError, OperationalError
 from sbom.cli_options import (
     BomFormat,
+    DeadlineOpt,
     DepthOpt,
     EndpointOpt,
     FailOn,
@@ -79,6 +80,7 @@ def generate(
     offline: OfflineOpt = False,
     hub_mirror: MirrorOpt = None,
     max_depth: DepthOpt = 50,
+    deadline: DeadlineOpt = None,
     reproducible: Annotated[bool, typer.Option(
         "--reproducible", help="Fix serial number and timestamp ($SOURCE_DATE_EPOCH).")] = False,
     no_cache: NoCacheOpt = False,
@@ -113,7 +115,7 @@ def generate(
                            certificate_chain=tuple(certificate_chain or ()),
                            trust_config=trust_config, offline=offline)
     opts = run_options(endpoint, token, offline, hub_mirror, max_depth, no_cache, sig,
-                        concurrency)
+                        concurrency, deadline=deadline)
     graph = build_graph(target, opts, progress=progress())  # type: ignore[arg-type]
     text = render_document(graph, fmt.value, spec_version=spec_version,
                            reproducible=reproducible)
@@ -151,11 +153,12 @@ def mirror(
     token: TokenOpt = None,
     hub_mirror: MirrorOpt = None,
     max_depth: DepthOpt = 50,
+    deadline: DeadlineOpt = None,
 ) -> None:
     """Write an offline snapshot of TARGETS' lineage metadata (no weights)."""
     from sbom.mirror import write_mirror
 
-    opts = run_options(endpoint, token, False, hub_mirror, max_depth)
+    opts = run_options(endpoint, token, False, hub_mirror, max_depth, deadline=deadline)
     result = write_mirror(targets, output, opts)
     sys.stderr.write(f"mirror written to {output}: {result.repos} repos, {result.files} files, "
                      f"{result.errors} recorded as unreadable\n")
@@ -170,13 +173,15 @@ def tree(
     offline: OfflineOpt = False,
     hub_mirror: MirrorOpt = None,
     max_depth: DepthOpt = 50,
+    deadline: DeadlineOpt = None,
 ) -> None:
     """Draw TARGET's lineage in the terminal."""
     import json
 
     from sbom.views.tree import render_tree, tree_json
 
-    graph = load_graph(target, run_options(endpoint, token, offline, hub_mirror, max_depth))
+    graph = load_graph(target, run_options(endpoint, token, offline, hub_mirror, max_depth,
+                                         deadline=deadline))
     if as_json:
         emit(json.dumps(tree_json(graph), indent=2) + "\n", None)  # type: ignore[arg-type]
     else:
@@ -212,9 +217,11 @@ def graph(
     offline: OfflineOpt = False,
     hub_mirror: MirrorOpt = None,
     max_depth: DepthOpt = 50,
+    deadline: DeadlineOpt = None,
 ) -> None:
     """Draw TARGET's lineage DAG as Mermaid, DOT or a self-contained HTML report."""
-    g = load_graph(target, run_options(endpoint, token, offline, hub_mirror, max_depth))
+    g = load_graph(target, run_options(endpoint, token, offline, hub_mirror, max_depth,
+                                         deadline=deadline))
     emit(_render_view(g, fmt.value), output)
 
 
@@ -244,6 +251,7 @@ def licenses(
     offline: OfflineOpt = False,
     hub_mirror: MirrorOpt = None,
     max_depth: DepthOpt = 50,
+    deadline: DeadlineOpt = None,
 ) -> None:
     """Review license obligations along TARGET's whole lineage."""
     from sbom.policy import load_policy
@@ -251,7 +259,8 @@ def licenses(
     from sbom.review_formats import render_review
 
     pol = load_policy(policy) if policy is not None else None
-    graph = load_graph(target, run_options(endpoint, token, offline, hub_mirror, max_depth))
+    graph = load_graph(target, run_options(endpoint, token, offline, hub_mirror, max_depth,
+                                         deadline=deadline))
     review = review_graph(graph, pol)  # type: ignore[arg-type]
     color = fmt is ReviewFormat.table and output is None and sys.stdout.isatty()
     emit(render_review(review, fmt.value, color=color), output)

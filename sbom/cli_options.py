@@ -68,6 +68,9 @@ MirrorOpt = Annotated[Path | None, typer.Option(
     "--hub-mirror", help="Resolve from an offline snapshot written by `mlbom mirror`.")]
 DepthOpt = Annotated[int, typer.Option("--max-depth", min=0, max=10_000,
                                        help="Deepest ancestor level to fetch.")]
+DeadlineOpt = Annotated[float | None, typer.Option(
+    "--deadline", min=0.1, help="Stop asking the Hub after this many seconds: parents not "
+    "read by then are unresolved (hub-error: timed out) and the BOM is still written.")]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Bypass the metadata cache.")]
 OutOpt = Annotated[Path | None, typer.Option("-o", "--output",
                                                 help="Write here (atomically); default stdout.")]
@@ -76,7 +79,8 @@ OutOpt = Annotated[Path | None, typer.Option("-o", "--output",
 def run_options(endpoint: str | None, token: str | None, offline: bool, hub_mirror: Path | None,
                  max_depth: int = 50, no_cache: bool = False,
                  signatures: SignatureOptions | None = None,
-                 concurrency: int | None = None) -> RunOptions:
+                 concurrency: int | None = None, *, deadline: float | None = None
+                 ) -> RunOptions:
     from lineage.annotate.signatures import SignatureOptions
     from lineage.pipeline import RunOptions
 
@@ -86,7 +90,7 @@ def run_options(endpoint: str | None, token: str | None, offline: bool, hub_mirr
 
     return RunOptions(endpoint=endpoint, token=token, offline=offline, hub_mirror=hub_mirror,
                       max_depth=max_depth, use_cache=not no_cache,
-                      concurrency=concurrency or DEFAULT_CONCURRENCY,
+                      concurrency=concurrency or DEFAULT_CONCURRENCY, deadline=deadline,
                       signatures=signatures if signatures is not None else SignatureOptions(
                           offline=offline))
 

@@ -97,3 +97,6 @@ class Source(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections or files."""
+
+    def cancel(self) -> None:  # noqa: B027 - optional hook
+        """End what is in flight now (Ctrl-C): calls then fail fast instead of waiting."""
