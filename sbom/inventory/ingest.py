@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from lineage.errors import ParseError
+from lineage.graph import Relation
 from lineage.refs import clip
 
 MAX_BOM_BYTES = 64 * 1024 * 1024
@@ -36,9 +37,7 @@ MAX_NODES = 100_000
 # BOM (a tower of diamonds) would otherwise make every query over it exponential.
 MAX_PATHS = 100_000
 
-RELATIONS = frozenset(
-    {"finetune", "adapter", "quantized", "merge", "unknown", "remote_code", "trained_on"}
-)
+RELATIONS = frozenset(r.value for r in Relation)
 KINDS = ("model", "dataset", "code", "other")
 
 _SHA = re.compile(r"^[0-9a-f]{40}$")
