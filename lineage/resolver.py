@@ -52,7 +52,7 @@ from lineage.sources.interface import MAX_SMALL_FILE_BYTES, RepoSnapshot, Source
 from lineage.sources.local import LocalFolder
 
 DEFAULT_MAX_DEPTH = 50
-DEFAULT_CONCURRENCY = 16
+DEFAULT_CONCURRENCY = 32  # a level of 8 models with early reads and files in one round
 
 Progress = Callable[[str], None]
 

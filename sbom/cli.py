@@ -97,7 +97,7 @@ def generate(
         "bundled one.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
     concurrency: Annotated[int, typer.Option(
-        "--concurrency", min=1, max=64, help="Most Hub requests in flight at once.")] = 16,
+        "--concurrency", min=1, max=64, help="Most Hub requests in flight at once.")] = 32,
 ) -> None:
     """Resolve TARGET's whole lineage and write a validated ML-BOM."""
     from lineage.annotate.signatures import SignatureOptions

@@ -191,8 +191,12 @@ class FakeHub:
         faults: Iterable[FaultRule | Mapping[str, Any]] = (),
         page_size: int = 20,
         enforce_gating: bool = False,
+        listing: Sequence[Mapping[str, Any]] | None = None,
     ) -> None:
         self.root = Path(root)
+        # ``listing``: the models ``/api/models`` lists, in order, instead of the mirror's
+        # (a benchmark serves millions without writing a folder each); filters still apply
+        self.listing = listing
         self.rtt = rtt
         self.page_size = page_size
         self.enforce_gating = enforce_gating
@@ -686,12 +690,14 @@ class _Handler(BaseHTTPRequestHandler):
         return "file", canonical, _Reply(200, headers, data)
 
     def _list(self, kind: str, query: Mapping[str, list[str]]) -> _Reply:
-        infos = self.fake._all_infos(kind)
+        listing = self.fake.listing if kind == "model" else None
+        infos: Sequence[Mapping[str, Any]] = (
+            listing if listing is not None else self.fake._all_infos(kind))
         filters = [f for values in query.get("filter", []) for f in values.split(",") if f]
         author = next(iter(query.get("author", [])), None)
         search = ((query.get("search") or [""])[0]).lower()
         pipeline = next(iter(query.get("pipeline_tag", [])), None)
-        selected = [
+        selected = infos if not (filters or author or search or pipeline) else [
             i
             for i in infos
             if all(f in (i.get("tags") or []) for f in filters)

@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from lineage.errors import HubError, ParseError
 
@@ -359,6 +359,9 @@ class HubClient:
         """The answer to one GET, body capped at ``max_bytes`` (``ParseError`` beyond it,
         unless a ``Range`` was asked: a server that ignored it gives its head). Raises
         ``HubError`` (with its unresolved reason) and ``ParseError`` only."""
+        if params:  # encoded here once: httpx2 would parse the URL again to merge them
+            url = f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
+
         def once(end: float) -> Answer:
             if self.cancelled.is_set():
                 raise HubError("interrupted", subject=subject)
@@ -368,7 +371,7 @@ class HubClient:
             if on_send is not None:
                 on_send()
             try:
-                return self._send(url, subject, params, headers, max_bytes)
+                return self._send(url, subject, headers, max_bytes)
             except (_Transient, HubError, ParseError):
                 raise
             except _Cancelled as exc:
@@ -391,12 +394,12 @@ class HubClient:
         except _Transient as exc:
             raise HubError(str(exc), subject=subject) from exc
 
-    def _send(self, url: str, subject: str, params: dict[str, Any] | None,
-              headers: dict[str, str] | None, max_bytes: int) -> Answer:
+    def _send(self, url: str, subject: str, headers: dict[str, str] | None,
+              max_bytes: int) -> Answer:
         from huggingface_hub.utils._http import hf_raise_for_status
 
         ranged = "Range" in (headers or {})
-        with _session().stream("GET", url, params=params, timeout=self.timeout,
+        with _session().stream("GET", url, timeout=self.timeout,
                                headers={**self.headers(), **(headers or {})}) as resp:
             _check_framing(resp)
             if resp.status_code in RETRY_STATUSES:
