@@ -218,3 +218,16 @@ def test_ctrl_c_ends_the_run_within_a_second(mirror: Path, make_fake_hub: Any, t
     assert "Traceback" not in stderr
     assert took < 1.0, took
     assert not (tmp_path / "bom.json").exists()
+
+
+def test_hf_hub_offline_is_said_plainly(mirror: Path, make_fake_hub: Any, tmp_path: Path,
+                                        capsys: Any, monkeypatch: Any) -> None:
+    from huggingface_hub import constants
+
+    hub = make_fake_hub(mirror)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)  # what HF_HUB_OFFLINE=1 sets
+    out = tmp_path / "bom.json"
+    run, _, _ = _run(capsys, hub, out)
+    assert run.code == 3 and not out.exists()
+    assert "HF_HUB_OFFLINE" in run.stderr and "--offline" in run.stderr
+    assert hub.count() == 0

@@ -39,6 +39,7 @@ from lineage.errors import HubError, ParseError
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _SLICE = 0.25  # longest blocking socket call: how fast a deadline or Ctrl-C is noticed
 _CONNECT_SLICE = 1.0  # a connect cut short is simply tried again (a SYN retransmission)
+_FRESH = 2.0  # seconds after its last use that an idle connection is taken as still open
 
 
 class _Transient(Exception):
@@ -111,6 +112,8 @@ def _make_stream(inner: Any) -> Any:
             self._inner = wrapped
             self.reads_since_write = 0
             self.broken = False
+            self._new_request = True  # the next write starts a request
+            self._last_io = time.monotonic()
 
         def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
             per_read_end = None if timeout is None else time.monotonic() + timeout
@@ -125,10 +128,20 @@ def _make_stream(inner: Any) -> Any:
                         continue  # only a slice ended: look at the deadline and cancel again
                     raise
                 self.reads_since_write += 1
+                self._new_request = True
+                self._last_io = time.monotonic()
                 return data
 
         def write(self, buffer: bytes, timeout: float | None = None) -> None:
+            if self._new_request:
+                self._new_request = False
+                if self._inner.get_extra_info("is_readable"):
+                    # bytes (or a close) arrived on an idle connection before any request:
+                    # never read them as this request's answer
+                    self.broken = True
+                    raise httpcore2.WriteError("the connection had unasked-for data")
             self.reads_since_write = 0
+            self._last_io = time.monotonic()
             self._inner.write(buffer, timeout=_time_left(timeout))
 
         def close(self) -> None:
@@ -140,8 +153,13 @@ def _make_stream(inner: Any) -> Any:
                                                         _time_left(timeout)))
 
         def get_extra_info(self, info: str) -> Any:
-            if info == "is_readable" and self.broken:
-                return True  # the pool then drops this connection instead of reusing it
+            if info == "is_readable":
+                if self.broken:
+                    return True  # the pool then drops this connection instead of reusing it
+                if time.monotonic() - self._last_io < _FRESH:
+                    # the pool asks this of every idle connection for every request (a poll
+                    # each); a connection used this recently is checked once, by write()
+                    return False
             return self._inner.get_extra_info(info)
 
     return DeadlineStream(inner)
@@ -235,6 +253,9 @@ def _error_table() -> list[tuple[tuple[type[BaseException], ...],
     from huggingface_hub import errors as hf
 
     return [
+        ((hf.OfflineModeIsEnabled,), lambda e, s: HubError(
+            "HF_HUB_OFFLINE is set, so no request is sent: unset it, or use --offline or "
+            "--hub-mirror DIR", subject=s, reason="offline")),
         ((hf.GatedRepoError,), lambda e, s: HubError(
             "gated: accept its conditions on the Hub and pass --token", subject=s,
             reason="gated")),
