@@ -101,101 +101,101 @@ def _sliced(left: float | None, piece: float) -> tuple[float, bool]:
     return left, False
 
 
-def _make_stream(inner: Any) -> Any:
-    import httpcore2
+class _DeadlineStream:
+    """An httpcore network stream whose every call ends by the request's deadline (httpcore
+    only calls these methods; its ``NetworkStream`` base class is an interface).
+    ``reads_since_write`` feeds the framing check; a ``broken`` stream is never reused."""
 
-    class DeadlineStream(httpcore2.NetworkStream):
-        """A socket stream whose every call ends by the request's deadline. ``reads`` counts
-        reads since the last write, for the framing check."""
+    def __init__(self, wrapped: Any) -> None:
+        self._inner = wrapped
+        self.reads_since_write = 0
+        self.broken = False
+        self._new_request = True  # the next write starts a request
+        self._last_io = time.monotonic()
 
-        def __init__(self, wrapped: Any) -> None:
-            self._inner = wrapped
-            self.reads_since_write = 0
-            self.broken = False
-            self._new_request = True  # the next write starts a request
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        import httpcore2
+
+        per_read_end = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = _time_left(None if per_read_end is None else per_read_end - time.monotonic())
+            piece, partial = _sliced(left, _SLICE)
+            try:
+                data: bytes = self._inner.read(max_bytes, timeout=piece)
+            except httpcore2.ReadTimeout:
+                if partial:
+                    continue  # only a slice ended: look at the deadline and cancel again
+                raise
+            self.reads_since_write += 1
+            self._new_request = True
             self._last_io = time.monotonic()
+            return data
 
-        def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-            per_read_end = None if timeout is None else time.monotonic() + timeout
-            while True:
-                left = _time_left(None if per_read_end is None
-                                  else per_read_end - time.monotonic())
-                piece, partial = _sliced(left, _SLICE)
-                try:
-                    data: bytes = self._inner.read(max_bytes, timeout=piece)
-                except httpcore2.ReadTimeout:
-                    if partial:
-                        continue  # only a slice ended: look at the deadline and cancel again
-                    raise
-                self.reads_since_write += 1
-                self._new_request = True
-                self._last_io = time.monotonic()
-                return data
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        if self._new_request:
+            self._new_request = False
+            if self._inner.get_extra_info("is_readable"):
+                import httpcore2
 
-        def write(self, buffer: bytes, timeout: float | None = None) -> None:
-            if self._new_request:
-                self._new_request = False
-                if self._inner.get_extra_info("is_readable"):
-                    # bytes (or a close) arrived on an idle connection before any request:
-                    # never read them as this request's answer
-                    self.broken = True
-                    raise httpcore2.WriteError("the connection had unasked-for data")
-            self.reads_since_write = 0
-            self._last_io = time.monotonic()
-            self._inner.write(buffer, timeout=_time_left(timeout))
+                # bytes (or a close) came on an idle connection before any request: never
+                # read them as this request's answer
+                self.broken = True
+                raise httpcore2.WriteError("the connection had unasked-for data")
+        self.reads_since_write = 0
+        self._last_io = time.monotonic()
+        self._inner.write(buffer, timeout=_time_left(timeout))
 
-        def close(self) -> None:
-            self._inner.close()
+    def close(self) -> None:
+        self._inner.close()
 
-        def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
-                      timeout: float | None = None) -> Any:
-            return DeadlineStream(self._inner.start_tls(ssl_context, server_hostname,
-                                                        _time_left(timeout)))
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
+                  timeout: float | None = None) -> _DeadlineStream:
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname,
+                                                     _time_left(timeout)))
 
-        def get_extra_info(self, info: str) -> Any:
-            if info == "is_readable":
-                if self.broken:
-                    return True  # the pool then drops this connection instead of reusing it
-                if time.monotonic() - self._last_io < _FRESH:
-                    # the pool asks this of every idle connection for every request (a poll
-                    # each); a connection used this recently is checked once, by write()
-                    return False
-            return self._inner.get_extra_info(info)
-
-    return DeadlineStream(inner)
+    def get_extra_info(self, info: str) -> Any:
+        if info == "is_readable":
+            if self.broken:
+                return True  # the pool then drops this connection instead of reusing it
+            if time.monotonic() - self._last_io < _FRESH:
+                # the pool asks this of every idle connection for every request (a poll
+                # each); a connection used this recently is checked once, by write()
+                return False
+        return self._inner.get_extra_info(info)
 
 
-def _make_backend() -> Any:
-    import httpcore2
+class _DeadlineBackend:
+    """httpcore's socket backend, with the deadline on connects and on every stream."""
 
-    class DeadlineBackend(httpcore2.NetworkBackend):
-        def __init__(self) -> None:
-            self._inner = httpcore2.SyncBackend()
+    def __init__(self) -> None:
+        import httpcore2
 
-        def connect_tcp(self, host: str, port: int, timeout: float | None = None,
-                        local_address: str | None = None,
-                        socket_options: Any = None) -> Any:
-            end = None if timeout is None else time.monotonic() + timeout
-            while True:
-                left = _time_left(None if end is None else end - time.monotonic())
-                piece, partial = _sliced(left, _CONNECT_SLICE)
-                try:
-                    return _make_stream(self._inner.connect_tcp(
-                        host, port, piece, local_address, socket_options))
-                except httpcore2.ConnectTimeout:
-                    if partial:
-                        continue
-                    raise
+        self._inner = httpcore2.SyncBackend()
 
-        def connect_unix_socket(self, path: str, timeout: float | None = None,
-                                socket_options: Any = None) -> Any:
-            return _make_stream(self._inner.connect_unix_socket(path, _time_left(timeout),
-                                                                socket_options))
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                    local_address: str | None = None, socket_options: Any = None
+                    ) -> _DeadlineStream:
+        import httpcore2
 
-        def sleep(self, seconds: float) -> None:
-            self._inner.sleep(seconds)
+        end = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = _time_left(None if end is None else end - time.monotonic())
+            piece, partial = _sliced(left, _CONNECT_SLICE)
+            try:
+                return _DeadlineStream(self._inner.connect_tcp(
+                    host, port, piece, local_address, socket_options))
+            except httpcore2.ConnectTimeout:
+                if partial:
+                    continue
+                raise
 
-    return DeadlineBackend()
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Any = None) -> _DeadlineStream:
+        return _DeadlineStream(self._inner.connect_unix_socket(path, _time_left(timeout),
+                                                               socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
 
 
 _INSTALLED: list[bool] = []
@@ -217,7 +217,7 @@ def _client_factory() -> Any:
         ssl_context=httpx2.create_ssl_context(), max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections,
         keepalive_expiry=limits.keepalive_expiry, http1=True, http2=HTTP2,
-        network_backend=_make_backend())
+        network_backend=_DeadlineBackend())  # type: ignore[arg-type]  # duck-typed
     return httpx2.Client(transport=transport, event_hooks={"request": [hf_request_event_hook]},
                          follow_redirects=True, timeout=None)
 
