@@ -37,7 +37,7 @@ from urllib.parse import quote, unquote, urlencode, urlsplit
 from lineage.errors import HubError, ParseError
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-_SLICE = 0.25  # longest blocking socket call: how fast a deadline or Ctrl-C is noticed
+_SLICE = 0.1  # longest blocking socket call: how fast a deadline or Ctrl-C is noticed
 _CONNECT_SLICE = 1.0  # a connect cut short is simply tried again (a SYN retransmission)
 _FRESH = 2.0  # seconds after its last use that an idle connection is taken as still open
 
