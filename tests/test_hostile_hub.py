@@ -232,3 +232,26 @@ def test_hf_hub_offline_is_said_plainly(mirror: Path, make_fake_hub: Any, tmp_pa
     assert run.code == 3 and not out.exists()
     assert "HF_HUB_OFFLINE" in run.stderr and "--offline" in run.stderr
     assert hub.count() == 0
+
+
+def test_the_deadline_holds_through_a_proxy_from_the_environment(
+        mirror: Path, make_fake_hub: Any, tmp_path: Path) -> None:
+    from hostile import cli_subprocess
+
+    # the fake Hub is the proxy: it answers the absolute-form requests itself, so the
+    # endpoint below is reachable only through it
+    hub = make_fake_hub(mirror, faults=[{"path": "/api/models/org/base", "action": "drip",
+                                         "delay": 0.2, "times": 1000}])
+    out = tmp_path / "bom.json"
+    env = {"HTTP_PROXY": hub.endpoint, "http_proxy": hub.endpoint, "NO_PROXY": "",
+           "no_proxy": ""}
+    start = time.monotonic()
+    proc = cli_subprocess(["generate", "org/child", "--endpoint", "http://hub.invalid",
+                           "--no-cache", "--deadline", "3", "-q", "-o", str(out)], env=env)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr
+    assert time.monotonic() - start < 12
+    bom = json.loads(out.read_text())
+    reasons, said = _unresolved(bom, "model:org/base")
+    assert reasons == ["hub-error"] and any("timed out" in p for p in said), said
+    assert hub.count("model_info", "org/other") >= 1  # it did go through the proxy

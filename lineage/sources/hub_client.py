@@ -204,22 +204,23 @@ HTTP2 = False  # see bench/README.md: the fake Hub speaks HTTP/1.1; h2 is not in
 
 
 def _client_factory() -> Any:
-    """huggingface_hub's default client, with a connection pool whose network backend puts
-    the deadline on every socket call."""
-    import httpcore2
+    """huggingface_hub's default client (proxies from the environment included), whose
+    connection pools get the network backend that puts the deadline on every socket call."""
     import httpx2
     from huggingface_hub.utils._http import hf_request_event_hook
 
-    limits = httpx2.Limits(max_connections=128, max_keepalive_connections=64)
-    transport = httpx2.HTTPTransport(limits=limits)
-    # httpx2 does not take a network backend; its pool is rebuilt with the same settings
-    transport._pool = httpcore2.ConnectionPool(  # noqa: SLF001
-        ssl_context=httpx2.create_ssl_context(), max_connections=limits.max_connections,
-        max_keepalive_connections=limits.max_keepalive_connections,
-        keepalive_expiry=limits.keepalive_expiry, http1=True, http2=HTTP2,
-        network_backend=_DeadlineBackend())  # type: ignore[arg-type]  # duck-typed
-    return httpx2.Client(transport=transport, event_hooks={"request": [hf_request_event_hook]},
-                         follow_redirects=True, timeout=None)
+    client = httpx2.Client(event_hooks={"request": [hf_request_event_hook]},
+                           follow_redirects=True, timeout=None, http2=HTTP2,
+                           limits=httpx2.Limits(max_connections=128,
+                                                max_keepalive_connections=64))
+    # httpx2 takes no network backend (and ignores proxy variables when given a transport):
+    # the pools it built get ours before they open any connection
+    transports = [client._transport, *client._mounts.values()]  # noqa: SLF001
+    for transport in transports:
+        pool = getattr(transport, "_pool", None)
+        if pool is not None and hasattr(pool, "_network_backend"):
+            pool._network_backend = _DeadlineBackend()
+    return client
 
 
 def _session() -> Any:
