@@ -36,31 +36,21 @@ from lineage.graph import (
     ModelNode,
     Node,
 )
+from lineage.ids import (
+    HUB_URL,
+    ancestor_ref,
+    file_ref,
+    hub_file_url,
+    model_card_ref,
+    node_hub_url,
+    node_purl,
+    node_ref,
+)
 from sbom.reproducible import reproducible_time
 
 SPEC_VERSIONS = ("1.6", "1.7")
-HUB = "https://huggingface.co"
+MERGE_SPEC_VERSIONS = ("1.5", "1.6", "1.7")  # machine-learning-model components need 1.5
 MAX_PROBLEMS_PER_NODE = 20
-
-
-def hub_url(node: Node) -> str | None:
-    if not node.repo_id or node.unresolved in ("local-path", "invalid-id"):
-        return None
-    if isinstance(node, DatasetNode):
-        return f"{HUB}/datasets/{node.repo_id}"
-    return f"{HUB}/{node.repo_id}"
-
-
-def node_purl(node: Node) -> str | None:
-    """``pkg:huggingface/<namespace>/<name>@<sha>`` for models and code repos on the Hub."""
-    if isinstance(node, DatasetNode) or not node.repo_id or \
-            node.unresolved in ("local-path", "invalid-id"):
-        return None
-    from packageurl import PackageURL
-
-    namespace, _, name = node.repo_id.rpartition("/")
-    return str(PackageURL(type="huggingface", namespace=namespace or None, name=name,
-                          version=node.sha or None))
 
 
 def _node_properties(graph: LineageGraph, node: Node) -> list[tuple[str, str]]:
@@ -170,7 +160,8 @@ def _signature_url(node: ModelNode, url: str | None, file: str) -> str:
     from urllib.parse import quote
 
     path = quote(file, safe="/")
-    return _iri(f"{url}/blob/{node.sha or 'main'}/{path}" if url else path)
+    ref = node_ref(node) if url else None
+    return _iri(hub_file_url(ref, path, view="blob") if ref else path)
 
 
 def _licenses(lic: LicenseInfo | None) -> list[dict[str, Any]]:
@@ -217,7 +208,7 @@ def _file_components(node: ModelNode) -> list[dict[str, Any]]:
         if wf.name in seen:  # one component per file name (bom-refs must be unique)
             continue
         seen.add(wf.name)
-        comp: dict[str, Any] = {"bom-ref": f"{node.key}#file:{wf.name}"}
+        comp: dict[str, Any] = {"bom-ref": file_ref(node.key, wf.name)}
         if wf.sha256:
             comp["hashes"] = [{"alg": "SHA-256", "content": wf.sha256}]
         comp["name"] = wf.name
@@ -233,7 +224,7 @@ def _file_components(node: ModelNode) -> list[dict[str, Any]]:
 def _ancestors(graph: LineageGraph, node: Node) -> list[dict[str, Any]]:
     out = []
     for parent, data in graph.parents(node.key, lineage_only=True):
-        comp: dict[str, Any] = {"bom-ref": f"{node.key}#ancestor:{parent.key}",
+        comp: dict[str, Any] = {"bom-ref": ancestor_ref(node.key, parent.key),
                                 "name": parent.name,
                                 "properties": _properties([("mlbom:lineage:relation",
                                                             data.relation.value)])}
@@ -258,13 +249,13 @@ def _model_card(graph: LineageGraph, node: ModelNode) -> dict[str, Any]:
     datasets = [{"ref": p.key} for p, _ in graph.parents(node.key) if isinstance(p, DatasetNode)]
     if datasets:
         params["datasets"] = datasets
-    return {"bom-ref": f"{node.key}#model-card", "modelParameters": params}
+    return {"bom-ref": model_card_ref(node.key), "modelParameters": params}
 
 
 def _dataset_data(node: DatasetNode) -> list[dict[str, Any]]:
     """The ``data`` entry of a dataset component: what it is and where it lives."""
     entry: dict[str, Any] = {"type": "dataset", "name": node.name}
-    url = hub_url(node)
+    url = node_hub_url(node)
     if url:
         entry["contents"] = {"url": url}
     entry["description"] = "training data" if node.purpose == "training" else node.purpose
@@ -279,7 +270,7 @@ def _component(graph: LineageGraph, node: Node) -> dict[str, Any]:
         if files:
             comp["components"] = files
     refs: list[dict[str, str]] = []
-    url = hub_url(node)
+    url = node_hub_url(node)
     if url:
         refs.append({"type": "website", "url": _iri(url)})
     sig = node.signature if isinstance(node, ModelNode) else None
@@ -333,7 +324,7 @@ def build_document(graph: LineageGraph, spec_version: str, timestamp: datetime) 
     target_key = graph.target_key
     if target_key is None:
         raise ValueError("graph has no target")
-    keys = sorted(graph.g.nodes)
+    keys = sorted(graph.keys())
     components = []
     target: dict[str, Any] = {}
     for key in keys:
@@ -347,7 +338,7 @@ def build_document(graph: LineageGraph, spec_version: str, timestamp: datetime) 
     dependencies = []
     for key in keys:
         entry: dict[str, Any] = {}
-        parents = sorted(set(graph.g.successors(key)))
+        parents = sorted(set(graph.parent_keys(key)))
         if parents:
             entry["dependsOn"] = parents
         entry["ref"] = key
@@ -365,10 +356,103 @@ def build_document(graph: LineageGraph, spec_version: str, timestamp: datetime) 
     }
     doc["serialNumber"] = uuid.UUID(int=0).urn
     doc["version"] = 1
+    vulnerabilities = build_vulnerabilities(graph)
+    if vulnerabilities:
+        doc["vulnerabilities"] = vulnerabilities
     doc["$schema"] = f"http://cyclonedx.org/schema/bom-{spec_version}.schema.json"
     doc["bomFormat"] = "CycloneDX"
     doc["specVersion"] = spec_version
     return doc
+
+
+#: Node finding kinds that are vulnerabilities of the component (Dependency-Track shows them).
+VULNERABILITY_KINDS = ("dangerous-pickle-import", "suspicious-pickle-import", "hub-security-scan")
+_RATING = {"error": "high", "warning": "medium", "info": "info"}
+#: The VEX analysis of an advisory match: mlbom knows the component is at an affected commit
+#: (``affects[].versions[].status``), not whether the product is exploitable.
+_ANALYSIS = ("mlbom matched the advisory to this component's commit in the lineage; "
+             "exploitability in the product is not analysed")
+
+
+def _finding_source(kind: str, message: str) -> dict[str, str]:
+    if kind == "hub-security-scan" or message.startswith("the Hub's scan"):
+        return {"name": "Hugging Face Hub security scan", "url": f"{HUB_URL}/docs/hub/security"}
+    return {"name": "mlbom pickle scan (picklescan)"}
+
+
+def _finding_vulnerabilities(graph: LineageGraph) -> list[dict[str, Any]]:
+    """The pickle-scan and Hub-scan findings of every node, one vulnerability each."""
+    from sbom.finding_kinds import kind_info
+
+    out = []
+    for node in graph.nodes():
+        seen: set[str] = set()
+        for f in node.findings[:200]:
+            if f.kind not in VULNERABILITY_KINDS:
+                continue
+            tag = _sha(f"{f.file}\x1f{f.message}".encode())[:12]
+            ref = f"vuln:{node.key}#{f.kind}:{tag}"
+            if ref in seen:
+                continue
+            seen.add(ref)
+            out.append({
+                "affects": [{"ref": node.key}],
+                "bom-ref": ref,
+                "description": f.message,
+                "id": kind_info(f.kind).rule_id,
+                "properties": _properties([("mlbom:finding:kind", f.kind)]
+                                          + ([("mlbom:finding:file", f.file)] if f.file else [])),
+                "ratings": [{"severity": _RATING.get(f.severity, "unknown")}],
+                "source": _finding_source(f.kind, f.message),
+            })
+    return out
+
+
+def _advisory_vulnerabilities(graph: LineageGraph) -> list[dict[str, Any]]:
+    """``graph.meta["advisory_matches"]`` (``sbom.advisories.AdvisoryMatch``), one
+    vulnerability per advisory, affecting each matched component at its commit."""
+    by_id: dict[str, list[Any]] = {}
+    for m in graph.meta.get("advisory_matches") or []:
+        if m.node_key in graph:
+            by_id.setdefault(m.advisory.id, []).append(m)
+    out = []
+    for adv_id, matches in by_id.items():
+        adv = matches[0].advisory
+        affects = []
+        for m in sorted(matches, key=lambda m: m.node_key):
+            node = graph.node(m.node_key)
+            entry: dict[str, Any] = {"ref": node.key}
+            if node.sha:
+                entry["versions"] = [{"status": "affected" if m.status == "affected"
+                                      else "unknown", "version": node.sha}]
+            affects.append(entry)
+        vuln: dict[str, Any] = {}
+        links = sorted({u for u in adv.references if _is_http_url(u)})
+        if links:
+            vuln["advisories"] = [{"url": _iri(u)} for u in links]
+        vuln["affects"] = affects
+        vuln["analysis"] = {"detail": _ANALYSIS, "state": "in_triage"}
+        vuln["bom-ref"] = f"vuln:{adv_id}"
+        if adv.summary:
+            vuln["description"] = adv.summary
+        if adv.details:
+            vuln["detail"] = adv.details
+        vuln["id"] = adv_id
+        paths = [("mlbom:advisory:path", " > ".join(graph.node(k).name
+                                                    for k in graph.path_to(m.node_key)))
+                 for m in matches]
+        vuln["properties"] = _properties([("mlbom:advisory:source", adv.source), *paths])
+        vuln["source"] = {"name": "OSV advisory"}
+        out.append(vuln)
+    return out
+
+
+def build_vulnerabilities(graph: LineageGraph) -> list[dict[str, Any]]:
+    """The BOM's ``vulnerabilities``: advisory matches, then pickle and Hub scan findings, in
+    the library's order (id, then bom-ref)."""
+    out = _advisory_vulnerabilities(graph) + _finding_vulnerabilities(graph)
+    out.sort(key=lambda v: (v["id"], v["bom-ref"]))
+    return out
 
 
 @functools.lru_cache(maxsize=4)
@@ -397,9 +481,11 @@ def _validator(spec_version: str) -> Any:
         offline=True)
 
 
-def validate_cyclonedx_document(doc: Any, spec_version: str) -> None:
-    """Strict schema validation of parsed JSON; ``ValidationFailure`` names the first error."""
-    if spec_version not in SPEC_VERSIONS:
+def validate_cyclonedx_document(doc: Any, spec_version: str, *,
+                                versions: tuple[str, ...] = SPEC_VERSIONS) -> None:
+    """Strict schema validation of parsed JSON; ``ValidationFailure`` names the first error.
+    ``versions`` widens what is accepted (``mlbom merge`` keeps an application SBOM's 1.5)."""
+    if spec_version not in versions:
         raise InputError(f"unsupported CycloneDX version {spec_version}; use 1.6 or 1.7")
     error = next(iter(_validator(spec_version).iter_errors(doc)), None)
     if error is not None:
