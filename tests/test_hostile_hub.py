@@ -255,3 +255,17 @@ def test_the_deadline_holds_through_a_proxy_from_the_environment(
     reasons, said = _unresolved(bom, "model:org/base")
     assert reasons == ["hub-error"] and any("timed out" in p for p in said), said
     assert hub.count("model_info", "org/other") >= 1  # it did go through the proxy
+
+
+@pytest.mark.parametrize("command", ["tree", "licenses"])
+def test_the_run_deadline_reaches_the_commands_with_the_shared_hub_options(
+        mirror: Path, make_fake_hub: Any, capsys: Any, command: str) -> None:
+    from hostile import run_cli
+
+    hub = make_fake_hub(mirror, faults=[{"path": "^/api/models/org/base", "action": "drip",
+                                         "delay": 0.2, "times": 1000}])
+    start = time.monotonic()
+    run = run_cli([command, "org/child", "--endpoint", hub.endpoint, "--deadline", "2"], capsys)
+    assert time.monotonic() - start < 8
+    assert run.code in (0, 1), run.stderr  # licenses may find the unresolved parent
+    assert "org/base" in run.stdout and "hub-error" in run.stdout + run.stderr
