@@ -219,6 +219,8 @@ def _write_sqlite_fresh(final: Path, acc: _Accumulator, meta: dict[str, str]) ->
 
 
 def _write_pg_fresh(store: Store, acc: _Accumulator, meta: dict[str, str]) -> None:
+    import psycopg  # only ever reached with a PostgreSQL store open
+
     conn: Any = store.conn
     try:
         with conn.transaction(), conn.cursor() as cur:
@@ -236,10 +238,8 @@ def _write_pg_fresh(store: Store, acc: _Accumulator, meta: dict[str, str]) -> No
             store.set_meta(meta)
             cur.execute("ANALYZE hub_models")
             cur.execute("ANALYZE hub_edges")
-    except Exception as exc:
-        if type(exc).__module__.startswith("psycopg"):
-            raise StoreError(f"index build into {store.target.display} failed: {exc}") from exc
-        raise
+    except psycopg.Error as exc:
+        raise StoreError(f"index build into {store.target.display} failed: {exc}") from exc
 
 
 def _now() -> str:
