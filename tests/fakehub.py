@@ -59,7 +59,8 @@ Latency and faults, for tests of retries, timeouts and concurrency:
   and a body that is not gzip), ``"answer_as"`` (the metadata of the repo named in ``body``
   instead) and ``"smuggle"`` (the normal answer followed, beyond its ``Content-Length``, by a
   complete second answer whose JSON body is ``body``: what the next request on that
-  connection reads if the client trusts the framing).
+  connection reads if the client trusts the framing), ``"close_after"`` (the normal answer,
+  kept alive as far as its headers say, then the connection closed: a keep-alive timeout).
 
 Every request is recorded in ``.requests`` as a ``HubRequest`` (method, kind, repo_id, path,
 status) so tests can count how often a model's metadata was fetched. ``max_in_flight`` is the
@@ -115,7 +116,7 @@ _LIST_FULL_FIELDS = ("author", "sha", "lastModified", "gated", "disabled", "sibl
 _ERROR_CODES = {"gated": "GatedRepo", "not-found": "RepoNotFound"}
 _ALWAYS_PUBLIC = frozenset({"README.md", ".gitattributes"})
 _ACTIONS = ("reset", "truncate", "delay", "drip", "html", "redirect_loop", "gzip_corrupt",
-            "answer_as", "smuggle")
+            "answer_as", "smuggle", "close_after")
 
 
 def repo_dir_name(repo_id: str) -> str:
@@ -554,6 +555,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(reply, truncate=True)
         elif fault is not None and fault.action == "drip":
             self._drip(reply, fault.delay)
+        elif fault is not None and fault.action == "close_after":
+            self._send(reply)  # a keep-alive answer, then the server closes the connection
+            self.close_connection = True
         elif fault is not None and fault.action == "smuggle":
             forged = _json_reply(200, json.loads(fault.body))
             self._send(reply, extra=self._wire(forged))

@@ -269,3 +269,20 @@ def test_the_run_deadline_reaches_the_commands_with_the_shared_hub_options(
     assert time.monotonic() - start < 8
     assert run.code in (0, 1), run.stderr  # licenses may find the unresolved parent
     assert "org/base" in run.stdout and "hub-error" in run.stdout + run.stderr
+
+
+def test_a_kept_alive_connection_the_server_closed_is_replaced_without_a_retry(
+        mirror: Path, make_fake_hub: Any) -> None:
+    from lineage.sources.hub_client import HubClient
+
+    hub = make_fake_hub(mirror, faults=[{"path": "^/api/models/org/base", "action": "close_after",
+                                         "times": 1}])
+    client = HubClient(hub.endpoint, backoff_base=5.0, backoff_cap=5.0)  # a retry would show
+    first = client.get(f"{hub.endpoint}/api/models/org/base", "org/base", max_bytes=1 << 20)
+    time.sleep(0.2)  # the server has closed its side by now
+    start = time.monotonic()
+    second = client.get(f"{hub.endpoint}/api/models/org/other", "org/other", max_bytes=1 << 20)
+    assert time.monotonic() - start < 2
+    assert json.loads(first.body)["id"] == "org/base"
+    assert json.loads(second.body)["id"] == "org/other"
+    assert hub.count("model_info", "org/other") == 1

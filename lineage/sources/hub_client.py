@@ -138,9 +138,10 @@ class _DeadlineStream:
                 import httpcore2
 
                 # bytes (or a close) came on an idle connection before any request: never
-                # read them as this request's answer
+                # read them as this request's answer. The pool then sends the request on
+                # another connection at once, as for any connection that became unusable.
                 self.broken = True
-                raise httpcore2.WriteError("the connection had unasked-for data")
+                raise httpcore2.ConnectionNotAvailable()
         self.reads_since_write = 0
         self._last_io = time.monotonic()
         self._inner.write(buffer, timeout=_time_left(timeout))
