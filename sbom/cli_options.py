@@ -7,6 +7,7 @@ heavy is imported at module level: ``mlbom --help`` imports this file.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 from collections.abc import Callable
@@ -74,7 +75,21 @@ DeadlineOpt = Annotated[float | None, typer.Option(
     "--deadline", min=0.1, help="Stop asking the Hub after this many seconds: parents not "
     "read by then are unresolved (hub-error: timed out) and the BOM is still written.")]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Bypass the metadata cache.")]
-OutOpt = Annotated[Path | None, typer.Option("-o", "--output",
+def _checked_output(value: Path | None) -> Path | None:
+    """``-o`` is checked when it is parsed, before any work: a folder, a missing folder or a
+    block device is a usage error (exit 2) naming the path."""
+    if value is None:
+        return None
+    from sbom.atomic import check_output_path
+
+    try:
+        check_output_path(value)
+    except InputError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    return value
+
+
+OutOpt = Annotated[Path | None, typer.Option("-o", "--output", callback=_checked_output,
                                                 help="Write here (atomically); default stdout.")]
 
 
@@ -86,6 +101,7 @@ def run_options(endpoint: str | None, token: str | None, offline: bool, hub_mirr
     from lineage.annotate.signatures import SignatureOptions
     from lineage.pipeline import RunOptions
 
+    register_run_secrets(endpoint, token)
     if hub_mirror is not None and not hub_mirror.is_dir():
         raise InputError(f"--hub-mirror {hub_mirror} is not a folder")
     from lineage.resolver import DEFAULT_CONCURRENCY
@@ -95,6 +111,18 @@ def run_options(endpoint: str | None, token: str | None, offline: bool, hub_mirr
                       concurrency=concurrency or DEFAULT_CONCURRENCY, deadline=deadline,
                       signatures=signatures if signatures is not None else SignatureOptions(
                           offline=offline))
+
+
+def register_run_secrets(endpoint: str | None, token: str | None) -> None:
+    """Mask the token and the endpoint's password in every message from here on."""
+    from urllib.parse import urlsplit
+
+    from lineage.text_safety import register_secret
+
+    register_secret(token)
+    if endpoint:
+        with contextlib.suppress(ValueError):
+            register_secret(urlsplit(endpoint).password)
 
 
 def stderr_console() -> object:
@@ -109,8 +137,12 @@ def progress() -> object:
         return None
     console = stderr_console()
 
+    from rich.markup import escape
+
+    from lineage.text_safety import printable
+
     def show(message: str) -> None:
-        console.print(f"[dim]… {message}[/dim]")  # type: ignore[attr-defined]
+        console.print(f"[dim]… {escape(printable(message))}[/dim]")  # type: ignore[attr-defined]
 
     return show
 

@@ -63,7 +63,8 @@ Latency and faults, for tests of retries, timeouts and concurrency:
   kept alive as far as its headers say, then the connection closed: a keep-alive timeout).
 
 Every request is recorded in ``.requests`` as a ``HubRequest`` (method, kind, repo_id, path,
-status) so tests can count how often a model's metadata was fetched. ``max_in_flight`` is the
+status, and the ``Range`` header when one was sent) so tests can count how often a model's
+metadata was fetched, and which bytes of a file were asked for. ``max_in_flight`` is the
 most requests ever being answered at once, for tests of bounded concurrency.
 """
 
@@ -134,6 +135,7 @@ class HubRequest(NamedTuple):
     repo_id: str | None
     path: str
     status: int
+    range: str | None = None  # the Range header, as sent
 
 
 @dataclass
@@ -548,7 +550,8 @@ class _Handler(BaseHTTPRequestHandler):
             reply = self._hostile_reply(fault, reply)
         status = reply.status if fault is None or not isinstance(fault.action, str) or \
             fault.action in _REPLACING else 0
-        hub._record(HubRequest(self.command, kind, repo_id, self.path, status))
+        hub._record(HubRequest(self.command, kind, repo_id, self.path, status,
+                               self.headers.get("Range")))
         if fault is not None and fault.action == "reset":
             self._reset()
         elif fault is not None and fault.action == "truncate":

@@ -30,6 +30,7 @@ from lineage.hubindex._store import (
     table_ddl,
 )
 from lineage.sources.hub_client import HubClient
+from lineage.text_safety import redact_url
 
 MAX_LINE_BYTES = 1024 * 1024  # one listed model; real ones are well under 10 kB
 MAX_PROBLEMS_KEPT = 100
@@ -330,11 +331,12 @@ def _start_or_resume(store: Store, base: str) -> tuple[str, int, bool]:
     """The page to fetch next, the models listed so far and whether this resumes a build
     that stopped; a fresh build empties the index first."""
     meta = store.get_meta()
-    if (meta.get("status") == "running" and meta.get("source") == f"hub:{base}"
+    if (meta.get("status") == "running" and meta.get("source") == f"hub:{redact_url(base)}"
             and bool(meta.get("next"))):
         return meta["next"], int(meta.get("listed", "0")), True
     store.clear()
-    store.set_meta({"schema": SCHEMA_VERSION, "source": f"hub:{base}", "status": "running",
+    store.set_meta({"schema": SCHEMA_VERSION, "source": f"hub:{redact_url(base)}",
+                    "status": "running",
                     "next": _FIRST_PAGE, "listed": "0", "built": _now()})
     store.commit()
     return _FIRST_PAGE, 0, False
@@ -403,7 +405,7 @@ def build_index_from_hub(
             progress.update(run.seen, None, "listing")
         models, edges = store.counts()
     return BuildStats(
-        source=base, models=models, edges=edges, listed=run.listed_now,
+        source=redact_url(base), models=models, edges=edges, listed=run.listed_now,
         seconds=time.perf_counter() - started, complete=complete, resumed=resumed,
         malformed=run.malformed, skipped_parents=run.skipped_parents,
         problems=tuple(run.problems),

@@ -323,6 +323,28 @@ class HubSource(Source):
         self._file_cache_write(path, body)
         return body
 
+    def read_range(self, repo_id: str, sha: str | None, filename: str, offset: int,
+                   n_bytes: int) -> bytes:
+        """``n_bytes`` from ``offset`` by one ``Range`` request (a safetensors header after
+        its length), cached at a commit sha. An answer that is not the range asked for (a
+        server that ignored ``Range``) is refused rather than misread."""
+        if offset == 0:
+            return self.read_head(repo_id, sha, filename, n_bytes)
+        _check_file_name(repo_id, filename)
+        path = self._file_cache_path(repo_id, sha, filename, f".range{offset}-{n_bytes}")
+        cached = self._file_cache_read(path)
+        if cached is not None:
+            return cached
+        url = f"{self.endpoint}/{repo_id}/resolve/{sha or 'main'}/{quote(filename)}"
+        answer = self._get(url, repo_id, max_bytes=n_bytes, kind="file_head",
+                           headers={"Range": f"bytes={offset}-{offset + n_bytes - 1}"})
+        body = answer.body
+        if not answer.headers.get("content-range", "").startswith(f"bytes {offset}-"):
+            raise ParseError("the Hub did not answer the byte range asked for", subject=repo_id,
+                             file=filename)
+        self._file_cache_write(path, body)
+        return body
+
 
 def _check_identity(data: Any, ref: ModelRef, final_repo: str) -> None:
     """A metadata answer must be about the repo asked for (or the one the Hub redirected a
