@@ -41,6 +41,7 @@ class RunOptions:
     use_cache: bool = True
     cache_dir: Path | None = None  # default: the user cache dir (platformdirs)
     retry_budget: float = 60.0
+    deadline: float | None = None  # seconds for the whole run's Hub requests (--deadline)
     signatures: SignatureOptions = field(default_factory=SignatureOptions)
     verify: bool = True  # check declared lineage against config and tensor headers
 
@@ -59,10 +60,14 @@ def open_source(opts: RunOptions) -> Source | None:
         return MirrorSource(opts.hub_mirror)
     if opts.offline:
         return None
+    import time
+
     from lineage.sources.hub import HubSource
 
+    run_deadline = None if opts.deadline is None else time.monotonic() + opts.deadline
     return HubSource(opts.endpoint, opts.token, cache_dir=opts.cache_dir or default_cache_dir(),
-                     use_cache=opts.use_cache, retry_budget=opts.retry_budget)
+                     use_cache=opts.use_cache, retry_budget=opts.retry_budget,
+                     run_deadline=run_deadline)
 
 
 SignerFor = Callable[[str | None, SignatureOptions], SignatureOptions | None]

@@ -62,7 +62,7 @@ from lineage.verify.evidence import from_json as evidence_from_json
 from lineage.verify.evidence import to_json as evidence_to_json
 
 DEFAULT_MAX_DEPTH = 50
-DEFAULT_CONCURRENCY = 16
+DEFAULT_CONCURRENCY = 32  # a level of 8 models with early reads and files in one round
 
 Progress = Callable[[str], None]
 
@@ -467,6 +467,10 @@ def resolve_lineage(
     fetcher = _Fetcher(source, opts) if source is not None else None
     try:
         _resolve(graph, tgt, source, fetcher, opts, say)
+    except BaseException:  # Ctrl-C above all: the fetch threads must not be waited for
+        if source is not None:
+            source.cancel()
+        raise
     finally:
         if fetcher is not None:
             fetcher.close()

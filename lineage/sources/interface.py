@@ -107,6 +107,8 @@ class Source(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections or files."""
 
+    def cancel(self) -> None:  # noqa: B027 - optional hook
+        """End what is in flight now (Ctrl-C): calls then fail fast instead of waiting."""
 
 #: Files the lineage, license and signature steps read by name; a listing keeps them (like
 #: weight files) whatever its cap on other files.
