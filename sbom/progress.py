@@ -11,7 +11,7 @@ Counts: "known" is the repos the resolver has queued (the target plus every leve
 its ``level N: fetching K repos`` steps, or the distinct repos asked for when it started some
 early), "fetched" the metadata answers received (network or cache), "in flight" the source
 calls running now, "retries waiting" the Hub client's backoff sleeps not yet over
-(``HubSource.retry_listener``).
+(``HubClient.retry_listener``).
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ class RunMonitor:
                 self.in_flight -= 1
 
     def retry(self, subject: str, delay: float) -> None:
-        """``HubSource.retry_listener``: a backoff sleep of ``delay`` seconds begins."""
+        """``HubClient.retry_listener``: a backoff sleep of ``delay`` seconds begins."""
         with self._lock:
             self.retries_seen += 1
             self._retry_ends.append(self._clock() + delay)
@@ -111,8 +111,9 @@ class WatchedSource(Source):
         self.inner = inner
         self.monitor = monitor
         self.name = inner.name
-        if hasattr(inner, "retry_listener"):
-            inner.retry_listener = monitor.retry
+        client: Any = getattr(inner, "client", None)  # HubSource's one HTTP client
+        if client is not None and hasattr(client, "retry_listener"):
+            client.retry_listener = monitor.retry
 
     def __getattr__(self, name: str) -> Any:  # endpoint, counts, ... of the inner source
         return getattr(self.inner, name)

@@ -31,10 +31,12 @@ SHA = "0123456789abcdef0123456789abcdef01234567"
 # what builds an id, and the modules allowed to hold it (with why)
 ID_RULES = {
     r"PackageURL\(": {"lineage/ids.py"},
-    r"pkg:huggingface": {"lineage/ids.py", "sbom/inventory/ingest.py"},  # ingest: its docstring
+    r"pkg:huggingface": {"lineage/ids.py", "sbom/inventory/ingest.py",  # ingest: its docstring
+                         "sbom/advisories.py"},  # the advisory format in docs and messages
     r"https://huggingface\.co\b": {
         "lineage/ids.py",
         "lineage/refs.py",  # reads Hub URLs that cards declare as parents
+        "lineage/resolver.py",  # a TARGET given as a Hub URL: its docstring and message
         "lineage/scan/commands.py",  # reads Hub URLs that shell commands download from
         "lineage/sources/hub.py",  # the client's default endpoint, not an id
         "sbom/cli_options.py",  # the --endpoint help text

@@ -83,9 +83,12 @@ def _short(sha: str | None) -> str:
 
 def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]],
            width: int | None = None) -> str:
+    from lineage.text_safety import printable
     from sbom.views.terminal import render_table, table_width
 
-    # ids wrap at "/", never mid-word; too narrow for columns side by side: one record per row
+    # stored BOMs are input: no markup, controls or bidi reach the terminal; ids wrap at "/",
+    # never mid-word; too narrow for columns side by side: one record per row
+    rows = [[printable(cell) for cell in row] for row in rows]
     return render_table(title, columns, rows, width or table_width(160))
 
 
