@@ -158,8 +158,16 @@ class WatchedSource(Source):
     def store_derived(self, repo_id: str, sha: str, name: str, data: bytes) -> None:
         self.inner.store_derived(repo_id, sha, name, data)
 
+    def read_range(self, repo_id: str, sha: str | None, filename: str, offset: int,
+                   n_bytes: int) -> bytes:
+        with self.monitor.request():
+            return self.inner.read_range(repo_id, sha, filename, offset, n_bytes)
+
     def close(self) -> None:
         self.inner.close()
+
+    def cancel(self) -> None:  # Ctrl-C: the inner source must stop its sleeps and sockets
+        self.inner.cancel()
 
 
 @contextmanager
