@@ -182,6 +182,8 @@ def check(
     from sbom.check_formats import render_check, summary_line
     from sbom.policy import load_policy
 
+    if not target.strip():  # an unset variable must not check the current folder
+        raise InputError("empty TARGET: give a Hub repo id, a model folder or a BOM file")
     pol = load_policy(policy) if policy is not None else None
     advs = load_advisories(advisories or [])
     sig = signature_options(cert_identity, cert_oidc_issuer, public_key, certificate_chain,
