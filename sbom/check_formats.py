@@ -53,6 +53,9 @@ HUB = "https://huggingface.co"  # only when a node has no Hub URL of its own
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _MAX_TEXT = 1024 * 1024
+#: GitHub code scanning takes at most 25,000 results per run; findings are sorted most severe
+#: first, so the ones left out are the least severe, and ``omittedResults`` counts them.
+MAX_SARIF_RESULTS = 25_000
 
 
 # -- locations -----------------------------------------------------------------------------
@@ -250,7 +253,7 @@ def check_to_sarif(report: CheckReport, graph: LineageGraph) -> dict[str, Any]:
     kinds = list(ALL_KINDS) + sorted({f.kind for f in report.findings} - set(ALL_KINDS))
     rules = [_rule(k) for k in kinds]
     results = []
-    for f in report.findings:
+    for f in report.findings[:MAX_SARIF_RESULTS]:
         loc = locate(graph, report, f)
         physical: dict[str, Any] = {"artifactLocation": {"uri": loc["uri"]},
                                     "region": {"startLine": loc["line"]}}
@@ -283,7 +286,8 @@ def check_to_sarif(report: CheckReport, graph: LineageGraph) -> dict[str, Any]:
             "automationDetails": {"id": f"mlbom-check/{report.target}"},
             "results": results,
             "properties": {"target": report.target, "policy": report.policy,
-                           "advisories": report.advisories},
+                           "advisories": report.advisories,
+                           "omittedResults": max(len(report.findings) - MAX_SARIF_RESULTS, 0)},
         }],
     }
 
