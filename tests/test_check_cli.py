@@ -624,3 +624,18 @@ def test_pickles_nobody_scanned_are_said_never_a_quiet_all_clear(
     # the scanned fixture has no such finding
     code, doc, _ = check(capsys, "contoso/gpt2-pickle-ft", "--hub-mirror", HUB)
     assert "pickle-unscanned" not in kinds(doc)
+
+
+def test_licenses_honours_the_policys_severity_overrides_too(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    policy = tmp_path / "policy.yml"
+    policy.write_text("severity:\n  license-drift: warning\n  noncommercial-ancestor: warning\n"
+                      "  noncommercial-dataset: info\n")  # the merged finding takes the worse
+    args = ["licenses", "contoso/Hybrid-NC-Merge-7B", "--hub-mirror", HUB]
+    assert main(args) == 1
+    assert main([*args, "--policy", str(policy), "--format", "json"]) == 0
+    capsys.readouterr()
+    main([*args, "--policy", str(policy), "--format", "json"])
+    review = json.loads(capsys.readouterr().out)
+    assert {(f["kind"], f["severity"]) for f in review["findings"]} == {
+        ("license-drift", "warning"), ("noncommercial-dataset", "info")}
