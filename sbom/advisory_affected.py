@@ -110,7 +110,7 @@ def affected_by_advisories_text(paths: list[Any], db: str | None, fmt: str) -> t
     from sbom.inventory.store import open_store
 
     advisories = load_advisories(paths)
-    with open_store(db) as store:
+    with open_store(db, create=False) as store:
         results = advisory_hits(store, advisories)
     n = len({(h.product, h.version) for _, hits in results for h in hits})
     return render_advisory_hits(results, fmt), n

@@ -42,6 +42,7 @@ from urllib.parse import quote
 
 from lineage.errors import InputError
 from lineage.graph import LineageGraph
+from lineage.ids import HUB_URL as HUB  # only when a node has no Hub URL of its own
 from sbom.check import CheckFinding, CheckReport
 from sbom.finding_kinds import ALL_KINDS, kind_info, rule_name
 from sbom.review import ReviewFinding
@@ -49,7 +50,7 @@ from sbom.review import ReviewFinding
 FORMATS = ("table", "json", "markdown", "sarif")
 CHECK_FORMAT = "mlbom-check/1"
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
-HUB = "https://huggingface.co"  # only when a node has no Hub URL of its own
+
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _MAX_TEXT = 1024 * 1024
@@ -136,7 +137,7 @@ def locate(graph: LineageGraph, report: CheckReport, f: CheckFinding) -> dict[st
         return {"uri": _uri(Path(report.read_from)), "line": _bom_line(report.read_from, f.node)}
     if report.local_dir is not None:
         return _locate_local(report.local_dir, graph, f)
-    from sbom.cyclonedx import hub_url  # the one place Hub URLs are built
+    from lineage.ids import node_hub_url as hub_url  # the one place Hub URLs are built
 
     node = graph.node(f.node)
     owner, file = node, f.file or "README.md"

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from lineage.errors import InputError, MlbomError, ValidationFailure
+from lineage.ids import hub_url, node_key
+from lineage.refs import ModelRef
 from sbom.cli_options import (
     OutOpt,
     emit,
@@ -188,15 +190,15 @@ def _unresolved_component(ref: Reference, error: MlbomError) -> dict[str, Any]:
     reason = getattr(error, "reason", None) or "hub-error"
     kind = "data" if ref.kind == "dataset" else "machine-learning-model"
     prefix = "dataset" if ref.kind == "dataset" else "model"
-    return {"bom-ref": f"{prefix}:{ref.id.lower()}", "name": ref.id, "type": kind,
+    return {"bom-ref": node_key(prefix, ref.id), "name": ref.id, "type": kind,
             "properties": [{"name": "mlbom:lineage:unresolved", "value": reason},
                            {"name": "mlbom:lineage:problem",
                             "value": " ".join(str(error).split())[:300]}]}
 
 
 def _dataset_component(ref: Reference) -> dict[str, Any]:
-    url = f"https://huggingface.co/datasets/{ref.id}"
-    return {"bom-ref": f"dataset:{ref.id.lower()}", "name": ref.id, "type": "data",
+    url = hub_url(ModelRef(ref.id), "dataset")
+    return {"bom-ref": node_key("dataset", ref.id), "name": ref.id, "type": "data",
             "data": [{"type": "dataset", "name": ref.id, "contents": {"url": url}}],
             "externalReferences": [{"type": "website", "url": url}],
             "properties": [{"name": "mlbom:dataset:purpose", "value": "used-by-product"}]}
@@ -271,17 +273,17 @@ def _finish(doc: dict[str, Any], reproducible: bool) -> None:
 def merge_documents(app_path: Path, ml_paths: list[Path]) -> str:
     """The application SBOM with every ML-BOM hung under its root, validated in its version."""
     from sbom.bom_merge import bump_version, merge_ml_bom, root_ref
-    from sbom.bom_reader import read_cyclonedx_document
+    from sbom.bom_reader import load_cyclonedx
     from sbom.cyclonedx import MERGE_SPEC_VERSIONS, validate_cyclonedx_document
 
-    app, label = read_cyclonedx_document(app_path)
+    app, label = load_cyclonedx(app_path)
     spec = str(app.get("specVersion", ""))
     if spec not in MERGE_SPEC_VERSIONS:
         raise InputError(f"{label}: CycloneDX {spec or '(no specVersion)'} cannot hold ML "
                          f"model components; use {', '.join(MERGE_SPEC_VERSIONS)}")
     under = root_ref(app, label)
     for path in ml_paths:
-        ml, ml_label = read_cyclonedx_document(path)
+        ml, ml_label = load_cyclonedx(path)
         merge_ml_bom(app, ml, under=under, label=ml_label)
     bump_version(app)
     try:
