@@ -22,6 +22,8 @@ from typing import Any
 
 import networkx as nx
 
+from lineage.ids import node_key
+
 
 class Relation(str, Enum):
     FINETUNE = "finetune"
@@ -214,15 +216,15 @@ class CodeNode(Node):
 
 
 def model_key(repo_id: str) -> str:
-    return f"model:{repo_id.lower()}"
+    return node_key("model", repo_id)
 
 
 def dataset_key(repo_id: str) -> str:
-    return f"dataset:{repo_id.lower()}"
+    return node_key("dataset", repo_id)
 
 
 def code_key(repo_id: str) -> str:
-    return f"code:{repo_id.lower()}"
+    return node_key("code", repo_id)
 
 
 class LineageGraph:
@@ -319,6 +321,25 @@ class LineageGraph:
 
     def children(self, key: str) -> list[tuple[Node, EdgeData]]:
         return [(self.node(c), self.edge(c, key)) for c in sorted(self.g.predecessors(key))]
+
+    def keys(self) -> list[str]:
+        """Every node key, in the order the nodes were added."""
+        return list(self.g.nodes)
+
+    def has_edge(self, child: str, parent: str) -> bool:
+        return bool(self.g.has_edge(child, parent))
+
+    def parent_keys(self, key: str) -> list[str]:
+        """Keys of ``key``'s direct parents, in the order the edges were added."""
+        return list(self.g.successors(key))
+
+    def child_keys(self, key: str) -> list[str]:
+        """Keys of the nodes that point at ``key``, in the order the edges were added."""
+        return list(self.g.predecessors(key))
+
+    def roots(self) -> list[str]:
+        """Keys nothing points at (the target, in a graph with one), sorted."""
+        return sorted(k for k in self.g.nodes if self.g.in_degree(k) == 0)
 
     def ancestors(self, key: str) -> set[str]:
         return set(nx.descendants(self.g, key))

@@ -30,10 +30,10 @@ from typing import Any
 
 from license_expression import ExpressionError, get_spdx_licensing
 
+from lineage.errors import InvalidIdError
 from lineage.graph import LicenseInfo
-from lineage.refs import clip
-
-HUB = "https://huggingface.co"
+from lineage.ids import hub_file_url
+from lineage.refs import ModelRef, clip
 
 #: Values that say "no license given" rather than naming one.
 PLACEHOLDERS = frozenset(
@@ -190,7 +190,12 @@ def resolve_license_link(link: str, repo_id: str | None, sha: str | None) -> str
     if not repo_id or not link or ".." in link.split("/"):
         return None
     path = link.lstrip("./").lstrip("/")
-    return f"{HUB}/{repo_id}/blob/{sha or 'main'}/{path}" if path else None
+    if not path:
+        return None
+    try:
+        return hub_file_url(ModelRef(repo_id, sha), path, view="blob")
+    except InvalidIdError:  # not a Hub repo: a relative link points nowhere
+        return None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Read a CycloneDX ML-BOM written by mlbom back into a ``LineageGraph``.
+"""Read a BOM written by mlbom (CycloneDX, SPDX 2.3 or SPDX 3) back into a ``LineageGraph``.
 
 This is what lets ``mlbom view BOM.json`` and ``mlbom licenses BOM.json`` work offline: every
 output renders a graph, and this rebuilds the graph from the BOM contract (README "BOM format"):
@@ -56,20 +56,76 @@ _LINEAGE = {r.value: r for r in (Relation.FINETUNE, Relation.ADAPTER, Relation.Q
 
 
 def read_bom(source: str | bytes | os.PathLike[str]) -> LineageGraph:
-    """The lineage graph recorded in an mlbom CycloneDX BOM (a path, or the JSON text itself).
+    """The lineage graph recorded in a BOM (a path, or the JSON text itself): an mlbom CycloneDX
+    BOM, or an SPDX 2.3 / SPDX 3 document written by mlbom (``sbom.bom_reader_spdx``).
 
     Raises ``InputError`` for a file that is missing, too large, too deeply nested, not JSON,
-    not CycloneDX, or does not follow mlbom's contract (no target, dangling or cyclic refs).
+    neither CycloneDX nor SPDX, or does not follow mlbom's contract (no target, dangling or
+    cyclic refs).
     """
+    doc, label = _parse(source)
+    return read_bom_document(doc, label)
+
+
+def read_cyclonedx_document(source: str | bytes | os.PathLike[str]) -> tuple[dict[str, Any], str]:
+    """Any CycloneDX JSON document (mlbom's or another tool's) as parsed data, with the label
+    used in messages, under the same size and depth limits as ``read_bom``."""
+    doc, label = _parse(source)
+    if not isinstance(doc, dict) or doc.get("bomFormat") != "CycloneDX":
+        raise InputError(f"{label}: not a CycloneDX BOM (no bomFormat CycloneDX)")
+    return doc, label
+
+
+def _parse(source: str | bytes | os.PathLike[str]) -> tuple[Any, str]:
     raw, label = _read(source)
     _check_depth(raw, label)
     try:
-        doc = json.loads(raw)
+        return json.loads(raw), label
     except (ValueError, RecursionError) as exc:
         raise InputError(f"{label}: not valid JSON ({str(exc)[:120]})") from exc
-    if not isinstance(doc, dict) or doc.get("bomFormat") != "CycloneDX":
-        raise InputError(f"{label}: not a CycloneDX BOM (no bomFormat CycloneDX)")
+
+
+def read_bom_document(doc: Any, label: str = "BOM") -> LineageGraph:
+    """The lineage graph in an already parsed BOM: CycloneDX, or mlbom's SPDX 2.3 / SPDX 3."""
+    kind = bom_kind(doc)
+    if kind == "spdx-2.3":
+        from sbom.bom_reader_spdx import read_spdx23
+
+        return read_spdx23(doc, label)
+    if kind == "spdx-3":
+        from sbom.bom_reader_spdx import read_spdx3
+
+        return read_spdx3(doc, label)
+    if kind != "cyclonedx":
+        raise InputError(f"{label}: not a CycloneDX BOM (no bomFormat CycloneDX), nor an "
+                         "SPDX 2.3 or SPDX 3.0 JSON document")
     return _graph(doc, label)
+
+
+def spdx_as_cyclonedx(doc: Any, label: str = "BOM") -> Any:
+    """An SPDX document written by mlbom as the CycloneDX document of the same lineage, for a
+    reader that speaks CycloneDX only (the inventory); any other document is returned as is."""
+    if bom_kind(doc) not in ("spdx-2.3", "spdx-3"):
+        return doc
+    from sbom.cyclonedx import build_document
+    from sbom.reproducible import reproducible_time
+
+    return build_document(read_bom_document(doc, label), "1.6", reproducible_time())
+
+
+def bom_kind(doc: Any) -> str | None:
+    """``cyclonedx``, ``spdx-2.3`` or ``spdx-3`` by the document's own markers, else ``None``."""
+    if not isinstance(doc, dict):
+        return None
+    if doc.get("bomFormat") == "CycloneDX":
+        return "cyclonedx"
+    if doc.get("spdxVersion") == "SPDX-2.3":
+        return "spdx-2.3"
+    context = doc.get("@context")
+    if isinstance(context, str) and context.startswith("https://spdx.org/rdf/3.") and \
+            isinstance(doc.get("@graph"), list):
+        return "spdx-3"
+    return None
 
 
 def _read(source: str | bytes | os.PathLike[str]) -> tuple[bytes, str]:
@@ -183,7 +239,7 @@ def _graph(doc: dict[str, Any], label: str) -> LineageGraph:
     for child, props in props_by_key.items():  # parents recorded only as properties
         for value in props.get("mlbom:lineage:parent", []):
             _, _, parent = value.partition(" ")
-            if parent in graph and not graph.g.has_edge(child, parent):
+            if parent in graph and not graph.has_edge(child, parent):
                 _add_edge(graph, child, parent, props, label)
     return graph
 
@@ -349,28 +405,12 @@ def _model(
     return ModelNode(**common, **extra)
 
 
-# -- the front door for readers that need the document itself (the inventory) ---------------
-def load_cyclonedx(source: str | bytes | os.PathLike[str]) -> tuple[dict[str, Any], str]:
-    """The JSON object of a CycloneDX BOM (a path, or the JSON text itself) and its label,
-    under the limits every BOM reader applies (those of ``read_bom``): at most 64 MiB,
-    nesting at most ``MAX_DEPTH`` (checked before parsing), ``bomFormat`` CycloneDX.
-    ``InputError`` names the BOM and the problem."""
-    raw, label = _read(source)
-    _check_depth(raw, label)
-    try:
-        doc = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise InputError(f"{label}: not valid JSON ({str(exc)[:120]})") from exc
-    if not isinstance(doc, dict):
-        raise InputError(f"{label}: not a CycloneDX BOM: top level is not a JSON object")
-    if doc.get("bomFormat") != "CycloneDX":
-        raise InputError(f"{label}: not a CycloneDX BOM: bomFormat is not 'CycloneDX'")
-    return doc, label
-
-
-def graph_from_cyclonedx(doc: dict[str, Any], label: str) -> LineageGraph:
-    """``read_bom`` for a document ``load_cyclonedx`` returned (mlbom's BOM contract)."""
-    return _graph(doc, label)
+# -- for readers that need the document itself (the inventory) -----------------------------
+def load_document(source: str | bytes | os.PathLike[str]) -> tuple[Any, str]:
+    """Any JSON document (a path, or the JSON text itself) as parsed data, with the label used
+    in messages, under ``read_bom``'s limits: at most 64 MiB, nesting at most ``MAX_DEPTH``
+    (checked before parsing). Pass it to ``bom_kind`` and ``read_bom_document``."""
+    return _parse(source)
 
 
 def written_by_mlbom(doc: dict[str, Any]) -> bool:

@@ -13,36 +13,13 @@ import signal
 import sys
 import threading
 import traceback
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from lineage import __version__
 from lineage.errors import InputError, MlbomError, OperationalError
-from sbom.cli_options import (
-    BomFormat,
-    DepthOpt,
-    EndpointOpt,
-    FailOn,
-    GraphFormat,
-    MirrorOpt,
-    NoCacheOpt,
-    OfflineOpt,
-    OutOpt,
-    ReviewFormat,
-    TableJson,
-    TokenOpt,
-    ViewFormat,
-    emit,
-    load_graph,
-    progress,
-    run_options,
-)
-from sbom.inventory import cli_affected as affected_cmd
-
-if TYPE_CHECKING:
-    pass
+from sbom import bom_cmd, inventory_cmd, scan_cmd, view_cmd
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_OPERATIONAL = 0, 1, 2, 3
 EXIT = {InputError: EXIT_INPUT, OperationalError: EXIT_OPERATIONAL}
@@ -67,288 +44,21 @@ def _root(
         raise typer.Exit(0)
 
 
-@app.command()
-def generate(
-    target: Annotated[str, typer.Argument(help="Hub repo id (org/name[@revision]) or folder.")],
-    output: OutOpt = None,
-    fmt: Annotated[BomFormat, typer.Option("--format", help="Document format.")] =
-    BomFormat.cyclonedx,
-    spec_version: Annotated[str, typer.Option("--spec-version",
-                                              help="CycloneDX version: 1.6 or 1.7.")] = "1.6",
-    endpoint: EndpointOpt = None,
-    token: TokenOpt = None,
-    offline: OfflineOpt = False,
-    hub_mirror: MirrorOpt = None,
-    max_depth: DepthOpt = 50,
-    reproducible: Annotated[bool, typer.Option(
-        "--reproducible", help="Fix serial number and timestamp ($SOURCE_DATE_EPOCH).")] = False,
-    no_cache: NoCacheOpt = False,
-    cert_identity: Annotated[str | None, typer.Option(
-        "--cert-identity", help="Expected signer identity (keyless).")] = None,
-    cert_oidc_issuer: Annotated[str | None, typer.Option(
-        "--cert-oidc-issuer", help="Expected OIDC issuer (keyless).")] = None,
-    public_key: Annotated[Path | None, typer.Option(
-        "--public-key", help="PEM public key the signature must verify with.")] = None,
-    certificate_chain: Annotated[list[Path] | None, typer.Option(
-        "--certificate-chain", help="PEM certificate chain (repeatable).")] = None,
-    trust_config: Annotated[Path | None, typer.Option(
-        "--trust-config", help="Sigstore trust root/config JSON to use instead of the "
-        "bundled one.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
-    concurrency: Annotated[int, typer.Option(
-        "--concurrency", min=1, max=64, help="Most Hub requests in flight at once.")] = 16,
-) -> None:
-    """Resolve TARGET's whole lineage and write a validated ML-BOM."""
-    from lineage.annotate.signatures import SignatureOptions
-    from lineage.pipeline import build_graph
-
-    if spec_version not in ("1.6", "1.7"):
-        raise InputError(f"--spec-version must be 1.6 or 1.7, not {spec_version}")
-    for p in [public_key, trust_config, *(certificate_chain or [])]:
-        if p is not None and not p.is_file():
-            raise InputError(f"{p} is not a file")
-    if (cert_identity is None) != (cert_oidc_issuer is None):
-        raise InputError("--cert-identity and --cert-oidc-issuer go together")
-    sig = SignatureOptions(identity=cert_identity, oidc_issuer=cert_oidc_issuer,
-                           public_key=public_key,
-                           certificate_chain=tuple(certificate_chain or ()),
-                           trust_config=trust_config, offline=offline)
-    opts = run_options(endpoint, token, offline, hub_mirror, max_depth, no_cache, sig,
-                        concurrency)
-    graph = build_graph(target, opts, progress=progress())  # type: ignore[arg-type]
-    text = render_document(graph, fmt.value, spec_version=spec_version,
-                           reproducible=reproducible)
-    emit(text, output)
-    if not quiet:
-        from sbom.summary import render_summary
-
-        label = {"cyclonedx": f"CycloneDX {spec_version} ML-BOM", "spdx-json": "SPDX 2.3",
-                 "spdx3-json": "SPDX 3.0.1"}[fmt.value]
-        sys.stderr.write(render_summary(graph, written_to=str(output) if output else None,
-                                        color=sys.stderr.isatty(), fmt=label))
-
-
-def render_document(graph: object, fmt: str, *, spec_version: str = "1.6",
-                    reproducible: bool = False) -> str:
-    if fmt == "spdx-json":
-        from sbom.spdx2 import write_spdx23_json
-
-        return write_spdx23_json(graph, reproducible=reproducible)  # type: ignore[arg-type]
-    if fmt == "spdx3-json":
-        from sbom.spdx3 import write_spdx3_json
-
-        return write_spdx3_json(graph, reproducible=reproducible)  # type: ignore[arg-type]
-    from sbom.cyclonedx import graph_to_cyclonedx_json
-
-    return graph_to_cyclonedx_json(graph, spec_version=spec_version,  # type: ignore[arg-type]
-                                   reproducible=reproducible)
-
-
-@app.command()
-def mirror(
-    targets: Annotated[list[str], typer.Argument(help="Hub repo ids to snapshot.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Mirror folder to write.")],
-    endpoint: EndpointOpt = None,
-    token: TokenOpt = None,
-    hub_mirror: MirrorOpt = None,
-    max_depth: DepthOpt = 50,
-) -> None:
-    """Write an offline snapshot of TARGETS' lineage metadata (no weights)."""
-    from sbom.mirror import write_mirror
-
-    opts = run_options(endpoint, token, False, hub_mirror, max_depth)
-    result = write_mirror(targets, output, opts)
-    sys.stderr.write(f"mirror written to {output}: {result.repos} repos, {result.files} files, "
-                     f"{result.errors} recorded as unreadable\n")
-
-
-@app.command()
-def tree(
-    target: Annotated[str, typer.Argument(help="Repo id, folder, or BOM written by mlbom.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable tree.")] = False,
-    endpoint: EndpointOpt = None,
-    token: TokenOpt = None,
-    offline: OfflineOpt = False,
-    hub_mirror: MirrorOpt = None,
-    max_depth: DepthOpt = 50,
-) -> None:
-    """Draw TARGET's lineage in the terminal."""
-    import json
-
-    from sbom.views.tree import render_tree, tree_json
-
-    graph = load_graph(target, run_options(endpoint, token, offline, hub_mirror, max_depth))
-    if as_json:
-        emit(json.dumps(tree_json(graph), indent=2) + "\n", None)  # type: ignore[arg-type]
-    else:
-        emit(render_tree(graph, color=sys.stdout.isatty()), None)  # type: ignore[arg-type]
-
-
-def _render_view(graph: object, fmt: str) -> str:
-    if fmt == "mermaid":
-        from sbom.views.mermaid import render_mermaid
-
-        return render_mermaid(graph)  # type: ignore[arg-type]
-    if fmt == "dot":
-        from sbom.views.dot import render_dot
-
-        return render_dot(graph)  # type: ignore[arg-type]
-    if fmt == "html":
-        from sbom.views.html import render_html
-
-        return render_html(graph)  # type: ignore[arg-type]
-    from sbom.views.tree import render_tree
-
-    return render_tree(graph, color=False)  # type: ignore[arg-type]
-
-
-@app.command()
-def graph(
-    target: Annotated[str, typer.Argument(help="Repo id, folder, or BOM written by mlbom.")],
-    fmt: Annotated[GraphFormat, typer.Option("--format", help="mermaid, dot or html.")] =
-    GraphFormat.html,
-    output: OutOpt = None,
-    endpoint: EndpointOpt = None,
-    token: TokenOpt = None,
-    offline: OfflineOpt = False,
-    hub_mirror: MirrorOpt = None,
-    max_depth: DepthOpt = 50,
-) -> None:
-    """Draw TARGET's lineage DAG as Mermaid, DOT or a self-contained HTML report."""
-    g = load_graph(target, run_options(endpoint, token, offline, hub_mirror, max_depth))
-    emit(_render_view(g, fmt.value), output)
-
-
-@app.command()
-def view(
-    bom: Annotated[Path, typer.Argument(help="A CycloneDX BOM written by mlbom.")],
-    fmt: Annotated[ViewFormat, typer.Option("--format")] = ViewFormat.tree,
-    output: OutOpt = None,
-) -> None:
-    """Render a BOM file written by mlbom (offline)."""
-    from sbom.bom_reader import read_bom
-
-    if not bom.is_file():
-        raise InputError(f"{bom} is not a file")
-    emit(_render_view(read_bom(bom), fmt.value), output)
-
-
-@app.command()
-def licenses(
-    target: Annotated[str, typer.Argument(help="Repo id, folder, or BOM written by mlbom.")],
-    policy: Annotated[Path | None, typer.Option("--policy", help="Policy YAML.")] = None,
-    fmt: Annotated[ReviewFormat, typer.Option("--format")] = ReviewFormat.table,
-    fail_on: Annotated[FailOn, typer.Option("--fail-on")] = FailOn.error,
-    output: OutOpt = None,
-    endpoint: EndpointOpt = None,
-    token: TokenOpt = None,
-    offline: OfflineOpt = False,
-    hub_mirror: MirrorOpt = None,
-    max_depth: DepthOpt = 50,
-) -> None:
-    """Review license obligations along TARGET's whole lineage."""
-    from sbom.policy import load_policy
-    from sbom.review import review_exit_code, review_graph
-    from sbom.review_formats import render_review
-
-    pol = load_policy(policy) if policy is not None else None
-    graph = load_graph(target, run_options(endpoint, token, offline, hub_mirror, max_depth))
-    review = review_graph(graph, pol)  # type: ignore[arg-type]
-    color = fmt is ReviewFormat.table and output is None and sys.stdout.isatty()
-    emit(render_review(review, fmt.value, color=color), output)
-    raise typer.Exit(review_exit_code(review, fail_on.value))
-
-
-app.command("affected")(affected_cmd.affected)
-
-
-@inventory_app.command("add")
-def inventory_add(
-    boms: Annotated[list[Path], typer.Argument(help="CycloneDX BOM files.")],
-    product: Annotated[str, typer.Option("--product", help="Product name.")],
-    version: Annotated[str, typer.Option("--version", help="Product version.")] = "unversioned",
-    db: Annotated[str | None, typer.Option("--db")] = None,
-) -> None:
-    """Ingest BOMs for a product version (re-adding replaces it atomically)."""
-    from sbom.inventory.store import open_store
-
-    with open_store(db) as store:
-        r = store.add_boms(boms, product, version)
-    sys.stderr.write(f"{'replaced' if r.replaced else 'stored'} {r.product} {r.version}: "
-                     f"{r.boms} BOM(s), {r.nodes} nodes, {r.edges} edges\n")
-
-
-@inventory_app.command("list")
-def inventory_list(
-    db: Annotated[str | None, typer.Option("--db")] = None,
-    fmt: Annotated[TableJson, typer.Option("--format")] = TableJson.table,
-) -> None:
-    """List stored product versions."""
-    from sbom.inventory.render import render_products
-    from sbom.inventory.store import open_store
-
-    with open_store(db, create=False) as store:
-        emit(render_products(store.list_products(), fmt.value), None)
-
-
-@inventory_app.command("remove")
-def inventory_remove(
-    product: Annotated[str, typer.Argument(help="Product name.")],
-    version: Annotated[str | None, typer.Option("--version")] = None,
-    db: Annotated[str | None, typer.Option("--db")] = None,
-) -> None:
-    """Remove a product (all versions, or one)."""
-    from sbom.inventory.store import open_store
-
-    with open_store(db, create=False) as store:
-        n = store.remove(product, version)
-    if not n:
-        raise InputError(f"no stored product {product!r}" + (f" version {version!r}"
-                                                              if version else ""))
-    sys.stderr.write(f"removed {n} product version(s)\n")
-
-
-@index_app.command("build")
-def index_build(
-    from_file: Annotated[Path | None, typer.Option("--from-file", help="JSONL dump.")] = None,
-    from_hub: Annotated[bool, typer.Option("--from-hub", help="Page through the Hub.")] = False,
-    endpoint: EndpointOpt = None,
-    token: TokenOpt = None,
-    db: Annotated[str | None, typer.Option("--db")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1)] = None,
-) -> None:
-    """Build the Hub-wide lineage index (resumes an interrupted --from-hub build)."""
-    from sbom import commands
-
-    if from_file is None and not from_hub or (from_file is not None and from_hub):
-        raise InputError("give exactly one of --from-file DUMP or --from-hub")
-    sys.stderr.write(commands.index_build_text(db, from_file, endpoint, token, limit) + "\n")
-
-
-@index_app.command("descendants")
-def index_descendants(
-    model: Annotated[str, typer.Argument()],
-    db: Annotated[str | None, typer.Option("--db")] = None,
-    fmt: Annotated[TableJson, typer.Option("--format")] = TableJson.table,
-    max_depth: Annotated[int | None, typer.Option("--max-depth", min=1)] = None,
-) -> None:
-    """Every indexed model that derives from MODEL, with depth and relation."""
-    from sbom import commands
-
-    emit(commands.index_query_text("descendants", db, model, fmt.value, max_depth), None)
-
-
-@index_app.command("ancestors")
-def index_ancestors(
-    model: Annotated[str, typer.Argument()],
-    db: Annotated[str | None, typer.Option("--db")] = None,
-    fmt: Annotated[TableJson, typer.Option("--format")] = TableJson.table,
-    max_depth: Annotated[int | None, typer.Option("--max-depth", min=1)] = None,
-) -> None:
-    """Every indexed ancestor of MODEL, with depth and relation."""
-    from sbom import commands
-
-    emit(commands.index_query_text("ancestors", db, model, fmt.value, max_depth), None)
+app.command("generate")(bom_cmd.generate)
+app.command("scan")(scan_cmd.scan)
+app.command("merge")(scan_cmd.merge)
+app.command("mirror")(bom_cmd.mirror)
+app.command("tree")(view_cmd.tree)
+app.command("graph")(view_cmd.graph)
+app.command("view")(view_cmd.view)
+app.command("licenses")(view_cmd.licenses)
+app.command("affected")(inventory_cmd.affected)
+inventory_app.command("add")(inventory_cmd.inventory_add)
+inventory_app.command("list")(inventory_cmd.inventory_list)
+inventory_app.command("remove")(inventory_cmd.inventory_remove)
+index_app.command("build")(inventory_cmd.index_build)
+index_app.command("descendants")(inventory_cmd.index_descendants)
+index_app.command("ancestors")(inventory_cmd.index_ancestors)
 
 
 # -- entry point ------------------------------------------------------------------------------

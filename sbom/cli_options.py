@@ -7,10 +7,12 @@ heavy is imported at module level: ``mlbom --help`` imports this file.
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -129,3 +131,33 @@ def load_graph(target: str, opts: object) -> object:
 
         return read_bom(path)
     return build_graph(target, opts, progress=progress())  # type: ignore[arg-type]
+
+
+# -- the Hub option set, declared once --------------------------------------------------------
+_HUB_PARAMETERS = (("endpoint", EndpointOpt, None), ("token", TokenOpt, None),
+                   ("offline", OfflineOpt, False), ("hub_mirror", MirrorOpt, None),
+                   ("max_depth", DepthOpt, 50))
+
+
+def with_hub_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give ``command`` the shared Hub options (``--endpoint``, ``--token``, ``--offline``,
+    ``--hub-mirror``, ``--max-depth``), listed after its own, and pass them to it as one
+    ``hub`` argument: the ``RunOptions`` they make. ``command`` declares ``hub`` last."""
+    import inspect
+
+    own = inspect.signature(command, eval_str=True)
+    kept = [p for name, p in own.parameters.items() if name != "hub"]
+    added = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                               annotation=annotation)
+             for name, annotation, default in _HUB_PARAMETERS]
+
+    @functools.wraps(command)
+    def run(*args: Any, endpoint: str | None = None, token: str | None = None,
+            offline: bool = False, hub_mirror: Path | None = None, max_depth: int = 50,
+            **kwargs: Any) -> None:
+        hub = run_options(endpoint, token, offline, hub_mirror, max_depth)
+        command(*args, hub=hub, **kwargs)
+
+    run.__signature__ = own.replace(parameters=kept + added)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in kept + added}
+    return run

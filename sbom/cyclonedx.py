@@ -36,31 +36,20 @@ from lineage.graph import (
     ModelNode,
     Node,
 )
+from lineage.ids import (
+    ancestor_ref,
+    file_ref,
+    hub_file_url,
+    model_card_ref,
+    node_hub_url,
+    node_purl,
+    node_ref,
+)
 from sbom.reproducible import reproducible_time
 
 SPEC_VERSIONS = ("1.6", "1.7")
-HUB = "https://huggingface.co"
+MERGE_SPEC_VERSIONS = ("1.5", "1.6", "1.7")  # machine-learning-model components need 1.5
 MAX_PROBLEMS_PER_NODE = 20
-
-
-def hub_url(node: Node) -> str | None:
-    if not node.repo_id or node.unresolved in ("local-path", "invalid-id"):
-        return None
-    if isinstance(node, DatasetNode):
-        return f"{HUB}/datasets/{node.repo_id}"
-    return f"{HUB}/{node.repo_id}"
-
-
-def node_purl(node: Node) -> str | None:
-    """``pkg:huggingface/<namespace>/<name>@<sha>`` for models and code repos on the Hub."""
-    if isinstance(node, DatasetNode) or not node.repo_id or \
-            node.unresolved in ("local-path", "invalid-id"):
-        return None
-    from packageurl import PackageURL
-
-    namespace, _, name = node.repo_id.rpartition("/")
-    return str(PackageURL(type="huggingface", namespace=namespace or None, name=name,
-                          version=node.sha or None))
 
 
 def _node_properties(graph: LineageGraph, node: Node) -> list[tuple[str, str]]:
@@ -170,7 +159,8 @@ def _signature_url(node: ModelNode, url: str | None, file: str) -> str:
     from urllib.parse import quote
 
     path = quote(file, safe="/")
-    return _iri(f"{url}/blob/{node.sha or 'main'}/{path}" if url else path)
+    ref = node_ref(node) if url else None
+    return _iri(hub_file_url(ref, path, view="blob") if ref else path)
 
 
 def _licenses(lic: LicenseInfo | None) -> list[dict[str, Any]]:
@@ -217,7 +207,7 @@ def _file_components(node: ModelNode) -> list[dict[str, Any]]:
         if wf.name in seen:  # one component per file name (bom-refs must be unique)
             continue
         seen.add(wf.name)
-        comp: dict[str, Any] = {"bom-ref": f"{node.key}#file:{wf.name}"}
+        comp: dict[str, Any] = {"bom-ref": file_ref(node.key, wf.name)}
         if wf.sha256:
             comp["hashes"] = [{"alg": "SHA-256", "content": wf.sha256}]
         comp["name"] = wf.name
@@ -233,7 +223,7 @@ def _file_components(node: ModelNode) -> list[dict[str, Any]]:
 def _ancestors(graph: LineageGraph, node: Node) -> list[dict[str, Any]]:
     out = []
     for parent, data in graph.parents(node.key, lineage_only=True):
-        comp: dict[str, Any] = {"bom-ref": f"{node.key}#ancestor:{parent.key}",
+        comp: dict[str, Any] = {"bom-ref": ancestor_ref(node.key, parent.key),
                                 "name": parent.name,
                                 "properties": _properties([("mlbom:lineage:relation",
                                                             data.relation.value)])}
@@ -258,13 +248,13 @@ def _model_card(graph: LineageGraph, node: ModelNode) -> dict[str, Any]:
     datasets = [{"ref": p.key} for p, _ in graph.parents(node.key) if isinstance(p, DatasetNode)]
     if datasets:
         params["datasets"] = datasets
-    return {"bom-ref": f"{node.key}#model-card", "modelParameters": params}
+    return {"bom-ref": model_card_ref(node.key), "modelParameters": params}
 
 
 def _dataset_data(node: DatasetNode) -> list[dict[str, Any]]:
     """The ``data`` entry of a dataset component: what it is and where it lives."""
     entry: dict[str, Any] = {"type": "dataset", "name": node.name}
-    url = hub_url(node)
+    url = node_hub_url(node)
     if url:
         entry["contents"] = {"url": url}
     entry["description"] = "training data" if node.purpose == "training" else node.purpose
@@ -279,7 +269,7 @@ def _component(graph: LineageGraph, node: Node) -> dict[str, Any]:
         if files:
             comp["components"] = files
     refs: list[dict[str, str]] = []
-    url = hub_url(node)
+    url = node_hub_url(node)
     if url:
         refs.append({"type": "website", "url": _iri(url)})
     sig = node.signature if isinstance(node, ModelNode) else None
@@ -333,7 +323,7 @@ def build_document(graph: LineageGraph, spec_version: str, timestamp: datetime) 
     target_key = graph.target_key
     if target_key is None:
         raise ValueError("graph has no target")
-    keys = sorted(graph.g.nodes)
+    keys = sorted(graph.keys())
     components = []
     target: dict[str, Any] = {}
     for key in keys:
@@ -347,7 +337,7 @@ def build_document(graph: LineageGraph, spec_version: str, timestamp: datetime) 
     dependencies = []
     for key in keys:
         entry: dict[str, Any] = {}
-        parents = sorted(set(graph.g.successors(key)))
+        parents = sorted(set(graph.parent_keys(key)))
         if parents:
             entry["dependsOn"] = parents
         entry["ref"] = key
@@ -397,9 +387,11 @@ def _validator(spec_version: str) -> Any:
         offline=True)
 
 
-def validate_cyclonedx_document(doc: Any, spec_version: str) -> None:
-    """Strict schema validation of parsed JSON; ``ValidationFailure`` names the first error."""
-    if spec_version not in SPEC_VERSIONS:
+def validate_cyclonedx_document(doc: Any, spec_version: str, *,
+                                versions: tuple[str, ...] = SPEC_VERSIONS) -> None:
+    """Strict schema validation of parsed JSON; ``ValidationFailure`` names the first error.
+    ``versions`` widens what is accepted (``mlbom merge`` keeps an application SBOM's 1.5)."""
+    if spec_version not in versions:
         raise InputError(f"unsupported CycloneDX version {spec_version}; use 1.6 or 1.7")
     error = next(iter(_validator(spec_version).iter_errors(doc)), None)
     if error is not None:

@@ -210,7 +210,7 @@ class _Reviewer:
         if len(keys) < 2:
             return []
         child, parent = keys[-2], keys[-1]
-        if not self.g.g.has_edge(child, parent):
+        if not self.g.has_edge(child, parent):
             return []
         name = self.g.node(child).name
         return [f"{name}: {ev}" for ev in self.g.edge(child, parent).evidence]

@@ -21,14 +21,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import re
 import threading
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 
-from license_expression import ExpressionError, LicenseExpression, get_spdx_licensing
-from packageurl import PackageURL
+from license_expression import LicenseExpression
 from spdx_tools.spdx.model.actor import Actor, ActorType
 from spdx_tools.spdx.model.checksum import Checksum, ChecksumAlgorithm
 from spdx_tools.spdx.model.document import CreationInfo, Document
@@ -43,174 +40,44 @@ from spdx_tools.spdx.model.relationship import Relationship, RelationshipType
 from spdx_tools.spdx.model.spdx_no_assertion import SpdxNoAssertion
 from spdx_tools.spdx.validation import package_validator, spdx_id_validators
 from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
-from spdx_tools.spdx.validation.uri_validators import validate_url
 from spdx_tools.spdx.writer.json.json_writer import write_document_to_stream
 
 from lineage.errors import ValidationFailure
 from lineage.graph import (
     LINEAGE_RELATIONS,
-    DatasetNode,
     LicenseInfo,
     LineageGraph,
     ModelNode,
     Node,
     Relation,
 )
-from lineage.refs import is_commit_sha, is_valid_repo_id
-from sbom.reproducible import reproducible_time
-
-HUB_URL = "https://huggingface.co"
-TOOL_NAME = "mlbom"
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_licensing = get_spdx_licensing()
-
-
-def _tool_version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("mlbom")
-    except Exception:  # noqa: BLE001 - not installed (running from a checkout)
-        return "0.1.0"
-
-
-# -- helpers shared with the SPDX 3 writer ----------------------------------------------------
-
-
-def sanitize_id(text: str, allowed: str = r"A-Za-z0-9.-") -> str:
-    """``text`` with every character outside ``allowed`` replaced by ``-`` (runs collapsed)."""
-    out = re.sub(rf"[^{allowed}]+", "-", text).strip("-")
-    return out or "x"
-
-
-def hub_page_url(node: Node) -> str | None:
-    """The Hub page of a resolved node (pinned to its commit when known), else ``None``."""
-    if not node.resolved or not node.repo_id or not is_valid_repo_id(node.repo_id):
-        return None
-    base = f"{HUB_URL}/datasets/{node.repo_id}" if isinstance(node, DatasetNode) else (
-        f"{HUB_URL}/{node.repo_id}"
-    )
-    return f"{base}/tree/{node.sha}" if node.sha and is_commit_sha(node.sha) else base
-
-
-def hf_purl(node: Node) -> str | None:
-    """``pkg:huggingface/<namespace>/<name>@<sha>`` for models and code repos on the Hub."""
-    if isinstance(node, DatasetNode) or not node.repo_id or not is_valid_repo_id(node.repo_id):
-        return None
-    if not node.resolved:
-        return None
-    namespace, _, name = node.repo_id.rpartition("/")
-    version = node.sha if node.sha and is_commit_sha(node.sha) else None
-    return str(PackageURL("huggingface", namespace or None, name, version).to_string())
-
-
-def supplier_name(node: Node) -> str | None:
-    """Who publishes the repo: the Hub author, else the id's namespace."""
-    if node.activity and node.activity.author:
-        return node.activity.author
-    if node.repo_id and "/" in node.repo_id and is_valid_repo_id(node.repo_id):
-        return node.repo_id.split("/", 1)[0]
-    return None
-
-
-def edge_comment(relation: Relation, evidence: list[str]) -> str:
-    """The relationship comment: the relation, then where it was declared."""
-    words = {Relation.TRAINED_ON: "trained on", Relation.REMOTE_CODE: "remote code"}
-    head = words.get(relation, f"relation: {relation.value}")
-    return f"{head}; evidence: {'; '.join(evidence)}" if evidence else head
-
-
-def safe_url(url: str | None) -> str | None:
-    """``url`` if it is an http(s) URL spdx-tools accepts, else ``None``."""
-    if not url or len(url) > 2048 or not re.match(r"^https?://[^\s<>\"]+$", url):
-        return None
-    return url if not validate_url(url) else None
-
-
-def license_expression(info: LicenseInfo | None) -> LicenseExpression | None:
-    """The SPDX expression of ``info`` when every symbol in it is a listed SPDX id."""
-    if info is None or not info.spdx:
-        return None
-    try:
-        expr = _licensing.parse(info.spdx, validate=True, strict=True)
-    except ExpressionError:
-        return None
-    if expr is None or _licensing.unknown_license_keys(expr):
-        return None
-    return expr
-
-
-def hub_only_license_name(info: LicenseInfo | None) -> str | None:
-    """The name of a license that has no SPDX id (``llama3.1``, ``other``: the license_name)."""
-    if info is None or license_expression(info) is not None:
-        return None
-    for candidate in (info.name, info.hub_id, info.spdx, info.declared):
-        if candidate and candidate.strip() and candidate.strip().lower() not in ("unknown",):
-            return candidate.strip()[:200]
-    return None
-
-
-def file_digest_hex(value: str | None) -> str | None:
-    return value.lower() if value and _SHA256.match(value.lower()) else None
-
-
-def describe_node(node: Node) -> list[str]:
-    """One-line facts the package comment carries (unresolved reason, problems, findings...)."""
-    lines: list[str] = []
-    if node.unresolved:
-        lines.append(f"unresolved: {node.unresolved}")
-    lines += [f"problem: {p}" for p in node.problems]
-    if node.license:
-        lines += [f"license problem: {p}" for p in node.license.problems]
-    lines += [f"finding ({f.severity}, {f.kind}): {f.message}" for f in node.findings]
-    if isinstance(node, ModelNode):
-        if node.signature:
-            lines.append(f"signature: {node.signature.status}")
-        if node.remote_code and node.remote_code.needed:
-            lines.append("remote code: loading needs trust_remote_code")
-        if node.weights and node.weights.unsafe_only:
-            lines.append("weights: only pickle-based (unsafe) formats")
-    if isinstance(node, DatasetNode):
-        lines.append(f"dataset purpose: {node.purpose}")
-    return lines
-
-
-def creation_time(created: datetime | None, reproducible: bool) -> datetime | None:
-    """``created``, else the fixed reproducible time when asked, else ``None`` (now)."""
-    if created is not None or not reproducible:
-        return created
-    return reproducible_time()
-
+from lineage.ids import (
+    UniqueIds,
+    file_ref,
+    hub_file_url,
+    node_hub_url,
+    node_purl,
+    node_ref,
+    spdx_id_seed,
+)
+from lineage.ids import sanitize_id as sanitize_id
+from sbom.spdx_common import (
+    LICENSING,
+    TOOL_NAME,
+    creation_time,
+    describe_node,
+    document_namespace,
+    edge_comment,
+    file_digest_hex,
+    hub_only_license_name,
+    license_expression,
+    safe_url,
+    supplier_name,
+    tool_version,
+    weight_file_comment,
+)
 
 # -- the document -----------------------------------------------------------------------------
-
-
-class _Ids:
-    """Deterministic, collision-free SPDXIDs from node keys."""
-
-    def __init__(self) -> None:
-        self.used: dict[str, str] = {}
-        self.taken: set[str] = set()  # the ids handed out (a set: 13,000 lookups per export)
-
-    def __call__(self, key: str) -> str:
-        if key in self.used:
-            return self.used[key]
-        base = "SPDXRef-" + sanitize_id(key[:150])
-        spdx_id = base
-        if spdx_id in self.taken:
-            spdx_id = f"{base}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
-        self.used[key] = spdx_id
-        self.taken.add(spdx_id)
-        return spdx_id
-
-
-def _namespace(graph: LineageGraph, created: datetime, seed: str | None) -> str:
-    if seed is None:
-        parts = [created.isoformat()] + sorted(f"{n.key}@{n.sha}" for n in graph.nodes())
-        seed = "\n".join(parts)
-    name = graph.target.name if graph.target_key else "lineage"
-    ident = uuid.uuid5(uuid.NAMESPACE_URL, f"mlbom:{seed}")
-    return f"https://spdx.org/spdxdocs/mlbom/{sanitize_id(name[:100])}-{ident}"
 
 
 def graph_to_spdx23(
@@ -222,86 +89,96 @@ def graph_to_spdx23(
     ``created`` the document is stamped with the current time (whole seconds, UTC).
     """
     when = (created or datetime.now(timezone.utc)).replace(microsecond=0)
-    ids = _Ids()
+    unique = UniqueIds()
+
+    def ids(key: str) -> str:
+        return unique(key, "SPDXRef-" + spdx_id_seed(key))
+
     keys = sorted(n.key for n in graph.nodes())
     for key in keys:
         ids(key)
-    target_name = graph.target.name if graph.target_key else "lineage"
-    creation = CreationInfo(
-        spdx_version="SPDX-2.3",
-        spdx_id="SPDXRef-DOCUMENT",
-        name=f"mlbom lineage of {target_name[:200]}",
-        document_namespace=_namespace(graph, when, namespace_seed),
-        creators=[Actor(ActorType.TOOL, f"{TOOL_NAME}-{_tool_version()}")],
-        created=when,
-        data_license="CC0-1.0",
-    )
-    doc = Document(creation)
+    doc = Document(_creation_info(graph, when, namespace_seed))
     extracted: dict[str, ExtractedLicensingInfo] = {}
-
     for key in keys:
         node = graph.node(key)
         package = _package(node, ids(key), extracted)
         doc.packages.append(package)
-        if isinstance(node, ModelNode) and node.weights:
-            for wf in sorted(node.weights.files, key=lambda f: f.name):
-                digest = file_digest_hex(wf.sha256)
-                if digest is None:
-                    continue
-                file_id = ids(f"{key}#file:{wf.name}")
-                doc.packages.append(
-                    Package(
-                        spdx_id=file_id,
-                        name=f"{node.name}/{wf.name}"[:400],
-                        download_location=_file_url(node, wf.name) or SpdxNoAssertion(),
-                        version=package.version,
-                        file_name=wf.name[:400],
-                        supplier=package.supplier,
-                        files_analyzed=False,
-                        checksums=[Checksum(ChecksumAlgorithm.SHA256, digest)],
-                        license_concluded=SpdxNoAssertion(),
-                        license_declared=SpdxNoAssertion(),
-                        copyright_text=SpdxNoAssertion(),
-                        primary_package_purpose=PackagePurpose.FILE,
-                        comment=f"weights format: {wf.format}"
-                        + ("; pickle-based (unsafe to load)" if wf.unsafe else ""),
-                    )
-                )
-                doc.relationships.append(
-                    Relationship(ids(key), RelationshipType.CONTAINS, file_id)
-                )
-
+        for file_package in _weight_packages(node, package, ids):
+            doc.packages.append(file_package)
+            doc.relationships.append(
+                Relationship(ids(key), RelationshipType.CONTAINS, file_package.spdx_id)
+            )
     if graph.target_key:
         doc.relationships.insert(
             0, Relationship("SPDXRef-DOCUMENT", RelationshipType.DESCRIBES, ids(graph.target_key))
         )
     for child, parent, data in sorted(graph.edges(), key=lambda e: (e[0], e[1])):
-        if data.relation in LINEAGE_RELATIONS:
-            rel_type = (
-                RelationshipType.VARIANT_OF
-                if data.relation is Relation.UNKNOWN
-                else RelationshipType.DESCENDANT_OF
-            )
-        else:
-            rel_type = RelationshipType.DEPENDS_ON
         comment = edge_comment(data.relation, [str(e)[:300] for e in data.evidence])
-        doc.relationships.append(Relationship(ids(child), rel_type, ids(parent), comment))
+        doc.relationships.append(
+            Relationship(ids(child), _relationship_type(data.relation), ids(parent), comment)
+        )
     doc.extracted_licensing_info = [extracted[k] for k in sorted(extracted)]
     return doc
 
 
+def _creation_info(graph: LineageGraph, when: datetime, seed: str | None) -> CreationInfo:
+    target_name = graph.target.name if graph.target_key else "lineage"
+    return CreationInfo(
+        spdx_version="SPDX-2.3",
+        spdx_id="SPDXRef-DOCUMENT",
+        name=f"mlbom lineage of {target_name[:200]}",
+        document_namespace=document_namespace(graph, when, seed),
+        creators=[Actor(ActorType.TOOL, f"{TOOL_NAME}-{tool_version()}")],
+        created=when,
+        data_license="CC0-1.0",
+    )
+
+
+def _relationship_type(relation: Relation) -> RelationshipType:
+    """Lineage is ``DESCENDANT_OF`` (``VARIANT_OF`` when unknown); data and code ``DEPENDS_ON``."""
+    if relation not in LINEAGE_RELATIONS:
+        return RelationshipType.DEPENDS_ON
+    return RelationshipType.VARIANT_OF if relation is Relation.UNKNOWN else \
+        RelationshipType.DESCENDANT_OF
+
+
+def _weight_packages(node: Node, package: Package, ids: Callable[[str], str]) -> list[Package]:
+    """One ``FILE`` package per weight file with a SHA-256, in name order."""
+    if not isinstance(node, ModelNode) or not node.weights:
+        return []
+    out = []
+    for wf in sorted(node.weights.files, key=lambda f: f.name):
+        digest = file_digest_hex(wf.sha256)
+        if digest is None:
+            continue
+        out.append(Package(
+            spdx_id=ids(file_ref(node.key, wf.name)),
+            name=f"{node.name}/{wf.name}"[:400],
+            download_location=_file_url(node, wf.name) or SpdxNoAssertion(),
+            version=package.version,
+            file_name=wf.name[:400],
+            supplier=package.supplier,
+            files_analyzed=False,
+            checksums=[Checksum(ChecksumAlgorithm.SHA256, digest)],
+            license_concluded=SpdxNoAssertion(),
+            license_declared=SpdxNoAssertion(),
+            copyright_text=SpdxNoAssertion(),
+            primary_package_purpose=PackagePurpose.FILE,
+            comment=weight_file_comment(wf),
+        ))
+    return out
+
+
 def _file_url(node: ModelNode, filename: str) -> str | None:
-    if not node.resolved or not node.repo_id or not is_valid_repo_id(node.repo_id):
-        return None
-    rev = node.sha if node.sha and is_commit_sha(node.sha) else "main"
-    return safe_url(f"{HUB_URL}/{node.repo_id}/resolve/{rev}/{filename}")
+    ref = node_ref(node, exact=True)
+    return safe_url(hub_file_url(ref, filename)) if ref is not None else None
 
 
 def _package(node: Node, spdx_id: str, extracted: dict[str, ExtractedLicensingInfo]) -> Package:
     supplier = supplier_name(node)
     version = node.sha or node.revision or "NOASSERTION"
     refs: list[ExternalPackageRef] = []
-    purl = hf_purl(node)
+    purl = node_purl(node, exact=True)
     if purl:
         refs.append(ExternalPackageRef(ExternalPackageRefCategory.PACKAGE_MANAGER, "purl", purl))
     declared = _declared_license(node.license, extracted)
@@ -315,11 +192,11 @@ def _package(node: Node, spdx_id: str, extracted: dict[str, ExtractedLicensingIn
     return Package(
         spdx_id=spdx_id,
         name=node.name[:400] or node.key,
-        download_location=hub_page_url(node) or SpdxNoAssertion(),
+        download_location=node_hub_url(node, exact=True) or SpdxNoAssertion(),
         version=version[:200],
         supplier=Actor(ActorType.ORGANIZATION, supplier) if supplier else SpdxNoAssertion(),
         files_analyzed=False,
-        homepage=safe_url(hub_page_url(node)) or SpdxNoAssertion(),
+        homepage=safe_url(node_hub_url(node, exact=True)) or SpdxNoAssertion(),
         license_concluded=SpdxNoAssertion(),
         license_declared=declared,
         license_comment=_license_comment(node.license),
@@ -364,7 +241,7 @@ def _declared_license(
             cross_references=[url] if url else [],
             comment=f"Hub license id: {info.hub_id}" if info.hub_id else None,
         )
-    return _licensing.parse(license_id)
+    return LICENSING.parse(license_id)
 
 
 _INDEX_LOCK = threading.Lock()

@@ -12,7 +12,6 @@ for Hub-only licenses). Element ids are IRIs under the document namespace, seede
 
 from __future__ import annotations
 
-import hashlib
 import io
 from datetime import datetime, timezone
 from typing import Any
@@ -29,20 +28,19 @@ from lineage.graph import (
     Node,
     Relation,
 )
-from sbom.spdx2 import (
-    _namespace,
-    _tool_version,
+from lineage.ids import UniqueIds, node_hub_url, node_purl, sanitize_id, spdx_id_seed
+from sbom.spdx_common import (
     creation_time,
     describe_node,
+    document_namespace,
     edge_comment,
     file_digest_hex,
-    hf_purl,
     hub_only_license_name,
-    hub_page_url,
     license_expression,
     safe_url,
-    sanitize_id,
     supplier_name,
+    tool_version,
+    weight_file_comment,
 )
 
 PROFILES = ("core", "software", "ai", "dataset", "simpleLicensing", "expandedLicensing")
@@ -56,13 +54,12 @@ _RELATION_TYPE = {
 class _Builder:
     def __init__(self, graph: LineageGraph, created: datetime, seed: str | None) -> None:
         self.graph = graph
-        self.ns = _namespace(graph, created, seed)
+        self.ns = document_namespace(graph, created, seed)
         self.objects: list[Any] = []
-        self.used: set[str] = set()
-        self.ids: dict[str, str] = {}
+        self.unique = UniqueIds()
         self.ci = spdx3.CreationInfo(specVersion="3.0.1", created=created)
         agent = spdx3.Tool(
-            spdxId=f"{self.ns}/tool/mlbom", name=f"mlbom {_tool_version()}", creationInfo=self.ci
+            spdxId=f"{self.ns}/tool/mlbom", name=f"mlbom {tool_version()}", creationInfo=self.ci
         )
         org = spdx3.SoftwareAgent(
             spdxId=f"{self.ns}/agent/mlbom", name="mlbom", creationInfo=self.ci
@@ -74,16 +71,8 @@ class _Builder:
         self.licenses: dict[str, Any] = {}
 
     def iri(self, kind: str, key: str) -> str:
-        full = (kind, key)
-        if repr(full) in self.ids:
-            return self.ids[repr(full)]
-        base = f"{self.ns}/{kind}/{sanitize_id(key[:150], r'A-Za-z0-9._-')}"
-        iri = base
-        if iri in self.used:
-            iri = f"{base}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
-        self.used.add(iri)
-        self.ids[repr(full)] = iri
-        return iri
+        base = f"{self.ns}/{kind}/{spdx_id_seed(key, r'A-Za-z0-9._-')}"
+        return self.unique(repr((kind, key)), base, digest_of=key)
 
     def supplier(self, node: Node) -> Any | None:
         name = supplier_name(node)
@@ -138,10 +127,10 @@ class _Builder:
             "spdxId": iri,
             "name": node.name[:400] or node.key,
             "creationInfo": self.ci,
-            "software_downloadLocation": hub_page_url(node),
-            "software_homePage": hub_page_url(node),
+            "software_downloadLocation": node_hub_url(node, exact=True),
+            "software_homePage": node_hub_url(node, exact=True),
             "software_packageVersion": (node.sha or node.revision or None),
-            "software_packageUrl": hf_purl(node),
+            "software_packageUrl": node_purl(node, exact=True),
         }
         lines = describe_node(node)
         if lines:
@@ -179,6 +168,26 @@ class _Builder:
         self.objects.append(pkg)
         return pkg
 
+    def weight_files(self, node: Node) -> list[Any]:
+        """One ``software_File`` per weight file with a SHA-256, in name order."""
+        if not isinstance(node, ModelNode) or not node.weights:
+            return []
+        files = []
+        for wf in sorted(node.weights.files, key=lambda f: f.name):
+            digest = file_digest_hex(wf.sha256)
+            if digest is None:
+                continue
+            f = spdx3.software_File(
+                spdxId=self.iri("file", f"{node.key}/{wf.name}"),
+                name=wf.name[:400],
+                creationInfo=self.ci,
+                verifiedUsing=[spdx3.Hash(algorithm=spdx3.HashAlgorithm.sha256, hashValue=digest)],
+                comment=weight_file_comment(wf),
+            )
+            self.objects.append(f)
+            files.append(f)
+        return files
+
     def relationship(
         self, kind: str, src: Any, rel_type: str, dst: list[Any], comment: str | None = None
     ) -> Any:
@@ -208,26 +217,9 @@ def graph_to_spdx3_objects(
         if lic is not None:
             b.relationship(f"{node.key}#license", pkg, spdx3.RelationshipType.hasDeclaredLicense,
                            [lic])
-        if isinstance(node, ModelNode) and node.weights:
-            files = []
-            for wf in sorted(node.weights.files, key=lambda f: f.name):
-                digest = file_digest_hex(wf.sha256)
-                if digest is None:
-                    continue
-                f = spdx3.software_File(
-                    spdxId=b.iri("file", f"{node.key}/{wf.name}"),
-                    name=wf.name[:400],
-                    creationInfo=b.ci,
-                    verifiedUsing=[
-                        spdx3.Hash(algorithm=spdx3.HashAlgorithm.sha256, hashValue=digest)
-                    ],
-                    comment=f"weights format: {wf.format}"
-                    + ("; pickle-based (unsafe to load)" if wf.unsafe else ""),
-                )
-                b.objects.append(f)
-                files.append(f)
-            if files:
-                b.relationship(f"{node.key}#files", pkg, spdx3.RelationshipType.contains, files)
+        files = b.weight_files(node)
+        if files:
+            b.relationship(f"{node.key}#files", pkg, spdx3.RelationshipType.contains, files)
 
     for child, parent, data in sorted(graph.edges(), key=lambda e: (e[0], e[1])):
         rel_type = _RELATION_TYPE.get(data.relation, spdx3.RelationshipType.descendantOf)

@@ -13,13 +13,13 @@ from typing import Any
 
 from lineage import __version__
 from lineage.graph import CodeNode, DatasetNode, LicenseInfo, LineageGraph, ModelNode, Node
+from lineage.ids import node_hub_url as hub_url
+from lineage.ids import node_purl
 from sbom.cyclonedx import (
     _dataset_data,
     _is_http_url,
     _model_card,
     _node_properties,
-    hub_url,
-    node_purl,
 )
 
 

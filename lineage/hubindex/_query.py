@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from lineage.errors import InputError
 from lineage.hubindex._store import Store, open_store
+from lineage.ids import strip_model_key
 from lineage.refs import is_valid_repo_id
 
 
@@ -33,10 +34,7 @@ class IndexHit:
 
 
 def _normalise(model_id: str) -> str:
-    value = model_id.strip()
-    if value.startswith("model:"):
-        value = value[len("model:"):]
-    value = value.split("@", 1)[0]
+    value = strip_model_key(model_id.strip()).split("@", 1)[0]
     if not is_valid_repo_id(value):
         raise InputError(f"not a valid Hub repo id: {model_id[:120]!r}")
     return value.lower()

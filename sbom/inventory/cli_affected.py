@@ -1,4 +1,4 @@
-"""``mlbom affected``: the typer command (options only) and the answer it prints.
+"""``mlbom affected``'s answer as printed (the typer command is ``sbom.inventory_cmd.affected``).
 
 Exit codes: 0 answered; 1 with ``--fail-if-affected`` when a product version is affected or
 ``unknown`` (its BOM does not record which commit it holds); 2 for an item in no stored BOM,
@@ -6,69 +6,6 @@ a store that does not exist, or bad options; 3 when the database fails.
 """
 
 from __future__ import annotations
-
-import sys
-from enum import Enum
-from typing import Annotated
-
-import typer
-
-from lineage.errors import InputError
-from sbom.cli_options import EndpointOpt, TableJson, TokenOpt, emit
-
-
-class ItemKind(str, Enum):
-    model = "model"
-    dataset = "dataset"
-    code = "code"
-
-
-def affected(
-    item: Annotated[str | None, typer.Argument(
-        metavar="ITEM", help="Compromised model, dataset or code repo: org/name[@revision]. "
-        "Found as any kind; an id held by several kinds is answered for each.")] = None,
-    dataset: Annotated[str | None, typer.Option(
-        "--dataset", help="Look this id up as a dataset only.")] = None,
-    kind: Annotated[ItemKind | None, typer.Option(
-        "--kind", help="Look ITEM up as this kind only.")] = None,
-    db: Annotated[str | None, typer.Option("--db", help="sqlite:///path or "
-                                              "postgresql://...")] = None,
-    fmt: Annotated[TableJson, typer.Option("--format")] = TableJson.table,
-    limit: Annotated[int | None, typer.Option(
-        "--limit", min=1, help="Product versions per page (default all); with "
-        "--hub-descendants the most Hub results (default 1000).")] = None,
-    offset: Annotated[int, typer.Option(
-        "--offset", min=0, help="Skip this many product versions (paging).")] = 0,
-    fail_if_affected: Annotated[bool, typer.Option(
-        "--fail-if-affected", help="Exit 1 when a product version is affected or unknown.")
-    ] = False,
-    hub_descendants: Annotated[bool, typer.Option(
-        "--hub-descendants", help="List public Hub models that derive from ITEM.")] = False,
-    use_index: Annotated[bool, typer.Option(
-        "--index", help="With --hub-descendants: answer from `mlbom index`.")] = False,
-    endpoint: EndpointOpt = None,
-    token: TokenOpt = None,
-) -> None:
-    """Which stored products (or public Hub models) inherit a compromised model, dataset or
-    code repo, through which paths."""
-    if (item is None) == (dataset is None):
-        raise InputError("give either ITEM or --dataset ORG/NAME")
-    if hub_descendants or use_index:
-        from sbom import commands
-
-        if item is None:
-            raise InputError("--hub-descendants takes a model id")
-        emit(commands.hub_descendants_text(item, fmt.value, endpoint=endpoint, token=token,
-                                            limit=limit or 1000, db=db, use_index=use_index),
-             None)
-        return
-    asked = "dataset" if dataset is not None else kind.value if kind is not None else None
-    text, summary, hit = affected_answer(item or dataset or "", asked, db, fmt.value,
-                                         limit=limit, offset=offset)
-    emit(text, None)
-    sys.stderr.write(summary)
-    if fail_if_affected and hit:
-        raise typer.Exit(1)
 
 
 def affected_answer(item: str, kind: str | None, db: str | None, fmt: str, *,

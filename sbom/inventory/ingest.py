@@ -1,10 +1,10 @@
-"""Read one CycloneDX BOM into the rows the inventory stores: nodes, lineage edges, the root.
+"""Read one BOM into the rows the inventory stores: nodes, lineage edges, the root.
 
-Every BOM comes in through ``sbom.bom_reader.load_cyclonedx`` (the one size cap, nesting
-check and format check). Then:
+Every BOM comes in through ``sbom.bom_reader.load_document`` (the one size cap and nesting
+check). Then:
 
-- BOMs written by mlbom (``metadata.tools`` names mlbom; the ML-BOM contract in the README)
-  are read by the one BOM reader, ``bom_reader.graph_from_cyclonedx``, into a
+- BOMs written by mlbom (CycloneDX whose ``metadata.tools`` names mlbom, or mlbom's SPDX 2.3
+  and SPDX 3) are read by the one BOM reader, ``bom_reader.read_bom_document``, into a
   ``LineageGraph``, whose nodes and ``Relation`` edges become the rows.
 - Foreign CycloneDX BOMs, which ``bom_reader`` does not read (it needs mlbom's contract), are
   read here: Hugging Face repos are recognised by ``pkg:huggingface/...`` purls;
@@ -25,10 +25,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
 
 from lineage.errors import InputError, ParseError
 from lineage.graph import CodeNode, DatasetNode, LineageGraph
+from lineage.ids import parse_purl, split_node_key
 from lineage.refs import clip, is_commit_sha
 from sbom import bom_reader
 
@@ -45,7 +45,6 @@ RELATIONS = frozenset(
 )
 KINDS = ("model", "dataset", "code", "other")
 
-_HF_PURL = re.compile(r"^pkg:huggingface/(?P<path>[^@?#]+)(?:@(?P<version>[^?#]+))?", re.I)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SKIPPED_TYPES = frozenset({"file"})  # weight files hashed under a model: not lineage
 
@@ -94,9 +93,11 @@ def parse_bom_bytes(data: bytes, name: str) -> ParsedBom:
 def _parse(source: str | bytes, name: str | None = None) -> ParsedBom:
     label = name or str(source)
     try:
-        doc, _ = bom_reader.load_cyclonedx(source)
-        if bom_reader.written_by_mlbom(doc):
-            return _from_graph(bom_reader.graph_from_cyclonedx(doc, label), label, doc)
+        doc, _ = bom_reader.load_document(source)
+        kind = bom_reader.bom_kind(doc)
+        if kind in ("spdx-2.3", "spdx-3") or kind == "cyclonedx" and bom_reader.written_by_mlbom(
+                doc):
+            return _from_graph(bom_reader.read_bom_document(doc, label), label, doc)
         return _Reader(label).read(doc)
     except _Malformed as exc:
         raise ParseError(str(exc), file=label) from None
@@ -140,12 +141,7 @@ class _Malformed(Exception):
 
 def hf_repo_from_purl(purl: str) -> tuple[str, str | None] | None:
     """``pkg:huggingface/ns/name@ver`` → (``ns/name``, ``ver``); None for other purls."""
-    m = _HF_PURL.match(purl)
-    if not m:
-        return None
-    repo_id = "/".join(unquote(p) for p in m.group("path").strip("/").split("/") if p)
-    version = unquote(m.group("version")) if m.group("version") else None
-    return (repo_id, version) if repo_id else None
+    return parse_purl(purl)
 
 
 def _clean(value: str) -> str:
@@ -153,10 +149,8 @@ def _clean(value: str) -> str:
 
 
 def _kind_from_ref(ref: str) -> tuple[str, str | None] | None:
-    prefix, sep, rest = ref.partition(":")
-    if sep and rest and prefix in ("model", "dataset", "code"):
-        return prefix, rest.lower()
-    return None
+    parsed = split_node_key(ref)
+    return (parsed[0], parsed[1].lower()) if parsed else None
 
 
 class _Reader:

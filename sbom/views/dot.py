@@ -30,7 +30,7 @@ def render_dot(graph: LineageGraph) -> str:
         '    node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10];',
         '    edge [fontname="Helvetica", fontsize=9];',
     ]
-    for key in sorted(graph.g.nodes):
+    for key in sorted(graph.keys()):
         node = graph.node(key)
         head = node.name + (f" @{short_sha(node)}" if short_sha(node) else "")
         label_lines = [head, license_label(node)]

@@ -37,7 +37,7 @@ def report_data(graph: LineageGraph) -> dict[str, Any]:
     """The JSON the page embeds: layout plus each node's record (see ``node_record``)."""
     layout = layout_graph(graph)
     nodes = []
-    for key in sorted(graph.g.nodes):
+    for key in sorted(graph.keys()):
         rec = node_record(graph, graph.node(key))
         placed = layout.nodes[key]
         rec.update(x=placed.x, y=placed.y, layer=placed.layer)

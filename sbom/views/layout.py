@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import networkx as nx
-
 from lineage.graph import LineageGraph
 
 NODE_WIDTH = 220
@@ -39,8 +37,8 @@ class Layout:
 def layers(graph: LineageGraph) -> dict[str, int]:
     """Longest-path layer of every node, counted from the sources (the target first)."""
     layer: dict[str, int] = {}
-    for key in nx.lexicographical_topological_sort(graph.g):
-        preds = list(graph.g.predecessors(key))
+    for key in graph.topological():
+        preds = graph.child_keys(key)
         layer[key] = max((layer[p] + 1 for p in preds), default=0)
     return layer
 
@@ -60,7 +58,7 @@ def layout_graph(graph: LineageGraph) -> Layout:
         order = range(1, depth) if downward else range(depth - 2, -1, -1)
         for i in order:
             ref = position(rows[i - 1] if downward else rows[i + 1])
-            neighbours = graph.g.predecessors if downward else graph.g.successors
+            neighbours = graph.child_keys if downward else graph.parent_keys
             current = position(rows[i])
 
             def centre(key: str, ref: dict[str, int] = ref, current: dict[str, int] = current,

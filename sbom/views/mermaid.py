@@ -31,7 +31,7 @@ def mermaid_text(text: str, limit: int = 120) -> str:
 
 
 def render_mermaid(graph: LineageGraph) -> str:
-    keys = sorted(graph.g.nodes)
+    keys = sorted(graph.keys())
     ids = {k: f"n{i}" for i, k in enumerate(keys)}
     lines = ["flowchart TD"]
     for key in keys:

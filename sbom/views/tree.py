@@ -38,7 +38,7 @@ _SIG_STYLE = {"verified": "green", "invalid": "bold red", "warning": "yellow", "
 def _roots(graph: LineageGraph) -> list[str]:
     if graph.target_key:
         return [graph.target_key]
-    return sorted(k for k in graph.g.nodes if graph.g.in_degree(k) == 0)
+    return graph.roots()
 
 
 def _label(node: Node, edge: EdgeData | None, seen: bool) -> Text:

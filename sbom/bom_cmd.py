@@ -1,0 +1,145 @@
+"""``mlbom generate`` and ``mlbom mirror``: resolve a lineage and write a document or a mirror.
+
+Typer functions that parse options and call the library; the format is looked up in the output
+registry (``sbom.formats``). Only light modules are imported at module level.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from lineage.errors import InputError
+from sbom.cli_options import (
+    BomFormat,
+    DepthOpt,
+    EndpointOpt,
+    MirrorOpt,
+    NoCacheOpt,
+    OfflineOpt,
+    OutOpt,
+    TokenOpt,
+    emit,
+    progress,
+    run_options,
+)
+
+if TYPE_CHECKING:
+    from lineage.annotate.signatures import SignatureOptions
+
+
+def signature_options(identity: str | None, issuer: str | None, public_key: Path | None,
+                      chain: list[Path] | None, trust_config: Path | None,
+                      offline: bool) -> SignatureOptions:
+    """The signature checks asked for, after checking that the files exist and pair up."""
+    from lineage.annotate.signatures import SignatureOptions
+
+    for p in [public_key, trust_config, *(chain or [])]:
+        if p is not None and not p.is_file():
+            raise InputError(f"{p} is not a file")
+    if (identity is None) != (issuer is None):
+        raise InputError("--cert-identity and --cert-oidc-issuer go together")
+    return SignatureOptions(identity=identity, oidc_issuer=issuer, public_key=public_key,
+                            certificate_chain=tuple(chain or ()), trust_config=trust_config,
+                            offline=offline)
+
+
+def generate(
+    target: Annotated[str | None, typer.Argument(
+        help="Hub repo id (org/name[@revision]) or folder.")] = None,
+    output: OutOpt = None,
+    fmt: Annotated[BomFormat, typer.Option("--format", help="Document format.")] =
+    BomFormat.cyclonedx,
+    spec_version: Annotated[str, typer.Option("--spec-version",
+                                              help="CycloneDX version: 1.6 or 1.7.")] = "1.6",
+    endpoint: EndpointOpt = None,
+    token: TokenOpt = None,
+    offline: OfflineOpt = False,
+    hub_mirror: MirrorOpt = None,
+    max_depth: DepthOpt = 50,
+    reproducible: Annotated[bool, typer.Option(
+        "--reproducible", help="Fix serial number and timestamp ($SOURCE_DATE_EPOCH).")] = False,
+    no_cache: NoCacheOpt = False,
+    cert_identity: Annotated[str | None, typer.Option(
+        "--cert-identity", help="Expected signer identity (keyless).")] = None,
+    cert_oidc_issuer: Annotated[str | None, typer.Option(
+        "--cert-oidc-issuer", help="Expected OIDC issuer (keyless).")] = None,
+    public_key: Annotated[Path | None, typer.Option(
+        "--public-key", help="PEM public key the signature must verify with.")] = None,
+    certificate_chain: Annotated[list[Path] | None, typer.Option(
+        "--certificate-chain", help="PEM certificate chain (repeatable).")] = None,
+    trust_config: Annotated[Path | None, typer.Option(
+        "--trust-config", help="Sigstore trust root/config JSON to use instead of the "
+        "bundled one.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
+    concurrency: Annotated[int, typer.Option(
+        "--concurrency", min=1, max=64, help="Most Hub requests in flight at once.")] = 16,
+    scan: Annotated[Path | None, typer.Option(
+        "--scan", help="Scan this source tree and write one BOM of the product.")] = None,
+    product: Annotated[str | None, typer.Option(
+        "--product", help="With --scan: the product's name.")] = None,
+    product_version: Annotated[str | None, typer.Option(
+        "--product-version", help="With --scan: the product's version.")] = None,
+) -> None:
+    """Resolve TARGET's whole lineage (or every model a source tree loads, with --scan) and
+    write a validated ML-BOM."""
+    if scan is not None or product is not None:
+        if target is not None or scan is None or product is None:
+            raise InputError("--scan PATH and --product NAME go together, without a TARGET")
+        if fmt is not BomFormat.cyclonedx:
+            raise InputError("--scan writes CycloneDX only")
+        from sbom import scan_cmd
+
+        scan_cmd.generate_product(scan, product, product_version, output,
+                                  spec_version=spec_version, reproducible=reproducible,
+                                  endpoint=endpoint, token=token, offline=offline,
+                                  hub_mirror=hub_mirror, max_depth=max_depth, quiet=quiet)
+        return
+    if target is None or not target.strip():
+        raise InputError("give a TARGET (a Hub repo id or a folder), or --scan PATH --product "
+                         "NAME")
+    if spec_version not in ("1.6", "1.7"):
+        raise InputError(f"--spec-version must be 1.6 or 1.7, not {spec_version}")
+    sig = signature_options(cert_identity, cert_oidc_issuer, public_key, certificate_chain,
+                            trust_config, offline)
+    opts = run_options(endpoint, token, offline, hub_mirror, max_depth, no_cache, sig,
+                       concurrency)
+    write_bom(target, opts, fmt.value, output, spec_version=spec_version,
+              reproducible=reproducible, quiet=quiet)
+
+
+def write_bom(target: str, opts: object, fmt: str, output: Path | None, *, spec_version: str,
+              reproducible: bool, quiet: bool) -> None:
+    """Resolve, render through the registry, write, then summarise on stderr."""
+    from lineage.pipeline import build_graph
+    from sbom.formats import FORMATS, RenderOptions
+
+    graph = build_graph(target, opts, progress=progress())  # type: ignore[arg-type]
+    out_format = FORMATS.get("bom", fmt)
+    render = RenderOptions(spec_version=spec_version, reproducible=reproducible)
+    emit(out_format.write(graph, render), output)
+    if not quiet:
+        from sbom.summary import render_summary
+
+        sys.stderr.write(render_summary(graph, written_to=str(output) if output else None,
+                                        color=sys.stderr.isatty(), fmt=out_format.title(render)))
+
+
+def mirror(
+    targets: Annotated[list[str], typer.Argument(help="Hub repo ids to snapshot.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Mirror folder to write.")],
+    endpoint: EndpointOpt = None,
+    token: TokenOpt = None,
+    hub_mirror: MirrorOpt = None,
+    max_depth: DepthOpt = 50,
+) -> None:
+    """Write an offline snapshot of TARGETS' lineage metadata (no weights)."""
+    from sbom.mirror import write_mirror
+
+    opts = run_options(endpoint, token, False, hub_mirror, max_depth)
+    result = write_mirror(targets, output, opts)
+    sys.stderr.write(f"mirror written to {output}: {result.repos} repos, {result.files} files, "
+                     f"{result.errors} recorded as unreadable\n")

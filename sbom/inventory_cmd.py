@@ -1,0 +1,150 @@
+"""``mlbom affected``, ``mlbom inventory ...`` and ``mlbom index ...``: the stored inventory
+and the Hub-wide lineage index. Option parsing only; the work is in ``sbom.commands``,
+``sbom.inventory`` and ``lineage.hubindex``, imported when a command runs.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lineage.errors import InputError
+from sbom.cli_options import EndpointOpt, TableJson, TokenOpt, emit
+
+DbOpt = Annotated[str | None, typer.Option("--db")]
+FormatOpt = Annotated[TableJson, typer.Option("--format")]
+IndexDepthOpt = Annotated[int | None, typer.Option("--max-depth", min=1)]
+
+
+class ItemKind(str, Enum):
+    model = "model"
+    dataset = "dataset"
+    code = "code"
+
+
+def affected(
+    item: Annotated[str | None, typer.Argument(
+        metavar="ITEM", help="Compromised model, dataset or code repo: org/name[@revision]. "
+        "Found as any kind; an id held by several kinds is answered for each.")] = None,
+    dataset: Annotated[str | None, typer.Option(
+        "--dataset", help="Look this id up as a dataset only.")] = None,
+    kind: Annotated[ItemKind | None, typer.Option(
+        "--kind", help="Look ITEM up as this kind only.")] = None,
+    db: Annotated[str | None, typer.Option("--db", help="sqlite:///path or "
+                                              "postgresql://...")] = None,
+    fmt: Annotated[TableJson, typer.Option("--format")] = TableJson.table,
+    limit: Annotated[int | None, typer.Option(
+        "--limit", min=1, help="Product versions per page (default all); with "
+        "--hub-descendants the most Hub results (default 1000).")] = None,
+    offset: Annotated[int, typer.Option(
+        "--offset", min=0, help="Skip this many product versions (paging).")] = 0,
+    fail_if_affected: Annotated[bool, typer.Option(
+        "--fail-if-affected", help="Exit 1 when a product version is affected or unknown.")
+    ] = False,
+    hub_descendants: Annotated[bool, typer.Option(
+        "--hub-descendants", help="List public Hub models that derive from ITEM.")] = False,
+    use_index: Annotated[bool, typer.Option(
+        "--index", help="With --hub-descendants: answer from `mlbom index`.")] = False,
+    endpoint: EndpointOpt = None,
+    token: TokenOpt = None,
+) -> None:
+    """Which stored products (or public Hub models) inherit a compromised model, dataset or
+    code repo, through which paths."""
+    if (item is None) == (dataset is None):
+        raise InputError("give either ITEM or --dataset ORG/NAME")
+    if hub_descendants or use_index:
+        from sbom import commands
+
+        if item is None:
+            raise InputError("--hub-descendants takes a model id")
+        emit(commands.hub_descendants_text(item, fmt.value, endpoint=endpoint, token=token,
+                                            limit=limit or 1000, db=db, use_index=use_index),
+             None)
+        return
+    from sbom.inventory.cli_affected import affected_answer
+
+    asked = "dataset" if dataset is not None else kind.value if kind is not None else None
+    text, summary, hit = affected_answer(item or dataset or "", asked, db, fmt.value,
+                                         limit=limit, offset=offset)
+    emit(text, None)
+    sys.stderr.write(summary)
+    if fail_if_affected and hit:
+        raise typer.Exit(1)
+
+
+def inventory_add(
+    boms: Annotated[list[Path], typer.Argument(help="CycloneDX BOM files.")],
+    product: Annotated[str, typer.Option("--product", help="Product name.")],
+    version: Annotated[str, typer.Option("--version", help="Product version.")] = "unversioned",
+    db: DbOpt = None,
+) -> None:
+    """Ingest BOMs for a product version (re-adding replaces it atomically)."""
+    from sbom.inventory.store import open_store
+
+    with open_store(db) as store:
+        r = store.add_boms(boms, product, version)
+    sys.stderr.write(f"{'replaced' if r.replaced else 'stored'} {r.product} {r.version}: "
+                     f"{r.boms} BOM(s), {r.nodes} nodes, {r.edges} edges\n")
+
+
+def inventory_list(db: DbOpt = None, fmt: FormatOpt = TableJson.table) -> None:
+    """List stored product versions."""
+    from sbom.inventory.render import render_products
+    from sbom.inventory.store import open_store
+
+    with open_store(db, create=False) as store:
+        emit(render_products(store.list_products(), fmt.value), None)
+
+
+def inventory_remove(
+    product: Annotated[str, typer.Argument(help="Product name.")],
+    version: Annotated[str | None, typer.Option("--version")] = None,
+    db: DbOpt = None,
+) -> None:
+    """Remove a product (all versions, or one)."""
+    from sbom.inventory.store import open_store
+
+    with open_store(db, create=False) as store:
+        n = store.remove(product, version)
+    if not n:
+        raise InputError(f"no stored product {product!r}" + (f" version {version!r}"
+                                                              if version else ""))
+    sys.stderr.write(f"removed {n} product version(s)\n")
+
+
+def index_build(
+    from_file: Annotated[Path | None, typer.Option("--from-file", help="JSONL dump.")] = None,
+    from_hub: Annotated[bool, typer.Option("--from-hub", help="Page through the Hub.")] = False,
+    endpoint: EndpointOpt = None,
+    token: TokenOpt = None,
+    db: DbOpt = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1)] = None,
+) -> None:
+    """Build the Hub-wide lineage index (resumes an interrupted --from-hub build)."""
+    from sbom import commands
+
+    if from_file is None and not from_hub or (from_file is not None and from_hub):
+        raise InputError("give exactly one of --from-file DUMP or --from-hub")
+    sys.stderr.write(commands.index_build_text(db, from_file, endpoint, token, limit) + "\n")
+
+
+def index_descendants(model: Annotated[str, typer.Argument()], db: DbOpt = None,
+                      fmt: FormatOpt = TableJson.table,
+                      max_depth: IndexDepthOpt = None) -> None:
+    """Every indexed model that derives from MODEL, with depth and relation."""
+    from sbom import commands
+
+    emit(commands.index_query_text("descendants", db, model, fmt.value, max_depth), None)
+
+
+def index_ancestors(model: Annotated[str, typer.Argument()], db: DbOpt = None,
+                    fmt: FormatOpt = TableJson.table,
+                    max_depth: IndexDepthOpt = None) -> None:
+    """Every indexed ancestor of MODEL, with depth and relation."""
+    from sbom import commands
+
+    emit(commands.index_query_text("ancestors", db, model, fmt.value, max_depth), None)
