@@ -8,11 +8,13 @@ go back to the source.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lineage.annotate.licenses import annotate_licenses
-from lineage.annotate.signatures import SignatureOptions, check_node_signature
+from lineage.annotate.scan_coverage import annotate_scan_coverage
+from lineage.annotate.signatures import SignatureOptions, annotate_signatures
 from lineage.annotate.weights import annotate_weights
 from lineage.graph import LineageGraph
 from lineage.refs import ModelRef
@@ -24,6 +26,8 @@ from lineage.resolver import (
     resolve_lineage,
 )
 from lineage.sources.interface import Source
+from lineage.text_safety import redact_url
+from lineage.verify.annotate import annotate_verification, fill_headers
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,9 @@ class RunOptions:
     use_cache: bool = True
     cache_dir: Path | None = None  # default: the user cache dir (platformdirs)
     retry_budget: float = 60.0
+    deadline: float | None = None  # seconds for the whole run's Hub requests (--deadline)
     signatures: SignatureOptions = field(default_factory=SignatureOptions)
+    verify: bool = True  # check declared lineage against config and tensor headers
 
 
 def default_cache_dir() -> Path:
@@ -54,49 +60,60 @@ def open_source(opts: RunOptions) -> Source | None:
         return MirrorSource(opts.hub_mirror)
     if opts.offline:
         return None
+    import time
+
     from lineage.sources.hub import HubSource
 
+    run_deadline = None if opts.deadline is None else time.monotonic() + opts.deadline
     return HubSource(opts.endpoint, opts.token, cache_dir=opts.cache_dir or default_cache_dir(),
-                     use_cache=opts.use_cache, retry_budget=opts.retry_budget)
+                     use_cache=opts.use_cache, retry_budget=opts.retry_budget,
+                     run_deadline=run_deadline)
 
 
-def _annotate_signatures(graph: LineageGraph, src: Source | None, opts: RunOptions) -> None:
+SignerFor = Callable[[str | None, SignatureOptions], SignatureOptions | None]
+
+
+def _annotate_signatures(graph: LineageGraph, src: Source | None, opts: RunOptions,
+                         signers: SignerFor | None) -> None:
     """The signer given (identity, key, chain) is what the *target* must be signed by.
 
     Ancestors are published by others, so their signatures are checked for validity and
     digests only, with their signer recorded: ``unverified-signer`` rather than a false
-    ``invalid`` because Meta did not sign with the release engineer's key.
+    ``invalid`` because Meta did not sign with the release engineer's key. ``signers`` (a
+    policy's ``signers`` entries) may name the signer a given ancestor must have.
     """
     offline = opts.offline or opts.signatures.offline
-    target_opts = SignatureOptions(**{**opts.signatures.__dict__, "offline": offline})
-    ancestor_opts = SignatureOptions(trust_config=opts.signatures.trust_config, offline=offline)
-    for node in graph.models():
-        if node.resolved:
-            node.signature = check_node_signature(
-                node, src, target_opts if node.is_target else ancestor_opts)
+    options = SignatureOptions(**{**opts.signatures.__dict__, "offline": offline})
+    annotate_signatures(graph, src, options, signer_for_target_only=True, signers=signers)
 
 
 def build_graph(target: str | Path | ModelRef, opts: RunOptions | None = None, *,
-                source: Source | None = None, progress: Progress | None = None
-                ) -> LineageGraph:
+                source: Source | None = None, progress: Progress | None = None,
+                signers: SignerFor | None = None) -> LineageGraph:
     """Resolve and annotate ``target``. Raises ``InputError`` for a bad target and
-    ``HubError`` when the target itself cannot be read."""
+    ``HubError`` when the target itself cannot be read. ``signers`` gives, per repo id, the
+    signer a model must have (see ``annotate_signatures``)."""
     opts = opts or RunOptions()
     src = source if source is not None else open_source(opts)
     try:
         graph = resolve_lineage(
             target, src,
             ResolveOptions(max_depth=opts.max_depth, concurrency=opts.concurrency,
-                           offline=opts.offline and opts.hub_mirror is None),
+                           offline=opts.offline and opts.hub_mirror is None,
+                           verify=opts.verify),
             progress=progress,
         )
         if src is not None and getattr(src, "endpoint", None):
-            graph.meta["endpoint"] = src.endpoint  # type: ignore[attr-defined]
+            graph.meta["endpoint"] = redact_url(src.endpoint)  # type: ignore[attr-defined]
         if progress:
             progress("annotating weights, signatures and licenses")
         annotate_weights(graph)
-        _annotate_signatures(graph, src, opts)
+        annotate_scan_coverage(graph)
+        _annotate_signatures(graph, src, opts, signers)
         annotate_licenses(graph)
+        if opts.verify:
+            fill_headers(graph, src)
+            annotate_verification(graph)
         trust = {n.signature.trust_root for n in graph.models()
                  if n.signature is not None and n.signature.trust_root}
         if trust:

@@ -67,15 +67,6 @@ def read_bom(source: str | bytes | os.PathLike[str]) -> LineageGraph:
     return read_bom_document(doc, label)
 
 
-def read_cyclonedx_document(source: str | bytes | os.PathLike[str]) -> tuple[dict[str, Any], str]:
-    """Any CycloneDX JSON document (mlbom's or another tool's) as parsed data, with the label
-    used in messages, under the same size and depth limits as ``read_bom``."""
-    doc, label = _parse(source)
-    if not isinstance(doc, dict) or doc.get("bomFormat") != "CycloneDX":
-        raise InputError(f"{label}: not a CycloneDX BOM (no bomFormat CycloneDX)")
-    return doc, label
-
-
 def _parse(source: str | bytes | os.PathLike[str]) -> tuple[Any, str]:
     raw, label = _read(source)
     _check_depth(raw, label)
@@ -405,12 +396,25 @@ def _model(
     return ModelNode(**common, **extra)
 
 
-# -- for readers that need the document itself (the inventory) -----------------------------
-def load_document(source: str | bytes | os.PathLike[str]) -> tuple[Any, str]:
-    """Any JSON document (a path, or the JSON text itself) as parsed data, with the label used
-    in messages, under ``read_bom``'s limits: at most 64 MiB, nesting at most ``MAX_DEPTH``
-    (checked before parsing). Pass it to ``bom_kind`` and ``read_bom_document``."""
-    return _parse(source)
+# -- the front door for readers that need the document itself (the inventory) ---------------
+def load_cyclonedx(source: str | bytes | os.PathLike[str]) -> tuple[dict[str, Any], str]:
+    """The JSON object of a CycloneDX BOM (a path, or the JSON text itself) and its label,
+    under the limits every BOM reader applies (those of ``read_bom``): at most 64 MiB,
+    nesting at most ``MAX_DEPTH`` (checked before parsing), ``bomFormat`` CycloneDX. An SPDX
+    2.3 or SPDX 3 document written by mlbom comes back as the CycloneDX document of the same
+    lineage. ``InputError`` names the BOM and the problem."""
+    doc, label = _parse(source)
+    doc = spdx_as_cyclonedx(doc, label)
+    if not isinstance(doc, dict):
+        raise InputError(f"{label}: not a CycloneDX BOM: top level is not a JSON object")
+    if doc.get("bomFormat") != "CycloneDX":
+        raise InputError(f"{label}: not a CycloneDX BOM: bomFormat is not 'CycloneDX'")
+    return doc, label
+
+
+def graph_from_cyclonedx(doc: dict[str, Any], label: str) -> LineageGraph:
+    """``read_bom`` for a document ``load_cyclonedx`` returned (mlbom's BOM contract)."""
+    return _graph(doc, label)
 
 
 def written_by_mlbom(doc: dict[str, Any]) -> bool:

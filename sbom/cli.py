@@ -19,7 +19,8 @@ import typer
 
 from lineage import __version__
 from lineage.errors import InputError, MlbomError, OperationalError
-from sbom import bom_cmd, inventory_cmd, scan_cmd, view_cmd
+from sbom import bom_cmd, check_cmd, inventory_cmd, scan_cmd, view_cmd
+from sbom.inventory import cli_affected as affected_cmd
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_OPERATIONAL = 0, 1, 2, 3
 EXIT = {InputError: EXIT_INPUT, OperationalError: EXIT_OPERATIONAL}
@@ -47,12 +48,13 @@ def _root(
 app.command("generate")(bom_cmd.generate)
 app.command("scan")(scan_cmd.scan)
 app.command("merge")(scan_cmd.merge)
+app.command("check")(check_cmd.check)
 app.command("mirror")(bom_cmd.mirror)
 app.command("tree")(view_cmd.tree)
 app.command("graph")(view_cmd.graph)
 app.command("view")(view_cmd.view)
 app.command("licenses")(view_cmd.licenses)
-app.command("affected")(inventory_cmd.affected)
+app.command("affected")(affected_cmd.affected)
 inventory_app.command("add")(inventory_cmd.inventory_add)
 inventory_app.command("list")(inventory_cmd.inventory_list)
 inventory_app.command("remove")(inventory_cmd.inventory_remove)
@@ -94,8 +96,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
     except MlbomError as exc:
         if debug:
-            traceback.print_exc()
-        sys.stderr.write(f"mlbom: error: {exc}\n")
+            _print_traceback()
+        from lineage.text_safety import printable
+
+        sys.stderr.write(f"mlbom: error: {printable(str(exc))}\n")
         return exit_code_for(exc)
     except KeyboardInterrupt:
         sys.stderr.write("mlbom: interrupted; no output file was written\n")
@@ -104,9 +108,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except Exception as exc:  # the last line of defence: a bug, said in one line
         if debug:
-            traceback.print_exc()
-        sys.stderr.write(f"mlbom: internal error: {type(exc).__name__}: "
-                         f"{' '.join(str(exc).split())[:300]} (rerun with --debug)\n")
+            _print_traceback()
+        from lineage.text_safety import printable, redact_secrets
+
+        detail = printable(redact_secrets(" ".join(str(exc).split())[:300]))
+        sys.stderr.write(f"mlbom: internal error: {type(exc).__name__}: {detail} "
+                         "(rerun with --debug)\n")
         return EXIT_OPERATIONAL
     finally:
         if previous_term is not None:
@@ -114,6 +121,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 _TYPER_INTERRUPTED = 130
+
+
+def _print_traceback() -> None:
+    """``--debug``'s traceback, with URLs' credentials and tokens masked like every message."""
+    from lineage.text_safety import redact_secrets
+
+    sys.stderr.write(redact_secrets(traceback.format_exc()))
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:

@@ -1,12 +1,12 @@
-"""``mlbom affected``, ``mlbom inventory ...`` and ``mlbom index ...``: the stored inventory
-and the Hub-wide lineage index. Option parsing only; the work is in ``sbom.commands``,
-``sbom.inventory`` and ``lineage.hubindex``, imported when a command runs.
+"""``mlbom inventory ...`` and ``mlbom index ...``: the stored inventory and the Hub-wide
+lineage index (``mlbom affected`` is ``sbom.inventory.cli_affected``). Option parsing only;
+the work is in ``sbom.commands``, ``sbom.inventory`` and ``lineage.hubindex``, imported when a
+command runs.
 """
 
 from __future__ import annotations
 
 import sys
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -18,62 +18,6 @@ from sbom.cli_options import EndpointOpt, TableJson, TokenOpt, emit
 DbOpt = Annotated[str | None, typer.Option("--db")]
 FormatOpt = Annotated[TableJson, typer.Option("--format")]
 IndexDepthOpt = Annotated[int | None, typer.Option("--max-depth", min=1)]
-
-
-class ItemKind(str, Enum):
-    model = "model"
-    dataset = "dataset"
-    code = "code"
-
-
-def affected(
-    item: Annotated[str | None, typer.Argument(
-        metavar="ITEM", help="Compromised model, dataset or code repo: org/name[@revision]. "
-        "Found as any kind; an id held by several kinds is answered for each.")] = None,
-    dataset: Annotated[str | None, typer.Option(
-        "--dataset", help="Look this id up as a dataset only.")] = None,
-    kind: Annotated[ItemKind | None, typer.Option(
-        "--kind", help="Look ITEM up as this kind only.")] = None,
-    db: Annotated[str | None, typer.Option("--db", help="sqlite:///path or "
-                                              "postgresql://...")] = None,
-    fmt: Annotated[TableJson, typer.Option("--format")] = TableJson.table,
-    limit: Annotated[int | None, typer.Option(
-        "--limit", min=1, help="Product versions per page (default all); with "
-        "--hub-descendants the most Hub results (default 1000).")] = None,
-    offset: Annotated[int, typer.Option(
-        "--offset", min=0, help="Skip this many product versions (paging).")] = 0,
-    fail_if_affected: Annotated[bool, typer.Option(
-        "--fail-if-affected", help="Exit 1 when a product version is affected or unknown.")
-    ] = False,
-    hub_descendants: Annotated[bool, typer.Option(
-        "--hub-descendants", help="List public Hub models that derive from ITEM.")] = False,
-    use_index: Annotated[bool, typer.Option(
-        "--index", help="With --hub-descendants: answer from `mlbom index`.")] = False,
-    endpoint: EndpointOpt = None,
-    token: TokenOpt = None,
-) -> None:
-    """Which stored products (or public Hub models) inherit a compromised model, dataset or
-    code repo, through which paths."""
-    if (item is None) == (dataset is None):
-        raise InputError("give either ITEM or --dataset ORG/NAME")
-    if hub_descendants or use_index:
-        from sbom import commands
-
-        if item is None:
-            raise InputError("--hub-descendants takes a model id")
-        emit(commands.hub_descendants_text(item, fmt.value, endpoint=endpoint, token=token,
-                                            limit=limit or 1000, db=db, use_index=use_index),
-             None)
-        return
-    from sbom.inventory.cli_affected import affected_answer
-
-    asked = "dataset" if dataset is not None else kind.value if kind is not None else None
-    text, summary, hit = affected_answer(item or dataset or "", asked, db, fmt.value,
-                                         limit=limit, offset=offset)
-    emit(text, None)
-    sys.stderr.write(summary)
-    if fail_if_affected and hit:
-        raise typer.Exit(1)
 
 
 def inventory_add(

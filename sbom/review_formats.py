@@ -32,6 +32,7 @@ import hashlib
 import io
 import json
 import re
+from collections.abc import Callable
 from importlib import metadata
 from typing import Any
 from urllib.parse import quote
@@ -42,6 +43,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lineage.errors import InputError
+from lineage.text_safety import escape_json_text, printable, redact_url
 from sbom.review import KIND_DESCRIPTIONS, RULE_IDS, Review, ReviewFinding
 
 FORMATS = ("table", "json", "markdown", "sarif")
@@ -51,13 +53,19 @@ _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def render_review(review: Review, fmt: str, *, color: bool = False, width: int = 120) -> str:
+Locator = Callable[[ReviewFinding], dict[str, Any]]
+
+
+def render_review(review: Review, fmt: str, *, color: bool = False, width: int = 120,
+                  locate: Locator | None = None) -> str:
     """``review`` as text in ``fmt`` (table, json, markdown, sarif). JSON formats end with a
     newline and never contain colour codes."""
     if fmt == "json":
-        return json.dumps(review_to_dict(review), indent=2, ensure_ascii=False) + "\n"
+        return escape_json_text(json.dumps(review_to_dict(review), indent=2,
+                                           ensure_ascii=False)) + "\n"
     if fmt == "sarif":
-        return json.dumps(review_to_sarif(review), indent=2, ensure_ascii=False) + "\n"
+        return escape_json_text(json.dumps(review_to_sarif(review, locate), indent=2,
+                                           ensure_ascii=False)) + "\n"
     if fmt == "markdown":
         return _markdown(review)
     if fmt == "table":
@@ -81,7 +89,7 @@ def review_to_dict(review: Review) -> dict[str, Any]:
         "findings": [
             {"kind": f.kind, "ruleId": f.rule_id, "severity": f.severity, "path": list(f.path),
              "node": f.node, "evidence": list(f.evidence), "message": f.message,
-             "remediation": f.remediation, "waived": f.waived}
+             "remediation": f.remediation, "waived": f.waived, "also": list(f.also)}
             for f in review.findings
         ],
         "obligations": [
@@ -102,7 +110,9 @@ def _fingerprint(f: ReviewFinding) -> str:
     return hashlib.sha256("\x1f".join((f.kind, f.node, *f.path)).encode()).hexdigest()[:32]
 
 
-def review_to_sarif(review: Review) -> dict[str, Any]:
+def review_to_sarif(review: Review, locate: Locator | None = None) -> dict[str, Any]:
+    """SARIF 2.1.0; with ``locate`` (``sbom.check_formats.review_locator``) every result also
+    gets the physical location GitHub code scanning needs."""
     kinds = list(RULE_IDS)
     rules = [
         {
@@ -120,7 +130,7 @@ def review_to_sarif(review: Review) -> dict[str, Any]:
             "ruleId": f.rule_id,
             "ruleIndex": kinds.index(f.kind),
             "level": _SARIF_LEVEL[f.severity],
-            "message": {"text": f"{f.message}. What to do: {f.remediation}"},
+            "message": {"text": printable(f"{f.message}. What to do: {f.remediation}")},
             "locations": [{"logicalLocations": [{
                 "name": f.path[-1],
                 "fullyQualifiedName": " > ".join(f.path),
@@ -128,8 +138,14 @@ def review_to_sarif(review: Review) -> dict[str, Any]:
             }]}],
             "partialFingerprints": {"mlbomFinding/v1": _fingerprint(f)},
             "properties": {"kind": f.kind, "path": list(f.path), "node": f.node,
-                           "evidence": list(f.evidence), "remediation": f.remediation},
+                           "evidence": list(f.evidence), "remediation": f.remediation,
+                           "also": list(f.also)},
         }
+        if locate is not None:
+            physical = locate(f)
+            result["locations"][0]["physicalLocation"] = {
+                "artifactLocation": {"uri": physical["uri"]},
+                "region": {"startLine": physical["line"]}}
         if f.waived:
             result["suppressions"] = [{"kind": "external", "justification": f.waived}]
         results.append(result)
@@ -159,7 +175,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#|!~])")
 
 
 def _md(text: object) -> str:
-    s = _CONTROL.sub(" ", str(text)).replace("\n", " ").replace("\r", " ")
+    s = printable(text)
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", s)
 
@@ -168,7 +184,7 @@ def _md_url(url: str | None) -> str | None:
     """A link target safe in markdown: http(s) only, odd characters percent-encoded."""
     if not url or not re.match(r"^https?://", url, re.I):
         return None
-    return quote(_CONTROL.sub("", url), safe=":/?#=&%+,;@~.-_")
+    return quote(redact_url(_CONTROL.sub("", url)), safe=":/?#=&%+,;@~.-_")
 
 
 def _summary_line(review: Review) -> str:
@@ -188,7 +204,8 @@ def _markdown(review: Review) -> str:
         out += ["| Severity | Kind | Path | Finding | What to do |", "|---|---|---|---|---|"]
         for f in review.findings:
             sev = f.severity + (" (waived)" if f.waived else "")
-            out.append(f"| {sev} | {f.kind} | {' → '.join(_md(p) for p in f.path)} | "
+            out.append(f"| {sev} | {', '.join((f.kind, *f.also))} | "
+                       f"{' → '.join(_md(p) for p in f.path)} | "
                        f"{_md(f.message)} | {_md(f.remediation)} |")
         out += ["", "<details><summary>Evidence</summary>", ""]
         for i, f in enumerate(review.findings, 1):
@@ -218,7 +235,7 @@ def _markdown(review: Review) -> str:
 
 # -- table ---------------------------------------------------------------------------------------
 def _plain(text: object) -> Text:
-    return Text(_CONTROL.sub(" ", str(text)))
+    return Text(printable(text))
 
 
 def _table(review: Review, *, color: bool, width: int) -> str:
@@ -241,8 +258,8 @@ def _table(review: Review, *, color: bool, width: int) -> str:
                                  _plain(f.remediation))
             for e in f.evidence:
                 body.append("\n  ")
-                body.append(_CONTROL.sub(" ", e), style="dim")
-            t.add_row(Text(sev, style=style[f.severity]), f.kind,
+                body.append(printable(e), style="dim")
+            t.add_row(Text(sev, style=style[f.severity]), "\n".join((f.kind, *f.also)),
                       _plain(" > ".join(f.path)), body)
         console.print(t)
     else:

@@ -31,7 +31,8 @@ SHA = "0123456789abcdef0123456789abcdef01234567"
 # what builds an id, and the modules allowed to hold it (with why)
 ID_RULES = {
     r"PackageURL\(": {"lineage/ids.py"},
-    r"pkg:huggingface": {"lineage/ids.py", "sbom/inventory/ingest.py"},  # ingest: its docstring
+    r"pkg:huggingface": {"lineage/ids.py", "sbom/inventory/ingest.py",  # ingest: its docstring
+                         "sbom/advisories.py"},  # the advisory format in docs and messages
     r"https://huggingface\.co\b": {
         "lineage/ids.py",
         "lineage/refs.py",  # reads Hub URLs that cards declare as parents

@@ -1,10 +1,10 @@
-"""Read one BOM into the rows the inventory stores: nodes, lineage edges, the root.
+"""Read one CycloneDX BOM into the rows the inventory stores: nodes, lineage edges, the root.
 
-Every BOM comes in through ``sbom.bom_reader.load_document`` (the one size cap and nesting
-check). Then:
+Every BOM comes in through ``sbom.bom_reader.load_cyclonedx`` (the one size cap, nesting
+check and format check). Then:
 
-- BOMs written by mlbom (CycloneDX whose ``metadata.tools`` names mlbom, or mlbom's SPDX 2.3
-  and SPDX 3) are read by the one BOM reader, ``bom_reader.read_bom_document``, into a
+- BOMs written by mlbom (``metadata.tools`` names mlbom; the ML-BOM contract in the README)
+  are read by the one BOM reader, ``bom_reader.graph_from_cyclonedx``, into a
   ``LineageGraph``, whose nodes and ``Relation`` edges become the rows.
 - Foreign CycloneDX BOMs, which ``bom_reader`` does not read (it needs mlbom's contract), are
   read here: Hugging Face repos are recognised by ``pkg:huggingface/...`` purls;
@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from lineage.errors import InputError, ParseError
-from lineage.graph import CodeNode, DatasetNode, LineageGraph
-from lineage.ids import parse_purl, split_node_key
+from lineage.graph import CodeNode, DatasetNode, LineageGraph, Relation
+from lineage.ids import parse_purl
 from lineage.refs import clip, is_commit_sha
 from sbom import bom_reader
 
@@ -40,9 +40,7 @@ MAX_NODES = 100_000
 # BOM (a tower of diamonds) would otherwise make every query over it exponential.
 MAX_PATHS = 100_000
 
-RELATIONS = frozenset(
-    {"finetune", "adapter", "quantized", "merge", "unknown", "remote_code", "trained_on"}
-)
+RELATIONS = frozenset(r.value for r in Relation)
 KINDS = ("model", "dataset", "code", "other")
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -93,11 +91,14 @@ def parse_bom_bytes(data: bytes, name: str) -> ParsedBom:
 def _parse(source: str | bytes, name: str | None = None) -> ParsedBom:
     label = name or str(source)
     try:
-        doc, _ = bom_reader.load_document(source)
-        kind = bom_reader.bom_kind(doc)
-        if kind in ("spdx-2.3", "spdx-3") or kind == "cyclonedx" and bom_reader.written_by_mlbom(
-                doc):
-            return _from_graph(bom_reader.read_bom_document(doc, label), label, doc)
+        doc, _ = bom_reader.load_cyclonedx(source)
+        root = doc.get("metadata", {}).get("component") if isinstance(
+            doc.get("metadata"), dict) else None
+        is_model_bom = isinstance(root, dict) and root.get("type") == "machine-learning-model"
+        if bom_reader.written_by_mlbom(doc) and is_model_bom:
+            return _from_graph(bom_reader.graph_from_cyclonedx(doc, label), label, doc)
+        # a product BOM (mlbom generate --scan, an application root) or another tool's BOM:
+        # read by its dependencies and purls
         return _Reader(label).read(doc)
     except _Malformed as exc:
         raise ParseError(str(exc), file=label) from None
@@ -139,9 +140,7 @@ class _Malformed(Exception):
     pass
 
 
-def hf_repo_from_purl(purl: str) -> tuple[str, str | None] | None:
-    """``pkg:huggingface/ns/name@ver`` → (``ns/name``, ``ver``); None for other purls."""
-    return parse_purl(purl)
+hf_repo_from_purl = parse_purl  # the one purl parser (lineage.ids)
 
 
 def _clean(value: str) -> str:
@@ -149,8 +148,10 @@ def _clean(value: str) -> str:
 
 
 def _kind_from_ref(ref: str) -> tuple[str, str | None] | None:
-    parsed = split_node_key(ref)
-    return (parsed[0], parsed[1].lower()) if parsed else None
+    prefix, sep, rest = ref.partition(":")
+    if sep and rest and prefix in ("model", "dataset", "code"):
+        return prefix, rest.lower()
+    return None
 
 
 class _Reader:
