@@ -36,6 +36,7 @@ ID_RULES = {
     r"https://huggingface\.co\b": {
         "lineage/ids.py",
         "lineage/refs.py",  # reads Hub URLs that cards declare as parents
+        "lineage/resolver.py",  # a TARGET given as a Hub URL: its docstring and message
         "lineage/scan/commands.py",  # reads Hub URLs that shell commands download from
         "lineage/sources/hub.py",  # the client's default endpoint, not an id
         "sbom/cli_options.py",  # the --endpoint help text
