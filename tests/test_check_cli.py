@@ -567,6 +567,7 @@ def test_check_through_the_hub_client_against_the_fake_hub(
         fake_hub: Any, capsys: pytest.CaptureFixture[str]) -> None:
     """The real huggingface_hub client: the Hub's scan verdict and the signature are read
     from the (fake) Hub, weights are never downloaded."""
+    fake_hub.reset_counts()  # the shared Hub's log holds earlier tests' requests
     code, doc, _ = check(capsys, "contoso/gpt2-pickle-ft", "--endpoint", fake_hub.endpoint,
                          "--no-cache")
     assert code == 1 and "dangerous-pickle-import" in kinds(doc)
