@@ -4,7 +4,10 @@ Sources, strongest first (the first one that states a relation for a parent deci
 
 1. the card's front matter (``base_model``, ``base_model_relation``);
 2. ``adapter_config.json`` (adapter);
-3. mergekit recipes: ``mergekit_config.yml`` and mergekit YAML embedded in the card (merge);
+3. mergekit recipes: ``mergekit_config.yml`` and the recipe in the card body that made this
+   model (merge; see ``lineage.parsers.card_recipes``: other recipes in the card describe
+   ancestors, and an intermediate's sources become the parents of that local-path parent),
+   and ``base_model`` in a second front-matter block the Hub does not read;
 4. GGUF header metadata (quantized);
 5. the Hub's own records: ``baseModels`` and ``base_model:<relation>:<id>`` tags;
 6. ``config.json``: ``quantization_config`` (quantized) and ``_name_or_path`` (a weak hint,
@@ -21,7 +24,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,13 +36,14 @@ from lineage.parsers.card import (
     RELATION_VALUES,
     ParentDecl,
     card_lineage,
-    embedded_yaml_blocks,
+    extra_front_matter,
     parse_card,
 )
+from lineage.parsers.card_recipes import card_recipes
 from lineage.parsers.config import ModelConfig, config_from_mapping, parse_config
 from lineage.parsers.gguf_header import gguf_parents, gguf_summary, parse_gguf_header
-from lineage.parsers.mergekit import is_mergekit_recipe, parse_mergekit, recipe_from_mapping
-from lineage.parsers.safe import load_yaml
+from lineage.parsers.mergekit import parse_mergekit
+from lineage.parsers.safe import decode_text
 from lineage.refs import ModelRef, ParentValue, clip, decode_parent_value, is_safe_repo_file
 from lineage.sources.interface import GGUF_HEADER_BYTES, RepoSnapshot
 
@@ -61,6 +65,8 @@ class Parent:
     relation: Relation
     evidence: list[Evidence]
     inferred: bool = False  # no source stated the relation
+    # a local path's own parents, from the card recipe that made it (an intermediate merge)
+    parents: list[Parent] = field(default_factory=list)
 
 
 @dataclass
@@ -144,17 +150,14 @@ def extract_repo_facts(
 
     for fname in MERGEKIT_FILES:
         if fname in names:
-            try:
-                recipe = parse_mergekit(read_file(fname), file=fname)
-                facts.problems.extend(recipe.problems)
-                decls.extend((3, d) for d in recipe.parents(file=fname))
-            except ParseError as exc:
-                facts.problems.append(str(exc))
-
-    if "README.md" in names and _card_may_embed_mergekit(snapshot, len(card.parents)):
-        decls.extend((3, d) for d in _embedded_recipes(read_file, facts.problems))
+            decls.extend((3, d) for d in _recipe_file_parents(read_file, fname, snapshot.repo_id,
+                                                             facts.problems))
 
     ggufs = sorted(n for n in names if n.lower().endswith(WEIGHT_SUFFIX_GGUF))
+    if "README.md" in names and _card_body_worth_reading(snapshot, has_adapter, ggufs):
+        decls.extend((3, d) for d in _card_body_parents(
+            read_file, snapshot.repo_id, declared=card.parents, problems=facts.problems))
+
     if ggufs:
         try:
             header = parse_gguf_header(read_head(ggufs[0], GGUF_HEADER_BYTES), file=ggufs[0])
@@ -242,13 +245,16 @@ def planned_reads(snapshot: RepoSnapshot) -> tuple[list[str], list[tuple[str, in
         files.append("adapter_config.json")
     files.extend(f for f in MERGEKIT_FILES if f in names)
     n_card_parents = len(card_lineage(snapshot.card_data).parents)
-    if "README.md" in names and _card_may_embed_mergekit(snapshot, n_card_parents):
-        files.append("README.md")
     ggufs = sorted(n for n in names if n.lower().endswith(WEIGHT_SUFFIX_GGUF))
+    if "README.md" in names and _card_body_worth_reading(
+            snapshot, "adapter_config.json" in names, ggufs):
+        files.append("README.md")
     if ggufs:
         heads.append((ggufs[0], GGUF_HEADER_BYTES))
+    # the card body only may name a parent: the config hint is read alongside it, not after
+    sure = [f for f in files if f != "README.md"]
     if "config.json" in names and (snapshot.config is None or not (
-            files or heads or n_card_parents or _hub_parents(snapshot))):
+            sure or heads or n_card_parents or _hub_parents(snapshot))):
         files.append("config.json")
     return files, heads
 
@@ -277,7 +283,7 @@ def metadata_links(snapshot: RepoSnapshot) -> list[tuple[str, ModelRef]]:
 
 
 # Bump when the encoding below changes; edits to the extracting code change the digest anyway.
-FACTS_FORMAT = 1
+FACTS_FORMAT = 2
 _FACTS_INPUTS = ("extract.py", "refs.py", "graph.py", "errors.py", "sources/apijson.py",
                  "sources/interface.py", "parsers")
 
@@ -312,11 +318,14 @@ def facts_to_json(facts: RepoFacts) -> bytes:
     def evidence(e: Evidence) -> list[Any]:
         return [e.source, e.file, e.field, e.value]
 
+    def parents(ps: list[Parent]) -> list[Any]:
+        return [[value(p.value), p.relation.value, [evidence(e) for e in p.evidence],
+                 p.inferred, parents(p.parents)] for p in ps]
+
     rc, act = facts.remote_code, facts.activity
     return json.dumps({
         "format": FACTS_FORMAT,
-        "parents": [[value(p.value), p.relation.value, [evidence(e) for e in p.evidence],
-                     p.inferred] for p in facts.parents],
+        "parents": parents(facts.parents),
         "datasets": [[value(v), evidence(e)] for v, e in facts.datasets],
         "eval_datasets": facts.eval_datasets,
         "code_repos": [[value(v), evidence(e)] for v, e in facts.code_repos],
@@ -341,6 +350,10 @@ def facts_from_json(data: bytes) -> RepoFacts | None:
     def evidence(e: list[Any]) -> Evidence:
         return Evidence(*e)
 
+    def parents(ps: list[Any]) -> list[Parent]:
+        return [Parent(value(v), Relation(rel), [evidence(e) for e in evs], inferred,
+                       parents(nested)) for v, rel, evs, inferred, nested in ps]
+
     try:
         d = json.loads(data)
         if not isinstance(d, dict) or d.get("format") != FACTS_FORMAT:
@@ -348,8 +361,7 @@ def facts_from_json(data: bytes) -> RepoFacts | None:
         relation_declared, task, architecture, library_name, quantization = d["strings"]
         needed, local_modules, code_files, cross_repo = d["remote_code"]
         return RepoFacts(
-            parents=[Parent(value(v), Relation(rel), [evidence(e) for e in evs], inferred)
-                     for v, rel, evs, inferred in d["parents"]],
+            parents=parents(d["parents"]),
             datasets=[(value(v), evidence(e)) for v, e in d["datasets"]],
             eval_datasets=list(d["eval_datasets"]),
             code_repos=[(value(v), evidence(e)) for v, e in d["code_repos"]],
@@ -367,27 +379,95 @@ def _str(value: Any) -> str | None:
     return clip(value, 120) if isinstance(value, str) else None
 
 
-def _card_may_embed_mergekit(snapshot: RepoSnapshot, n_card_parents: int) -> bool:
+_NOT_MERGE_RELATIONS = frozenset({"adapter", "quantized"})
+
+
+def _card_body_worth_reading(snapshot: RepoSnapshot, has_adapter: bool, ggufs: list[str]
+                             ) -> bool:
+    """Whether the card body may hold this model's own recipe (or a second front-matter
+    block), whatever the tags say. Not for an adapter, a GGUF or a quantization, whose card's
+    recipe (if any) is the original model's: their parent comes from their own files."""
     tags = {t.lower() for t in snapshot.tags}
-    return bool(tags & {"merge", "mergekit"}) or n_card_parents >= 2
+    if tags & {"merge", "mergekit", "moe"}:
+        return True
+    card = snapshot.card_data
+    relation = card.get("base_model_relation")
+    if has_adapter or ggufs or card.get("quantized_by") or (
+            isinstance(relation, str) and relation.strip().lower() in _NOT_MERGE_RELATIONS):
+        return False
+    config = snapshot.config if isinstance(snapshot.config, dict) else {}
+    return not config.get("quantization_config")
 
 
-def _embedded_recipes(read_file: ReadFile, problems: list[str]) -> list[ParentDecl]:
+def _card_body_parents(read_file: ReadFile, repo_id: str, *, declared: list[ParentDecl],
+                       problems: list[str]) -> list[ParentDecl]:
+    """Parents the card body gives: this model's own mergekit recipe (intermediates nested),
+    and, when the front matter names none, ``base_model`` in a further front-matter block."""
     try:
         body = parse_card(read_file("README.md")).body
     except ParseError as exc:
         problems.append(str(exc))
         return []
-    out: list[ParentDecl] = []
-    for block in embedded_yaml_blocks(body):
-        try:
-            value, _ = load_yaml(block, file="README.md")
-        except ParseError:
-            continue  # a code block that is not YAML is not a problem
-        if is_mergekit_recipe(value):
-            recipe = recipe_from_mapping(value, file="README.md")
-            out.extend(recipe.parents(source="card-mergekit", file="README.md"))
+    found = card_recipes(body, own_name=repo_id.rsplit("/", 1)[-1])
+    problems.extend(found.problems)
+    out = list(found.parents)
+    if out and not _recipe_agrees_with_front_matter(out, declared):
+        shown = ", ".join(d.value.display for d in declared[:3])
+        problems.append(f"README.md: the card's mergekit recipe names none of the base models "
+                        f"its front matter declares ({clip(shown, 200)}); read as another "
+                        f"model's recipe, its models were not taken as parents")
+        out = []
+    if not declared:
+        for block in extra_front_matter(body):
+            extra = card_lineage(block)
+            for decl in extra.parents:
+                ev = Evidence("card-extra-front-matter", "README.md", decl.evidence.field,
+                              decl.evidence.value)
+                out.append(ParentDecl(decl.value, decl.relation, ev))
+            if extra.parents:
+                problems.append("README.md: base_model is in a second front-matter block, "
+                                "which the Hub does not read; kept as a declared parent")
+                break
     return out
+
+
+def _recipe_file_parents(read_file: ReadFile, fname: str, repo_id: str,
+                         problems: list[str]) -> list[ParentDecl]:
+    """``mergekit_config.yml``: one recipe; or, written by hand as a mergekit-multi file,
+    several YAML documents, read like several recipes in a card (the last step is this
+    model's, earlier named steps are its intermediates)."""
+    try:
+        data = read_file(fname)
+        recipe = parse_mergekit(data, file=fname)
+    except ParseError as exc:
+        if "another document" not in str(exc):
+            problems.append(str(exc))
+            return []
+        text, _ = decode_text(data, file=fname)
+        found = card_recipes(text, file=fname, own_name=repo_id.rsplit("/", 1)[-1],
+                             source="mergekit")
+        problems.extend(found.problems)
+        return found.parents
+    problems.extend(recipe.problems)
+    return recipe.parents(file=fname)
+
+
+def _recipe_agrees_with_front_matter(recipe: list[ParentDecl],
+                                     declared: list[ParentDecl]) -> bool:
+    """False when the front matter declares Hub parents and the recipe names Hub models but
+    none of them (nested included): a card describing how its base model was made (a
+    finetune of a merge) must not make the base's parents this model's own."""
+    want = {d.value.ref.repo_id.lower() for d in declared if d.value.ref is not None}
+    named: set[str] = set()
+
+    def walk(decls: tuple[ParentDecl, ...] | list[ParentDecl]) -> None:
+        for d in decls:
+            if d.value.ref is not None:
+                named.add(d.value.ref.repo_id.lower())
+            walk(d.parents)
+
+    walk(recipe)
+    return not want or not named or bool(want & named)
 
 
 def _read_config(snapshot: RepoSnapshot, names: set[str], read_file: ReadFile,
@@ -404,11 +484,33 @@ def _read_config(snapshot: RepoSnapshot, names: set[str], read_file: ReadFile,
     return None
 
 
+_RECIPE_SOURCES = frozenset({"mergekit", "card-mergekit"})
+
+
+def _merged_at_several_revisions(decls: Iterable[ParentDecl]) -> set[str]:
+    """Repos a recipe takes at two or more revisions (a passthrough self-merge of one model at
+    two revisions): each revision is a parent of its own."""
+    revisions: dict[str, set[str | None]] = {}
+    for d in decls:
+        if d.value.ref is not None and d.evidence.source in _RECIPE_SOURCES:
+            revisions.setdefault(d.value.ref.repo_id.lower(), set()).add(d.value.ref.revision)
+    return {repo for repo, revs in revisions.items() if len(revs) > 1}
+
+
+def _nested_parents(decls: tuple[ParentDecl, ...]) -> list[Parent]:
+    """An intermediate's own parents, as the recipe that made it states them (merge)."""
+    return [Parent(d.value, d.relation or Relation.MERGE, [d.evidence], False,
+                   _nested_parents(d.parents)) for d in decls]
+
+
 def _combine(decls: list[tuple[int, ParentDecl]], *, has_adapter: bool, quantized: bool,
              own_id: str) -> list[Parent]:
     groups: dict[str, list[tuple[int, ParentDecl]]] = {}
+    self_merged = _merged_at_several_revisions(d for _, d in decls)
     for strength, decl in decls:
         key = decl.value.ref.repo_id.lower() if decl.value.ref else f"raw:{decl.value.raw}"
+        if key in self_merged:
+            key = f"{key}@{decl.value.ref.revision if decl.value.ref else None}"
         groups.setdefault(key, []).append((strength, decl))
     out: list[Parent] = []
     for items in groups.values():
@@ -421,7 +523,9 @@ def _combine(decls: list[tuple[int, ParentDecl]], *, has_adapter: bool, quantize
         for _, d in items:
             if d.evidence not in evidence:
                 evidence.append(d.evidence)
-        out.append(Parent(value, relation or Relation.UNKNOWN, evidence, relation is None))
+        nested = next((d.parents for _, d in items if d.parents), ())
+        out.append(Parent(value, relation or Relation.UNKNOWN, evidence, relation is None,
+                          _nested_parents(nested)))
     n_parents = len(out)
     for p in out:
         if p.inferred:

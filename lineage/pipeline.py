@@ -8,11 +8,13 @@ go back to the source.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lineage.annotate.licenses import annotate_licenses
-from lineage.annotate.signatures import SignatureOptions, check_node_signature
+from lineage.annotate.scan_coverage import annotate_scan_coverage
+from lineage.annotate.signatures import SignatureOptions, annotate_signatures
 from lineage.annotate.weights import annotate_weights
 from lineage.graph import LineageGraph
 from lineage.refs import ModelRef
@@ -60,27 +62,29 @@ def open_source(opts: RunOptions) -> Source | None:
                      use_cache=opts.use_cache, retry_budget=opts.retry_budget)
 
 
-def _annotate_signatures(graph: LineageGraph, src: Source | None, opts: RunOptions) -> None:
+SignerFor = Callable[[str | None, SignatureOptions], SignatureOptions | None]
+
+
+def _annotate_signatures(graph: LineageGraph, src: Source | None, opts: RunOptions,
+                         signers: SignerFor | None) -> None:
     """The signer given (identity, key, chain) is what the *target* must be signed by.
 
     Ancestors are published by others, so their signatures are checked for validity and
     digests only, with their signer recorded: ``unverified-signer`` rather than a false
-    ``invalid`` because Meta did not sign with the release engineer's key.
+    ``invalid`` because Meta did not sign with the release engineer's key. ``signers`` (a
+    policy's ``signers`` entries) may name the signer a given ancestor must have.
     """
     offline = opts.offline or opts.signatures.offline
-    target_opts = SignatureOptions(**{**opts.signatures.__dict__, "offline": offline})
-    ancestor_opts = SignatureOptions(trust_config=opts.signatures.trust_config, offline=offline)
-    for node in graph.models():
-        if node.resolved:
-            node.signature = check_node_signature(
-                node, src, target_opts if node.is_target else ancestor_opts)
+    options = SignatureOptions(**{**opts.signatures.__dict__, "offline": offline})
+    annotate_signatures(graph, src, options, signer_for_target_only=True, signers=signers)
 
 
 def build_graph(target: str | Path | ModelRef, opts: RunOptions | None = None, *,
-                source: Source | None = None, progress: Progress | None = None
-                ) -> LineageGraph:
+                source: Source | None = None, progress: Progress | None = None,
+                signers: SignerFor | None = None) -> LineageGraph:
     """Resolve and annotate ``target``. Raises ``InputError`` for a bad target and
-    ``HubError`` when the target itself cannot be read."""
+    ``HubError`` when the target itself cannot be read. ``signers`` gives, per repo id, the
+    signer a model must have (see ``annotate_signatures``)."""
     opts = opts or RunOptions()
     src = source if source is not None else open_source(opts)
     try:
@@ -95,7 +99,8 @@ def build_graph(target: str | Path | ModelRef, opts: RunOptions | None = None, *
         if progress:
             progress("annotating weights, signatures and licenses")
         annotate_weights(graph)
-        _annotate_signatures(graph, src, opts)
+        annotate_scan_coverage(graph)
+        _annotate_signatures(graph, src, opts, signers)
         annotate_licenses(graph)
         trust = {n.signature.trust_root for n in graph.models()
                  if n.signature is not None and n.signature.trust_root}

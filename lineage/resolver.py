@@ -27,6 +27,7 @@ from pathlib import Path
 from lineage.errors import HubError, InputError, MlbomError, ParseError
 from lineage.extract import (
     READ_EARLY,
+    Parent,
     RepoFacts,
     extract_repo_facts,
     facts_from_json,
@@ -338,10 +339,20 @@ class _Fetcher:
 
 
 def _fact_links(facts: RepoFacts) -> list[tuple[str, ModelRef]]:
-    links = [("model", p.value.ref) for p in facts.parents if p.value.ref is not None]
+    links = [("model", ref) for ref in _parent_refs(facts.parents)]
     links += [("dataset", v.ref) for v, _ in facts.datasets if v.ref is not None]
     links += [("code", v.ref) for v, _ in facts.code_repos if v.ref is not None]
     return links
+
+
+def _parent_refs(parents: list[Parent]) -> list[ModelRef]:
+    """Hub refs among ``parents`` and, under local paths, their own parents."""
+    out: list[ModelRef] = []
+    for p in parents:
+        if p.value.ref is not None:
+            out.append(p.value.ref)
+        out.extend(_parent_refs(p.parents))
+    return out
 
 
 def resolve_lineage(
@@ -472,39 +483,65 @@ def _link(graph: LineageGraph, child: Node, facts: RepoFacts, source: Source | N
     jobs: list[_Job] = []
     depth = child.depth + 1 if isinstance(child, ModelNode) else 1
     for parent in facts.parents:
-        ref = parent.value.ref
-        if ref is None:
-            reason = parent.value.reason or "invalid-id"
-            pnode: Node = graph.add_node(ModelNode(key=_unresolved_key(parent.value),
-                                                   name=parent.value.raw, unresolved=reason,
-                                                   depth=depth))
-            graph.add_edge(child.key, pnode.key, parent.relation, parent.evidence)
-            continue
-        pkey = model_key(ref.repo_id)
-        if pkey == child.key or graph.would_close_cycle(child.key, pkey):
-            stub = graph.add_node(ModelNode(
-                key=cycle_key(ref.repo_id), name=ref.repo_id, repo_id=ref.repo_id,
-                unresolved="cycle", depth=depth,
-                problems=[f"{ref.repo_id} is declared as an ancestor of itself; not followed"]))
-            graph.add_edge(child.key, stub.key, parent.relation, parent.evidence)
-            continue
-        if pkey not in graph:
-            pnode = ModelNode(key=pkey, name=ref.repo_id, repo_id=ref.repo_id,
-                              revision=ref.revision, depth=depth)
-            graph.add_node(pnode)
-            if depth > opts.max_depth:
-                pnode.unresolved = "depth-limit"
-            elif source is None or opts.offline:
-                pnode.unresolved = "offline"
-            else:
-                jobs.append(_Job(pkey, "model", ref, depth))
-        graph.add_edge(child.key, pkey, parent.relation, parent.evidence)
+        _link_parent(graph, child, parent, depth, source, opts, jobs)
 
     for value, ev in facts.datasets:
         _link_leaf(graph, child, value, ev, "dataset", source, opts, jobs)
     for value, ev in facts.code_repos:
         _link_leaf(graph, child, value, ev, "code", source, opts, jobs)
     return jobs
+
+
+def _link_parent(graph: LineageGraph, child: Node, parent: Parent, depth: int,
+                 source: Source | None, opts: ResolveOptions, jobs: list[_Job]) -> None:
+    """Link one parent model of ``child``. A local path the card shows the recipe of (an
+    intermediate merge) gets that recipe's sources as its own parents, one level deeper."""
+    ref = parent.value.ref
+    if ref is None:
+        reason = parent.value.reason or "invalid-id"
+        key = _unresolved_key(parent.value)
+        if parent.parents:  # an intermediate of this child's card, not a shared folder name
+            key = f"{key}@{child.key}"
+        pnode: Node = graph.add_node(ModelNode(key=key,
+                                               name=parent.value.raw, unresolved=reason,
+                                               depth=depth))
+        if pnode.key == child.key or graph.would_close_cycle(child.key, pnode.key):
+            child.problems.append(f"{parent.value.raw} is declared as an ancestor of itself; "
+                                  f"not followed")
+            return
+        graph.add_edge(child.key, pnode.key, parent.relation, parent.evidence)
+        for grandparent in parent.parents:
+            _link_parent(graph, pnode, grandparent, depth + 1, source, opts, jobs)
+        return
+    pkey = _parent_key(graph, child.key, ref)
+    if pkey == child.key or graph.would_close_cycle(child.key, pkey):
+        stub = graph.add_node(ModelNode(
+            key=cycle_key(ref.repo_id), name=ref.repo_id, repo_id=ref.repo_id,
+            unresolved="cycle", depth=depth,
+            problems=[f"{ref.repo_id} is declared as an ancestor of itself; not followed"]))
+        graph.add_edge(child.key, stub.key, parent.relation, parent.evidence)
+        return
+    if pkey not in graph:
+        pnode = ModelNode(key=pkey, name=ref.repo_id, repo_id=ref.repo_id,
+                          revision=ref.revision, depth=depth)
+        graph.add_node(pnode)
+        if depth > opts.max_depth:
+            pnode.unresolved = "depth-limit"
+        elif source is None or opts.offline:
+            pnode.unresolved = "offline"
+        else:
+            jobs.append(_Job(pkey, "model", ref, depth))
+    graph.add_edge(child.key, pkey, parent.relation, parent.evidence)
+
+
+def _parent_key(graph: LineageGraph, child: str, ref: ModelRef) -> str:
+    """One node per repo; a second revision of a repo ``child`` already has as a parent (a
+    recipe merging one model at two revisions) is a node of its own."""
+    key = model_key(ref.repo_id)
+    if key in graph and graph.g.has_edge(child, key) and \
+            graph.node(key).revision != ref.revision:
+        return f"{key}@{ref.revision}"
+    return key
 
 
 def _link_leaf(graph: LineageGraph, child: Node, value: ParentValue, ev: Evidence, kind: str,

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from lineage.errors import InputError
+from sbom import check_cmd
 from sbom.cli_options import (
     BomFormat,
     DepthOpt,
@@ -77,6 +78,7 @@ def generate(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
     concurrency: Annotated[int, typer.Option(
         "--concurrency", min=1, max=64, help="Most Hub requests in flight at once.")] = 16,
+    advisories: check_cmd.AdvisoriesOpt = None,
     scan: Annotated[Path | None, typer.Option(
         "--scan", help="Scan this source tree and write one BOM of the product.")] = None,
     product: Annotated[str | None, typer.Option(
@@ -107,17 +109,22 @@ def generate(
                             trust_config, offline)
     opts = run_options(endpoint, token, offline, hub_mirror, max_depth, no_cache, sig,
                        concurrency)
+    if advisories and fmt is not BomFormat.cyclonedx:
+        raise InputError("--advisories writes CycloneDX vulnerabilities; SPDX has no place "
+                         "for them (use --format cyclonedx)")
+    advs = check_cmd.load_advisory_paths(advisories)  # malformed advisories fail before work
     write_bom(target, opts, fmt.value, output, spec_version=spec_version,
-              reproducible=reproducible, quiet=quiet)
+              reproducible=reproducible, quiet=quiet, advisories=advs)
 
 
 def write_bom(target: str, opts: object, fmt: str, output: Path | None, *, spec_version: str,
-              reproducible: bool, quiet: bool) -> None:
+              reproducible: bool, quiet: bool, advisories: Any = None) -> None:
     """Resolve, render through the registry, write, then summarise on stderr."""
     from lineage.pipeline import build_graph
     from sbom.formats import FORMATS, RenderOptions
 
     graph = build_graph(target, opts, progress=progress())  # type: ignore[arg-type]
+    check_cmd.attach_advisories(graph, advisories)  # CycloneDX `vulnerabilities`
     out_format = FORMATS.get("bom", fmt)
     render = RenderOptions(spec_version=spec_version, reproducible=reproducible)
     emit(out_format.write(graph, render), output)

@@ -19,7 +19,8 @@ import typer
 
 from lineage import __version__
 from lineage.errors import InputError, MlbomError, OperationalError
-from sbom import bom_cmd, inventory_cmd, scan_cmd, view_cmd
+from sbom import bom_cmd, check_cmd, inventory_cmd, scan_cmd, view_cmd
+from sbom.inventory import cli_affected as affected_cmd
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_OPERATIONAL = 0, 1, 2, 3
 EXIT = {InputError: EXIT_INPUT, OperationalError: EXIT_OPERATIONAL}
@@ -47,12 +48,13 @@ def _root(
 app.command("generate")(bom_cmd.generate)
 app.command("scan")(scan_cmd.scan)
 app.command("merge")(scan_cmd.merge)
+app.command("check")(check_cmd.check)
 app.command("mirror")(bom_cmd.mirror)
 app.command("tree")(view_cmd.tree)
 app.command("graph")(view_cmd.graph)
 app.command("view")(view_cmd.view)
 app.command("licenses")(view_cmd.licenses)
-app.command("affected")(inventory_cmd.affected)
+app.command("affected")(affected_cmd.affected)
 inventory_app.command("add")(inventory_cmd.inventory_add)
 inventory_app.command("list")(inventory_cmd.inventory_list)
 inventory_app.command("remove")(inventory_cmd.inventory_remove)

@@ -37,6 +37,7 @@ from lineage.graph import (
     Node,
 )
 from lineage.ids import (
+    HUB_URL,
     ancestor_ref,
     file_ref,
     hub_file_url,
@@ -355,10 +356,103 @@ def build_document(graph: LineageGraph, spec_version: str, timestamp: datetime) 
     }
     doc["serialNumber"] = uuid.UUID(int=0).urn
     doc["version"] = 1
+    vulnerabilities = build_vulnerabilities(graph)
+    if vulnerabilities:
+        doc["vulnerabilities"] = vulnerabilities
     doc["$schema"] = f"http://cyclonedx.org/schema/bom-{spec_version}.schema.json"
     doc["bomFormat"] = "CycloneDX"
     doc["specVersion"] = spec_version
     return doc
+
+
+#: Node finding kinds that are vulnerabilities of the component (Dependency-Track shows them).
+VULNERABILITY_KINDS = ("dangerous-pickle-import", "suspicious-pickle-import", "hub-security-scan")
+_RATING = {"error": "high", "warning": "medium", "info": "info"}
+#: The VEX analysis of an advisory match: mlbom knows the component is at an affected commit
+#: (``affects[].versions[].status``), not whether the product is exploitable.
+_ANALYSIS = ("mlbom matched the advisory to this component's commit in the lineage; "
+             "exploitability in the product is not analysed")
+
+
+def _finding_source(kind: str, message: str) -> dict[str, str]:
+    if kind == "hub-security-scan" or message.startswith("the Hub's scan"):
+        return {"name": "Hugging Face Hub security scan", "url": f"{HUB_URL}/docs/hub/security"}
+    return {"name": "mlbom pickle scan (picklescan)"}
+
+
+def _finding_vulnerabilities(graph: LineageGraph) -> list[dict[str, Any]]:
+    """The pickle-scan and Hub-scan findings of every node, one vulnerability each."""
+    from sbom.finding_kinds import kind_info
+
+    out = []
+    for node in graph.nodes():
+        seen: set[str] = set()
+        for f in node.findings[:200]:
+            if f.kind not in VULNERABILITY_KINDS:
+                continue
+            tag = _sha(f"{f.file}\x1f{f.message}".encode())[:12]
+            ref = f"vuln:{node.key}#{f.kind}:{tag}"
+            if ref in seen:
+                continue
+            seen.add(ref)
+            out.append({
+                "affects": [{"ref": node.key}],
+                "bom-ref": ref,
+                "description": f.message,
+                "id": kind_info(f.kind).rule_id,
+                "properties": _properties([("mlbom:finding:kind", f.kind)]
+                                          + ([("mlbom:finding:file", f.file)] if f.file else [])),
+                "ratings": [{"severity": _RATING.get(f.severity, "unknown")}],
+                "source": _finding_source(f.kind, f.message),
+            })
+    return out
+
+
+def _advisory_vulnerabilities(graph: LineageGraph) -> list[dict[str, Any]]:
+    """``graph.meta["advisory_matches"]`` (``sbom.advisories.AdvisoryMatch``), one
+    vulnerability per advisory, affecting each matched component at its commit."""
+    by_id: dict[str, list[Any]] = {}
+    for m in graph.meta.get("advisory_matches") or []:
+        if m.node_key in graph:
+            by_id.setdefault(m.advisory.id, []).append(m)
+    out = []
+    for adv_id, matches in by_id.items():
+        adv = matches[0].advisory
+        affects = []
+        for m in sorted(matches, key=lambda m: m.node_key):
+            node = graph.node(m.node_key)
+            entry: dict[str, Any] = {"ref": node.key}
+            if node.sha:
+                entry["versions"] = [{"status": "affected" if m.status == "affected"
+                                      else "unknown", "version": node.sha}]
+            affects.append(entry)
+        vuln: dict[str, Any] = {}
+        links = sorted({u for u in adv.references if _is_http_url(u)})
+        if links:
+            vuln["advisories"] = [{"url": _iri(u)} for u in links]
+        vuln["affects"] = affects
+        vuln["analysis"] = {"detail": _ANALYSIS, "state": "in_triage"}
+        vuln["bom-ref"] = f"vuln:{adv_id}"
+        if adv.summary:
+            vuln["description"] = adv.summary
+        if adv.details:
+            vuln["detail"] = adv.details
+        vuln["id"] = adv_id
+        paths = [("mlbom:advisory:path", " > ".join(graph.node(k).name
+                                                    for k in graph.path_to(m.node_key)))
+                 for m in matches]
+        vuln["properties"] = _properties([("mlbom:advisory:source", adv.source), *paths])
+        vuln["source"] = {"name": "OSV advisory"}
+        out.append(vuln)
+    return out
+
+
+def build_vulnerabilities(graph: LineageGraph) -> list[dict[str, Any]]:
+    """The BOM's ``vulnerabilities``: advisory matches, then pickle and Hub scan findings, in
+    the library's order (id, then bom-ref)."""
+    out = _advisory_vulnerabilities(graph) + _finding_vulnerabilities(graph)
+    out.sort(key=lambda v: (v["id"], v["bom-ref"]))
+    return out
 
 
 @functools.lru_cache(maxsize=4)

@@ -1,6 +1,7 @@
-"""``mlbom affected``, ``mlbom inventory ...`` and ``mlbom index ...``: the stored inventory
-and the Hub-wide lineage index. Option parsing only; the work is in ``sbom.commands``,
-``sbom.inventory`` and ``lineage.hubindex``, imported when a command runs.
+"""``mlbom inventory ...`` and ``mlbom index ...``: the stored inventory and the Hub-wide
+lineage index (``mlbom affected`` is ``sbom.inventory.cli_affected``). Option parsing only;
+the work is in ``sbom.commands``, ``sbom.inventory`` and ``lineage.hubindex``, imported when a
+command runs.
 """
 
 from __future__ import annotations
@@ -17,39 +18,6 @@ from sbom.cli_options import EndpointOpt, TableJson, TokenOpt, emit
 DbOpt = Annotated[str | None, typer.Option("--db")]
 FormatOpt = Annotated[TableJson, typer.Option("--format")]
 IndexDepthOpt = Annotated[int | None, typer.Option("--max-depth", min=1)]
-
-
-def affected(
-    model: Annotated[str | None, typer.Argument(
-        help="Compromised model (org/name[@revision]) or code repo id.")] = None,
-    dataset: Annotated[str | None, typer.Option(
-        "--dataset", help="Compromised dataset id instead of a model.")] = None,
-    db: Annotated[str | None, typer.Option("--db", help="sqlite:///path or "
-                                              "postgresql://...")] = None,
-    fmt: FormatOpt = TableJson.table,
-    hub_descendants: Annotated[bool, typer.Option(
-        "--hub-descendants", help="List public Hub models that derive from MODEL.")] = False,
-    use_index: Annotated[bool, typer.Option(
-        "--index", help="With --hub-descendants: answer from `mlbom index`.")] = False,
-    endpoint: EndpointOpt = None,
-    token: TokenOpt = None,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="Most Hub results.")] = 1000,
-) -> None:
-    """Which products (or public Hub models) inherit a compromised model, dataset or code repo."""
-    from sbom import commands
-
-    if (model is None) == (dataset is None):
-        raise InputError("give either MODEL or --dataset ORG/NAME")
-    if hub_descendants or use_index:
-        if model is None:
-            raise InputError("--hub-descendants takes a MODEL")
-        emit(commands.hub_descendants_text(model, fmt.value, endpoint=endpoint, token=token,
-                                            limit=limit, db=db, use_index=use_index), None)
-        return
-    text, n = commands.affected_text(model or dataset or "", "dataset" if dataset else "model",
-                                     db, fmt.value)
-    emit(text, None)
-    sys.stderr.write(f"{n} product version(s) affected\n")
 
 
 def inventory_add(
@@ -72,7 +40,7 @@ def inventory_list(db: DbOpt = None, fmt: FormatOpt = TableJson.table) -> None:
     from sbom.inventory.render import render_products
     from sbom.inventory.store import open_store
 
-    with open_store(db) as store:
+    with open_store(db, create=False) as store:
         emit(render_products(store.list_products(), fmt.value), None)
 
 
@@ -84,7 +52,7 @@ def inventory_remove(
     """Remove a product (all versions, or one)."""
     from sbom.inventory.store import open_store
 
-    with open_store(db) as store:
+    with open_store(db, create=False) as store:
         n = store.remove(product, version)
     if not n:
         raise InputError(f"no stored product {product!r}" + (f" version {version!r}"

@@ -14,6 +14,20 @@ A policy is YAML::
         reason: Legal approved the Llama 3.1 terms (TICKET-123)
         expires: 2026-06-30
         kinds: [policy-denied, policy-review]   # optional; these two by default
+    # read by ``mlbom check`` (``mlbom licenses`` accepts and ignores them):
+    signers:                        # which models must be signed, and by whom
+      - models: ["acme/*"]
+        identity: release@acme.example        # keyless: identity + issuer ...
+        issuer: https://accounts.google.com
+      - models: ["partner/*"]
+        public-key: keys/partner.pem          # ... or a PEM key (relative to this file)
+    remote-code:
+      allow: ["acme/*-code"]        # code repos models may load with trust_remote_code
+    deny-models: ["badorg/*"]       # fnmatch patterns on repo ids, case-insensitive
+    deny-datasets: ["*/leaked-*"]
+    severity:                       # override a kind's default severity
+      remote-code: error
+      unknown-provenance: info
 
 Entries of ``allow``/``deny``/``review`` are SPDX ids, Hub license ids (or their known
 spellings), license families (see ``lineage.licenses.FAMILIES``) or ``LicenseRef-...`` names.
@@ -23,13 +37,15 @@ allows is denied and an unknown one needs review. The rules may also stand at th
 model (the node that causes them) or for every finding when it names the target; an expired
 exception no longer applies and is itself reported.
 
-Loading is strict: unknown keys, wrong types, duplicate keys, unknown license entries, YAML
-aliases and files over 256 KiB raise ``PolicyError`` naming the file, line and key.
+``docs/policy.md`` documents every key. Loading is strict: unknown keys, wrong types,
+duplicate keys, unknown license entries, YAML aliases and files over 256 KiB raise
+``PolicyError`` naming the file, line and key.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import os
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
@@ -40,19 +56,18 @@ import yaml
 
 from lineage.errors import PolicyError
 from lineage.licenses import FAMILIES, license_facts, spdx_expression
+from sbom.finding_kinds import ALL_KINDS, LICENSE_KINDS, SEVERITIES
 
 MAX_POLICY_BYTES = 256 * 1024
 
 #: Every finding kind the license review emits (exceptions may waive any of them).
-FINDING_KINDS = (
-    "license-drift", "noncommercial-ancestor", "noncommercial-dataset", "naming-obligation",
-    "restriction-passthrough", "missing-license", "unknown-license", "conflicting-merge",
-    "unresolved-ancestor", "policy-denied", "policy-review",
-)
+FINDING_KINDS = tuple(LICENSE_KINDS)
 DEFAULT_WAIVED = ("policy-denied", "policy-review")
 
 _TOP_KEYS = ("version", "allow", "deny", "review", "rules", "exceptions", "commercial",
-             "require-signature")
+             "require-signature", "signers", "remote-code", "deny-models", "deny-datasets",
+             "severity")
+_SIGNER_KEYS = ("models", "identity", "issuer", "public-key")
 _RULE_KEYS = ("commercial", "require-signature")
 _EXCEPTION_KEYS = ("model", "reason", "expires", "kinds")
 
@@ -79,6 +94,42 @@ class PolicyException:
     def expired(self, today: dt.date) -> bool:
         return self.expires is not None and self.expires < today
 
+    def covers(self, name: str) -> bool:
+        """Whether the exception's ``model`` (a repo id, or an fnmatch pattern) names
+        ``name``, case-insensitively."""
+        return fnmatch.fnmatchcase(name.lower(), self.model.lower())
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """An fnmatch pattern on repo ids (case-insensitive), with the line that gave it."""
+
+    text: str
+    line: int
+
+    def matches(self, repo_id: str) -> bool:
+        return fnmatch.fnmatchcase(repo_id.lower(), self.text.lower())
+
+
+@dataclass(frozen=True)
+class SignerRule:
+    """Models matching ``models`` must be signed by ``identity`` + ``issuer`` (keyless) or
+    verify with ``public_key``."""
+
+    models: tuple[Pattern, ...]
+    line: int
+    identity: str | None = None
+    issuer: str | None = None
+    public_key: Path | None = None
+
+    def applies(self, repo_id: str) -> bool:
+        return any(p.matches(repo_id) for p in self.models)
+
+    def describe(self) -> str:
+        if self.public_key is not None:
+            return f"the public key {self.public_key.name}"
+        return f"{self.identity} (issuer {self.issuer})"
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -89,6 +140,19 @@ class Policy:
     commercial: bool = False
     require_signature: bool = False
     exceptions: tuple[PolicyException, ...] = field(default_factory=tuple)
+    signers: tuple[SignerRule, ...] = ()
+    remote_code_allow: tuple[Pattern, ...] = ()
+    deny_models: tuple[Pattern, ...] = ()
+    deny_datasets: tuple[Pattern, ...] = ()
+    severity: dict[str, str] = field(default_factory=dict)
+    severity_lines: dict[str, int] = field(default_factory=dict)
+
+    def signer_for(self, repo_id: str) -> SignerRule | None:
+        """The first signers entry that covers ``repo_id``."""
+        return next((r for r in self.signers if r.applies(repo_id)), None)
+
+    def severity_of(self, kind: str, default: str) -> str:
+        return self.severity.get(kind, default)
 
 
 class _LineDict(dict[Any, Any]):
@@ -211,11 +275,17 @@ def _build(doc: object, path: str) -> Policy:
                 raise _Problem(f"{key}: given both at the top level and under rules",
                                doc.lines[key])
             rules[key] = _bool(doc[key], key, doc.lines[key])
+    severity, severity_lines = _severities(doc)
     return Policy(
         path=path, allow=lists["allow"], deny=lists["deny"], review=lists["review"],
         commercial=rules.get("commercial", False),
         require_signature=rules.get("require-signature", False),
         exceptions=_exceptions(doc),
+        signers=_signers(doc, path),
+        remote_code_allow=_remote_code(doc),
+        deny_models=_patterns(doc, "deny-models"),
+        deny_datasets=_patterns(doc, "deny-datasets"),
+        severity=severity, severity_lines=severity_lines,
     )
 
 
@@ -290,7 +360,7 @@ def _exceptions(doc: _LineDict) -> tuple[PolicyException, ...]:
                 raise _Problem(f"{where}.kinds: must be a non-empty list of finding kinds",
                                item.lines["kinds"])
             for j, k in enumerate(raw):
-                if k not in FINDING_KINDS:
+                if k not in ALL_KINDS:
                     raise _Problem(f"{where}.kinds[{j}]: unknown finding kind {k!r}",
                                    raw.lines[j])
             kinds = tuple(raw)
@@ -310,3 +380,122 @@ def _date(value: object, key: str, line: int) -> dt.date:
         except ValueError:
             pass
     raise _Problem(f"{key}: must be a date YYYY-MM-DD, not {value!r}", line)
+
+
+def _patterns(doc: _LineDict, key: str, items: object = None, line: int = 0
+              ) -> tuple[Pattern, ...]:
+    if items is None:
+        if key not in doc or doc[key] is None:
+            return ()
+        items, line = doc[key], doc.lines[key]
+    if not isinstance(items, _LineList):
+        raise _Problem(f"{key}: must be a list of repo id patterns (org/name, org/*)", line)
+    out = []
+    for i, item in enumerate(items):
+        if not isinstance(item, str) or not item.strip() or any(c.isspace() for c in item.strip()):
+            raise _Problem(f"{key}[{i}]: must be a repo id pattern such as org/* , not "
+                           f"{item!r}", items.lines[i])
+        out.append(Pattern(item.strip(), items.lines[i]))
+    return tuple(out)
+
+
+def _remote_code(doc: _LineDict) -> tuple[Pattern, ...]:
+    if "remote-code" not in doc or doc["remote-code"] is None:
+        return ()
+    block = doc["remote-code"]
+    if not isinstance(block, _LineDict):
+        raise _Problem("remote-code: must be a mapping with allow: [patterns]",
+                       doc.lines["remote-code"])
+    for key in block:
+        if key != "allow":
+            raise _Problem(f"remote-code.{key}: unknown key (expected allow)", block.lines[key])
+    if "allow" not in block or block["allow"] is None:
+        return ()
+    return _patterns(block, "remote-code.allow", block["allow"], block.lines["allow"])
+
+
+def _severities(doc: _LineDict) -> tuple[dict[str, str], dict[str, int]]:
+    if "severity" not in doc or doc["severity"] is None:
+        return {}, {}
+    block = doc["severity"]
+    if not isinstance(block, _LineDict):
+        raise _Problem("severity: must be a mapping of finding kind to error, warning or info",
+                       doc.lines["severity"])
+    out: dict[str, str] = {}
+    for kind, value in block.items():
+        line = block.lines[kind]
+        if kind not in ALL_KINDS:
+            raise _Problem(f"severity.{kind}: unknown finding kind", line)
+        if value not in SEVERITIES:
+            raise _Problem(f"severity.{kind}: must be error, warning or info, not {value!r}",
+                           line)
+        out[str(kind)] = str(value)
+    return out, dict(block.lines)
+
+
+def _signers(doc: _LineDict, path: str) -> tuple[SignerRule, ...]:
+    if "signers" not in doc or doc["signers"] is None:
+        return ()
+    items = doc["signers"]
+    if not isinstance(items, _LineList):
+        raise _Problem("signers: must be a list of {models, identity, issuer} or "
+                       "{models, public-key}", doc.lines["signers"])
+    return tuple(_signer(item, f"signers[{i}]", items.lines[i], path)
+                 for i, item in enumerate(items))
+
+
+def _signer(item: object, where: str, line: int, path: str) -> SignerRule:
+    if not isinstance(item, _LineDict):
+        raise _Problem(f"{where}: must be a mapping with models and identity+issuer or "
+                       "public-key", line)
+    for key in item:
+        if key not in _SIGNER_KEYS:
+            raise _Problem(f"{where}.{key}: unknown key (expected {', '.join(_SIGNER_KEYS)})",
+                           item.lines[key])
+    if "models" not in item:
+        raise _Problem(f"{where}.models: required, a list of repo id patterns", line)
+    models = item["models"]
+    if isinstance(models, str):  # one pattern may stand alone
+        models = _LineList([models])
+        models.lines = [item.lines["models"]]
+    patterns = _patterns(item, f"{where}.models", models, item.lines["models"])
+    if not patterns:
+        raise _Problem(f"{where}.models: must name at least one pattern", item.lines["models"])
+    texts = {}
+    for key in ("identity", "issuer", "public-key"):
+        if key in item:
+            value = item[key]
+            if not isinstance(value, str) or not value.strip():
+                raise _Problem(f"{where}.{key}: must be a non-empty string", item.lines[key])
+            texts[key] = value.strip()
+    keyless = "identity" in texts or "issuer" in texts
+    if keyless and "public-key" in texts:
+        raise _Problem(f"{where}: give identity+issuer or public-key, not both", line)
+    if keyless and not ("identity" in texts and "issuer" in texts):
+        missing = "issuer" if "identity" in texts else "identity"
+        raise _Problem(f"{where}.{missing}: required with "
+                       f"{'identity' if missing == 'issuer' else 'issuer'} (keyless signer)",
+                       line)
+    if not keyless and "public-key" not in texts:
+        raise _Problem(f"{where}: needs identity+issuer (keyless) or public-key", line)
+    key_path = None
+    if "public-key" in texts:
+        key_path = _public_key(texts["public-key"], f"{where}.public-key",
+                               item.lines["public-key"], path)
+    return SignerRule(patterns, line, texts.get("identity"), texts.get("issuer"), key_path)
+
+
+def _public_key(text: str, key: str, line: int, policy_path: str) -> Path:
+    """A PEM public key path, relative to the policy's folder; checked to be a key now."""
+    from cryptography.hazmat.primitives import serialization
+
+    p = Path(text)
+    if not p.is_absolute():
+        p = Path(policy_path).parent / p
+    try:
+        serialization.load_pem_public_key(p.read_bytes()[:MAX_POLICY_BYTES])
+    except OSError as exc:
+        raise _Problem(f"{key}: cannot read {p}: {exc.strerror or exc}", line) from None
+    except (ValueError, TypeError):
+        raise _Problem(f"{key}: {p} is not a PEM public key", line) from None
+    return p

@@ -27,6 +27,7 @@ import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 from lineage.errors import InputError
 from lineage.graph import DatasetNode, LicenseInfo, LineageGraph, ModelNode, Node
@@ -34,6 +35,7 @@ from lineage.licenses import LicenseFacts, facts_for_info
 from sbom.policy import FINDING_KINDS, Policy, PolicyEntry
 
 SEVERITIES = ("error", "warning", "info")
+_F = TypeVar("_F")  # ReviewFinding, or any dataclass with the same fields
 FAIL_ON = ("error", "warning", "never")
 
 #: Stable rule ids (SARIF ``ruleId``), one per finding kind. Never renumber.
@@ -86,6 +88,7 @@ class ReviewFinding:
     message: str
     remediation: str
     waived: str | None = None  # the policy exception's reason and expiry, when waived
+    also: tuple[str, ...] = ()  # other rules the same cause breaks (one cause, one finding)
 
     @property
     def rule_id(self) -> str:
@@ -483,21 +486,27 @@ class _Reviewer:
                              "(policy rule commercial: true)",
                              "Check the license text for commercial terms.")
         if policy.require_signature:
-            sig = self.target.signature
-            status = sig.status if sig else "unsigned"
-            if status != "verified":
-                keys = [self.target.key]
-                ev = [f"{self.target.name}: signature={status}"]
-                if status == "unverified-signer":
-                    self.add("policy-review", "warning", keys, ev,
-                             f"{self.target.name} is signed, but the signer was not checked "
-                             "(policy rule require-signature: true)",
-                             "Re-run with --cert-identity/--cert-oidc-issuer or --public-key.")
-                else:
-                    self.add("policy-denied", "error", keys, ev,
-                             f"{self.target.name} has no verified signature ({status}; policy "
-                             "rule require-signature: true)",
-                             "Sign the model with OpenSSF model-signing and verify it.")
+            self.check_required_signature()
+
+    def check_required_signature(self) -> None:
+        """Policy rule ``require-signature``: the target must be ``verified``."""
+        sig = self.target.signature
+        status = sig.status if sig else "unsigned"
+        if status == "verified":
+            return
+        keys = [self.target.key]
+        ev = [f"{self.target.name}: signature={status}"]
+        if status == "unverified-signer":
+            self.add("policy-review", "warning", keys, ev,
+                     f"{self.target.name} is signed, but the signer was not checked "
+                     "(policy rule require-signature: true)",
+                     "Re-run with --cert-identity/--cert-oidc-issuer or --public-key.")
+            return
+        why = f"{status}: {sig.reason}" if sig is not None and sig.reason else status
+        self.add("policy-denied", "error", keys, ev,
+                 f"{self.target.name} has no verified signature ({why}; policy "
+                 "rule require-signature: true)",
+                 "Sign the model with OpenSSF model-signing and verify it.")
 
     def apply_exceptions(self, policy: Policy) -> None:
         out = []
@@ -505,8 +514,7 @@ class _Reviewer:
             for exc in policy.exceptions:
                 if f.kind not in exc.kinds or exc.expired(self.today):
                     continue
-                subject = exc.model.lower()
-                if subject in (f.path[-1].lower(), f.path[0].lower()):
+                if exc.covers(f.path[-1]) or exc.covers(f.path[0]):
                     until = f", expires {exc.expires.isoformat()}" if exc.expires else ""
                     f = replace(f, waived=f"{exc.reason} (policy exception{until})")
                     break
@@ -702,7 +710,7 @@ def review_graph(
     unique: dict[tuple[str, tuple[str, ...], str], ReviewFinding] = {}
     for f in reviewer.findings:
         unique.setdefault((f.kind, f.path, f.message), f)
-    findings = sorted(unique.values(), key=lambda f: (
+    findings = sorted(merge_same_cause(list(unique.values())), key=lambda f: (
         SEVERITIES.index(f.severity), FINDING_KINDS.index(f.kind), f.path, f.message))
     counts = {s: sum(1 for f in findings if f.severity == s and f.waived is None)
               for s in SEVERITIES}
@@ -712,6 +720,34 @@ def review_graph(
         obligations=tuple(reviewer.obligations()), licenses=tuple(reviewer.node_licenses()),
         policy=policy.path if policy else None, counts=counts,
     )
+
+
+#: (primary, secondary): a secondary finding on the same path as a primary one has the same
+#: cause, so it becomes a rule the primary names (``also``) instead of a second finding.
+SAME_CAUSE = (("license-drift", "noncommercial-ancestor"),)
+
+
+def merge_same_cause(findings: list[_F], pairs: Iterable[tuple[str, str]] = SAME_CAUSE
+                     ) -> list[_F]:
+    """One cause is one finding: fold each secondary into the primary on the same path (the
+    worse severity, every piece of evidence, waived only when both were)."""
+    out: list[Any] = list(findings)
+    for primary, secondary in pairs:
+        head_at = {(f.path, f.node): i for i, f in enumerate(out) if f.kind == primary}
+        drop: set[int] = set()
+        for j, f in enumerate(out):
+            i = head_at.get((f.path, f.node)) if f.kind == secondary else None
+            if i is None:
+                continue
+            head = out[i]
+            out[i] = replace(head, severity=min(head.severity, f.severity, key=SEVERITIES.index),
+                             also=(*head.also, secondary),
+                             evidence=tuple(dict.fromkeys(head.evidence + f.evidence)),
+                             message=f"{head.message} (also {secondary}: {f.message})",
+                             waived=head.waived if f.waived else None)
+            drop.add(j)
+        out = [f for j, f in enumerate(out) if j not in drop]
+    return out
 
 
 def review_exit_code(review: Review, fail_on: str = "error") -> int:

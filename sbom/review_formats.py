@@ -32,6 +32,7 @@ import hashlib
 import io
 import json
 import re
+from collections.abc import Callable
 from importlib import metadata
 from typing import Any
 from urllib.parse import quote
@@ -51,13 +52,17 @@ _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def render_review(review: Review, fmt: str, *, color: bool = False, width: int = 120) -> str:
+Locator = Callable[[ReviewFinding], dict[str, Any]]
+
+
+def render_review(review: Review, fmt: str, *, color: bool = False, width: int = 120,
+                  locate: Locator | None = None) -> str:
     """``review`` as text in ``fmt`` (table, json, markdown, sarif). JSON formats end with a
     newline and never contain colour codes."""
     if fmt == "json":
         return json.dumps(review_to_dict(review), indent=2, ensure_ascii=False) + "\n"
     if fmt == "sarif":
-        return json.dumps(review_to_sarif(review), indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(review_to_sarif(review, locate), indent=2, ensure_ascii=False) + "\n"
     if fmt == "markdown":
         return _markdown(review)
     if fmt == "table":
@@ -81,7 +86,7 @@ def review_to_dict(review: Review) -> dict[str, Any]:
         "findings": [
             {"kind": f.kind, "ruleId": f.rule_id, "severity": f.severity, "path": list(f.path),
              "node": f.node, "evidence": list(f.evidence), "message": f.message,
-             "remediation": f.remediation, "waived": f.waived}
+             "remediation": f.remediation, "waived": f.waived, "also": list(f.also)}
             for f in review.findings
         ],
         "obligations": [
@@ -102,7 +107,9 @@ def _fingerprint(f: ReviewFinding) -> str:
     return hashlib.sha256("\x1f".join((f.kind, f.node, *f.path)).encode()).hexdigest()[:32]
 
 
-def review_to_sarif(review: Review) -> dict[str, Any]:
+def review_to_sarif(review: Review, locate: Locator | None = None) -> dict[str, Any]:
+    """SARIF 2.1.0; with ``locate`` (``sbom.check_formats.review_locator``) every result also
+    gets the physical location GitHub code scanning needs."""
     kinds = list(RULE_IDS)
     rules = [
         {
@@ -128,8 +135,14 @@ def review_to_sarif(review: Review) -> dict[str, Any]:
             }]}],
             "partialFingerprints": {"mlbomFinding/v1": _fingerprint(f)},
             "properties": {"kind": f.kind, "path": list(f.path), "node": f.node,
-                           "evidence": list(f.evidence), "remediation": f.remediation},
+                           "evidence": list(f.evidence), "remediation": f.remediation,
+                           "also": list(f.also)},
         }
+        if locate is not None:
+            physical = locate(f)
+            result["locations"][0]["physicalLocation"] = {
+                "artifactLocation": {"uri": physical["uri"]},
+                "region": {"startLine": physical["line"]}}
         if f.waived:
             result["suppressions"] = [{"kind": "external", "justification": f.waived}]
         results.append(result)
@@ -188,7 +201,8 @@ def _markdown(review: Review) -> str:
         out += ["| Severity | Kind | Path | Finding | What to do |", "|---|---|---|---|---|"]
         for f in review.findings:
             sev = f.severity + (" (waived)" if f.waived else "")
-            out.append(f"| {sev} | {f.kind} | {' → '.join(_md(p) for p in f.path)} | "
+            out.append(f"| {sev} | {', '.join((f.kind, *f.also))} | "
+                       f"{' → '.join(_md(p) for p in f.path)} | "
                        f"{_md(f.message)} | {_md(f.remediation)} |")
         out += ["", "<details><summary>Evidence</summary>", ""]
         for i, f in enumerate(review.findings, 1):
@@ -242,7 +256,7 @@ def _table(review: Review, *, color: bool, width: int) -> str:
             for e in f.evidence:
                 body.append("\n  ")
                 body.append(_CONTROL.sub(" ", e), style="dim")
-            t.add_row(Text(sev, style=style[f.severity]), f.kind,
+            t.add_row(Text(sev, style=style[f.severity]), "\n".join((f.kind, *f.also)),
                       _plain(" > ".join(f.path)), body)
         console.print(t)
     else:

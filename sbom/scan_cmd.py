@@ -273,17 +273,17 @@ def _finish(doc: dict[str, Any], reproducible: bool) -> None:
 def merge_documents(app_path: Path, ml_paths: list[Path]) -> str:
     """The application SBOM with every ML-BOM hung under its root, validated in its version."""
     from sbom.bom_merge import bump_version, merge_ml_bom, root_ref
-    from sbom.bom_reader import read_cyclonedx_document
+    from sbom.bom_reader import load_cyclonedx
     from sbom.cyclonedx import MERGE_SPEC_VERSIONS, validate_cyclonedx_document
 
-    app, label = read_cyclonedx_document(app_path)
+    app, label = load_cyclonedx(app_path)
     spec = str(app.get("specVersion", ""))
     if spec not in MERGE_SPEC_VERSIONS:
         raise InputError(f"{label}: CycloneDX {spec or '(no specVersion)'} cannot hold ML "
                          f"model components; use {', '.join(MERGE_SPEC_VERSIONS)}")
     under = root_ref(app, label)
     for path in ml_paths:
-        ml, ml_label = read_cyclonedx_document(path)
+        ml, ml_label = load_cyclonedx(path)
         merge_ml_bom(app, ml, under=under, label=ml_label)
     bump_version(app)
     try:

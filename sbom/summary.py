@@ -1,47 +1,17 @@
 """The short summary ``mlbom generate`` prints on stderr when it ends.
 
-The lineage tree, one risk line per node that carries a risk (unsafe weight formats, a
-missing/invalid signature, remote code, no license, stale), the unresolved parents with their
-reasons and one-line problems, then where the document went.
+The lineage tree, the counts, the unresolved parents with their reasons and one-line problems,
+where the document went, and then the findings: the same license and security findings
+``mlbom check`` reports (without a policy), most severe first, one line each, at most
+``MAX_FINDINGS`` of them (the rest counted, with the command that lists them all). A node
+without findings gets no line: "unsigned" alone is not a finding.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from lineage.graph import LineageGraph
 
-from lineage.graph import LineageGraph, ModelNode, Node
-
-STALE_AFTER = timedelta(days=730)
-
-
-def risk_flags(node: Node, *, now: datetime | None = None) -> list[str]:
-    """Short risk labels for one node (empty when nothing stands out)."""
-    flags: list[str] = []
-    if node.unresolved:
-        return flags
-    if isinstance(node, ModelNode):
-        if node.weights is not None and node.weights.unsafe_only:
-            flags.append("unsafe weights (pickle only)")
-        if any(f.kind == "dangerous-pickle-import" or f.severity == "error"
-               for f in node.findings):
-            flags.append("dangerous findings")
-        sig = node.signature.status if node.signature else "unsigned"
-        if sig in ("invalid", "unsigned", "not-verified"):
-            flags.append(f"signature {sig}")
-        if node.remote_code is not None and node.remote_code.needed:
-            flags.append("remote code")
-    lic = node.license
-    if lic is None or not (lic.spdx or lic.name or lic.hub_id):
-        flags.append("no license")
-    last = node.activity.last_modified if node.activity else None
-    if last:
-        try:
-            when = datetime.fromisoformat(last.replace("Z", "+00:00"))
-            if (now or datetime.now(tz=timezone.utc)) - when > STALE_AFTER:
-                flags.append(f"stale (last change {when.date()})")
-        except ValueError:
-            pass
-    return flags
+MAX_FINDINGS = 15
 
 
 def render_summary(graph: LineageGraph, *, written_to: str | None, color: bool,
@@ -53,10 +23,6 @@ def render_summary(graph: LineageGraph, *, written_to: str | None, color: bool,
     lines.append(
         f"{len(models)} models, {len(graph.datasets())} datasets, "
         f"{len(graph.code_repos())} code repos; {len(graph.unresolved())} unresolved")
-    for node in sorted(graph.nodes(), key=lambda n: n.key):
-        flags = risk_flags(node)
-        if flags:
-            lines.append(f"  risk  {node.name}: {', '.join(flags)}")
     for node in graph.unresolved():
         why = node.problems[0] if node.problems else ""
         why = why.removeprefix(f"{node.name}: ")
@@ -69,4 +35,35 @@ def render_summary(graph: LineageGraph, *, written_to: str | None, color: bool,
             text = problem if problem.startswith(node.name) else f"{node.name}: {problem}"
             lines.append(f"  problem  {text}")
     lines.append(f"{fmt} written to {written_to}" if written_to else f"{fmt} written to stdout")
+    lines.extend(finding_lines(graph))
     return "\n".join(lines) + "\n"
+
+
+def finding_lines(graph: LineageGraph, limit: int = MAX_FINDINGS) -> list[str]:
+    """The findings of ``mlbom check`` (no policy), most severe first; unresolved parents
+    are listed above already, so ``unknown-provenance`` is left out here."""
+    from sbom.check import check_graph
+
+    matches = graph.meta.get("advisory_matches") or []
+    advisories = list({id(m.advisory): m.advisory for m in matches}.values())
+    report = check_graph(graph, None, advisories)
+    shown = [f for f in report.findings if f.kind != "unknown-provenance"]
+    if not shown:
+        return ["findings: none"]
+    c = report.counts
+    out = [f"findings: {c.get('error', 0)} error(s), {c.get('warning', 0)} warning(s), "
+           f"{c.get('info', 0)} info (most severe first)"]
+    width = max(len(f.kind) for f in shown[:limit])
+    for f in shown[:limit]:
+        kinds = f.kind + (f" (+{', '.join(f.also)})" if f.also else "")
+        message = f.message.removeprefix(f"{f.path[-1]}: ")
+        out.append(f"  {f.severity:<7} {kinds:<{width}}  {' > '.join(f.path)}: "
+                   f"{_short(message)}")
+    if len(shown) > limit:
+        out.append(f"  ... and {len(shown) - limit} more: run `mlbom check` on the BOM for all")
+    return out
+
+
+def _short(text: str, n: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"

@@ -89,5 +89,8 @@ def licenses(
     graph = load_graph(target, hub)
     review = review_graph(graph, pol)  # type: ignore[arg-type]
     color = fmt is ReviewFormat.table and output is None and sys.stdout.isatty()
-    emit(render("review", fmt.value, review, RenderOptions(color=color)), output)
+    from sbom.check_formats import review_locator  # SARIF physical locations, as in check
+
+    locate = review_locator(graph)  # type: ignore[arg-type]
+    emit(render("review", fmt.value, review, RenderOptions(color=color, locate=locate)), output)
     raise typer.Exit(review_exit_code(review, fail_on.value))

@@ -149,6 +149,73 @@ def build_bom(graph: LineageGraph) -> Any:
 
 
 
+def add_vulnerabilities(bom: Any, graph: LineageGraph) -> None:
+    """The advisory matches and the pickle / Hub scan findings, built through the library's
+    ``Vulnerability`` model from the same facts mlbom's writer reads."""
+    import hashlib
+
+    from cyclonedx.model import Property, XsUri
+    from cyclonedx.model.impact_analysis import ImpactAnalysisAffectedStatus as Status
+    from cyclonedx.model.impact_analysis import ImpactAnalysisState
+    from cyclonedx.model.vulnerability import (
+        BomTarget,
+        BomTargetVersionRange,
+        Vulnerability,
+        VulnerabilityAdvisory,
+        VulnerabilityAnalysis,
+        VulnerabilityRating,
+        VulnerabilitySeverity,
+        VulnerabilitySource,
+    )
+
+    from sbom.finding_kinds import kind_info
+
+    by_id: dict[str, list[Any]] = {}
+    for m in graph.meta.get("advisory_matches") or []:
+        by_id.setdefault(m.advisory.id, []).append(m)
+    for adv_id, matches in by_id.items():
+        adv = matches[0].advisory
+        targets = []
+        for m in matches:
+            node = graph.node(m.node_key)
+            status = Status.AFFECTED if m.status == "affected" else Status.UNKNOWN
+            targets.append(BomTarget(ref=node.key, versions=[
+                BomTargetVersionRange(version=node.sha, status=status)] if node.sha else []))
+        props = [Property(name="mlbom:advisory:source", value=adv.source)] + [
+            Property(name="mlbom:advisory:path", value=" > ".join(
+                graph.node(k).name for k in graph.path_to(m.node_key))) for m in matches]
+        bom.vulnerabilities.add(Vulnerability(
+            bom_ref=f"vuln:{adv_id}", id=adv_id, source=VulnerabilitySource(name="OSV advisory"),
+            description=adv.summary or None, detail=adv.details or None, affects=targets,
+            advisories=[VulnerabilityAdvisory(url=XsUri(u)) for u in adv.references
+                        if _is_http_url(u)],
+            analysis=VulnerabilityAnalysis(state=ImpactAnalysisState.IN_TRIAGE, detail=(
+                "mlbom matched the advisory to this component's commit in the lineage; "
+                "exploitability in the product is not analysed")),
+            properties=props))
+    severity = {"error": VulnerabilitySeverity.HIGH, "warning": VulnerabilitySeverity.MEDIUM,
+                "info": VulnerabilitySeverity.INFO}
+    for node in graph.nodes():
+        for f in node.findings:
+            if f.kind not in ("dangerous-pickle-import", "suspicious-pickle-import",
+                              "hub-security-scan"):
+                continue
+            hub = f.kind == "hub-security-scan" or f.message.startswith("the Hub's scan")
+            source = VulnerabilitySource(
+                name="Hugging Face Hub security scan",
+                url=XsUri("https://huggingface.co/docs/hub/security")) if hub else \
+                VulnerabilitySource(name="mlbom pickle scan (picklescan)")
+            tag = hashlib.sha256(f"{f.file}\x1f{f.message}".encode()).hexdigest()[:12]
+            props = [Property(name="mlbom:finding:kind", value=f.kind)]
+            if f.file:
+                props.append(Property(name="mlbom:finding:file", value=f.file))
+            bom.vulnerabilities.add(Vulnerability(
+                bom_ref=f"vuln:{node.key}#{f.kind}:{tag}", id=kind_info(f.kind).rule_id,
+                source=source, description=f.message, affects=[BomTarget(ref=node.key)],
+                ratings=[VulnerabilityRating(severity=severity[f.severity])],
+                properties=props))
+
+
 def library_document(graph: LineageGraph, spec_version: str, timestamp: Any) -> dict[str, Any]:
     """The document as cyclonedx-python-lib serialises it (serial number left as zeros)."""
     import uuid
@@ -157,6 +224,7 @@ def library_document(graph: LineageGraph, spec_version: str, timestamp: Any) -> 
     from cyclonedx.schema import SchemaVersion
 
     bom = build_bom(graph)
+    add_vulnerabilities(bom, graph)
     bom.metadata.timestamp = timestamp
     bom.serial_number = uuid.UUID(int=0)
     bom.validate = lambda: True

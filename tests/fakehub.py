@@ -35,6 +35,10 @@ What it speaks, and how it mirrors the real Hub:
   request for that repo fail with that status and the ``X-Error-Code``/``X-Error-Message``
   headers ``hf_raise_for_status`` turns into ``GatedRepoError`` (reason ``gated``) or
   ``RepositoryNotFoundError`` (``not-found``); 451 is a plain ``HfHubHTTPError``.
+- ``redirect.json`` (``{"to": "org/name"}``) in a repo folder makes every API and file request
+  for that id a ``307`` to the same path under the new id, with a ``text/plain`` body, as the
+  real Hub answers a renamed repo or a legacy id (``bert-base-uncased`` ->
+  ``google-bert/bert-base-uncased``, recorded in ``tests/hub_recordings``).
 - ``enforce_gating=True``: files of repos whose ``info.json`` says ``gated`` (other than
   ``README.md`` and ``.gitattributes``) answer 401 ``GatedRepo`` unless the request carries an
   ``Authorization`` header. Off by default: the snapshot's gated roots are readable.
@@ -309,6 +313,16 @@ class FakeHub:
             return _Repo(kind, candidate, json.loads(info_path.read_text("utf-8")), None)
         return None
 
+    def _find_redirect(self, kind: str, repo_id: str) -> str | None:
+        """The id a renamed repo now answers to (``redirect.json``), if it was renamed."""
+        base = self.root / ("models" if kind == "model" else "datasets")
+        wanted = repo_dir_name(repo_id).lower()
+        for p in _listdir(base):
+            if p.name.lower() == wanted and (p / "redirect.json").is_file():
+                to = json.loads((p / "redirect.json").read_text("utf-8")).get("to")
+                return str(to) if to else None
+        return None
+
     def _all_infos(self, kind: str) -> list[dict[str, Any]]:
         base = self.root / ("models" if kind == "model" else "datasets")
         infos = []
@@ -328,7 +342,8 @@ def _listdir(path: Path) -> list[Path]:
 
 def _json_reply(status: int, data: Any, headers: Mapping[str, str] | None = None) -> _Reply:
     body = json.dumps(data).encode("utf-8")
-    return _Reply(status, {"Content-Type": "application/json", **(headers or {})}, body)
+    return _Reply(status, {"Content-Type": "application/json; charset=utf-8", **(headers or {})},
+                  body)
 
 
 def _error_reply(
@@ -349,6 +364,19 @@ def _repo_error_reply(repo: _Repo, repo_id: str) -> _Reply:
     if code is None and status in (401, 404):
         code = "RepoNotFound"
     return _error_reply(status, message, code)
+
+
+def _redirect_reply(path: str, old: str, new: str) -> _Reply:
+    """The Hub's 307 for a renamed repo: the same path and query under the new id."""
+    split = urlsplit(path)
+    location = split.path.replace(f"/{quote(old)}/", f"/{quote(new)}/", 1)
+    if split.path.endswith(f"/{quote(old)}"):
+        location = split.path[: -len(quote(old))] + quote(new)
+    if split.query:
+        location += "?" + split.query
+    body = f"Temporary Redirect. Redirecting to {location}".encode()
+    return _Reply(307, {"Location": location, "Content-Type": "text/plain; charset=utf-8"},
+                  body)
 
 
 def _not_found(kind: str, repo_id: str) -> _Reply:
@@ -566,6 +594,9 @@ class _Handler(BaseHTTPRequestHandler):
             return "other", repo_id, _error_reply(404, f"endpoint not served: {'/'.join(rest)}")
         repo = self.fake._find_repo(kind, repo_id)
         if repo is None:
+            moved = self.fake._find_redirect(kind, repo_id)
+            if moved:
+                return what, repo_id, _redirect_reply(self.path, repo_id, moved)
             return what, repo_id, _not_found(kind, repo_id)
         if repo.error is not None:
             return what, repo_id, _repo_error_reply(repo, repo_id)
@@ -591,6 +622,9 @@ class _Handler(BaseHTTPRequestHandler):
         revision, filename = rest[0], "/".join(rest[1:])
         repo = self.fake._find_repo(kind, repo_id)
         if repo is None:
+            moved = self.fake._find_redirect(kind, repo_id)
+            if moved:
+                return "file", repo_id, _redirect_reply(self.path, repo_id, moved)
             return "file", repo_id, _not_found(kind, repo_id)
         if repo.error is not None:
             return "file", repo_id, _repo_error_reply(repo, repo_id)

@@ -11,15 +11,14 @@ Hub holds plus the hostile cases of ``tests/hostile.py``.
 
 from __future__ import annotations
 
-import contextlib
 import sys
 
 import atheris
 
 with atheris.instrument_imports(include=["lineage", "yaml"]):
     from lineage.errors import MlbomError
-    from lineage.parsers.card import card_lineage, embedded_yaml_blocks, parse_card
-    from lineage.parsers.safe import load_yaml
+    from lineage.parsers.card import card_lineage, extra_front_matter, parse_card
+    from lineage.parsers.card_recipes import card_recipes
 
 SEEDS = [
     b"---\nbase_model: org/base\nlicense: mit\n---\n# Card\n",
@@ -36,9 +35,9 @@ def test_one_input(data: bytes) -> None:
     except MlbomError:
         return
     card_lineage(meta.data)
-    for block in embedded_yaml_blocks(meta.body):
-        with contextlib.suppress(MlbomError):
-            load_yaml(block, file="README.md")
+    card_recipes(meta.body)  # recipes in the body: never raises
+    for block in extra_front_matter(meta.body):
+        card_lineage(block)
 
 
 def main(argv: list[str]) -> None:

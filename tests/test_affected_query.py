@@ -172,3 +172,14 @@ def test_json_output_carries_query_paths_and_commits(store: Store) -> None:
         "acme/Shop", "acme/Shop-base", "found/Base"]
     table = render_affected(hits, "table", parse_item("found/Base"))
     assert "kiosk" in table and "acme/Kiosk -merge-> y/Right -quantized-> found/Base" in table
+
+
+@pytest.mark.parametrize("item", ["found/Base", f"found/Base@{OLD[:7]}", "org/Poisoned",
+                                  "vendor/Impl"])
+def test_the_fast_json_writer_writes_the_document(store: Store, item: str) -> None:
+    """``render_answer`` writes JSON from cached fragments: it must be the document."""
+    from sbom.inventory.affected import query_affected
+    from sbom.inventory.render import answer_document, render_answer
+
+    answer = query_affected(store, item, limit=2)
+    assert json.loads(render_answer(answer, "json")) == answer_document(answer)

@@ -32,7 +32,8 @@ RULES: dict[str, tuple[set[str], str]] = {
     "lineage": ({"lineage"}, "lineage never imports sbom"),
     "sbom.formats": (BASE | {"sbom"}, "outputs read the graph; they never fetch"),
     "sbom.views": (BASE | {"sbom.views", "sbom.formats"}, "views read the graph only"),
-    "sbom.cyclonedx": (BASE | {"sbom.reproducible"}, "a writer reads the graph only"),
+    "sbom.cyclonedx": (BASE | {"sbom.reproducible", "sbom.finding_kinds"},
+                       "a writer reads the graph (and the finding vocabulary) only"),
     "sbom.spdx2": (BASE | {"sbom.reproducible", "sbom.spdx_common"}, "a writer"),
     "sbom.spdx3": (BASE | {"sbom.reproducible", "sbom.spdx_common"},
                    "SPDX 3 shares with SPDX 2.3 through spdx_common, not spdx2's internals"),
@@ -43,10 +44,12 @@ RULES: dict[str, tuple[set[str], str]] = {
 }
 # the CLI's own modules: what they may import at module level (``mlbom --help`` loads them)
 CLI_MODULES = ("sbom.cli", "sbom.cli_options", "sbom.bom_cmd", "sbom.view_cmd",
-               "sbom.inventory_cmd", "sbom.scan_cmd")
+               "sbom.inventory_cmd", "sbom.scan_cmd", "sbom.check_cmd",
+               "sbom.inventory.cli_affected")
 CLI_TOP_LEVEL = {"lineage", "lineage.errors", "lineage.ids", "lineage.refs", "sbom",
                  "sbom.cli_options", "sbom.bom_cmd", "sbom.view_cmd", "sbom.inventory_cmd",
-                 "sbom.scan_cmd"}
+                 "sbom.scan_cmd", "sbom.check_cmd", "sbom.inventory",
+                 "sbom.inventory.cli_affected"}
 
 
 def modules() -> dict[str, Path]:

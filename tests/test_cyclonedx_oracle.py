@@ -67,6 +67,31 @@ def test_hostile_and_odd_values_match_the_library_model(hostile: bool) -> None:
     _same_as_library(graph, "1.6")
 
 
+@pytest.mark.parametrize("spec", ["1.6", "1.7"])
+def test_advisory_vulnerabilities_match_the_library_model(spec: str) -> None:
+    """``generate --advisories``: OSV matches become CycloneDX ``vulnerabilities`` (VEX),
+    built the same by the library's ``Vulnerability`` model and schema-valid."""
+    from sbom.advisories import load_advisories, match_advisories
+
+    graph = build_graph("acme/Atlas-Merge-7B", RunOptions(hub_mirror=HUB))
+    advisories = load_advisories([ROOT / "fixtures" / "advisories"])
+    graph.meta["advisory_matches"] = match_advisories(graph, advisories)
+    assert {m.advisory.id for m in graph.meta["advisory_matches"]} == {
+        "MLBOM-2026-0001", "MLBOM-2026-0002"}
+    _same_as_library(graph, spec)
+    vulns = build_document(graph, spec, WHEN)["vulnerabilities"]
+    assert [v["id"] for v in vulns] == ["MLBOM-2026-0001", "MLBOM-2026-0002"]
+
+
+def test_pickle_scan_findings_are_vulnerabilities_like_the_library_model() -> None:
+    graph = build_graph("contoso/gpt2-pickle-ft", RunOptions(hub_mirror=HUB))
+    _same_as_library(graph, "1.6")
+    [vuln] = build_document(graph, "1.6", WHEN)["vulnerabilities"]
+    assert vuln["id"] == "MLBOM-PICKLE-DANGEROUS"
+    assert vuln["source"]["name"] == "Hugging Face Hub security scan"
+    assert vuln["affects"] == [{"ref": "model:contoso/gpt2-pickle-ft"}]
+
+
 def test_synthetic_lineage_with_merges_datasets_and_code_matches_the_library_model() -> None:
     from bench_export import big_graph
 

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from lineage.errors import MlbomError
 from lineage.parsers.adapter import parse_adapter_config
-from lineage.parsers.card import card_lineage, embedded_yaml_blocks, parse_card
+from lineage.parsers.card import card_lineage, extra_front_matter, parse_card
+from lineage.parsers.card_recipes import card_recipes
 from lineage.parsers.config import config_from_mapping, parse_config
 from lineage.parsers.gguf_header import gguf_parents, gguf_summary, parse_gguf_header
 from lineage.parsers.mergekit import parse_mergekit, recipe_from_mapping
@@ -82,7 +83,9 @@ def test_structured_garbage_as_yaml(value: Any) -> None:
     text = _as_yaml(value)
     meta = _only_ours(parse_card, f"---\n{text}---\n```yaml\n{text}```\n")
     if meta is not None:
-        embedded_yaml_blocks(meta.body)
+        card_recipes(meta.body)  # raises nothing at all, not even ours
+        for block in extra_front_matter(meta.body):
+            card_lineage(block)
     _only_ours(parse_mergekit, text)
 
 
@@ -125,3 +128,31 @@ def test_gguf_headers_with_random_values(kvs: list[tuple[str, int, bytes]], coun
     _only_ours(gguf_parents, {k: v for k, _, v in kvs})
     _only_ours(gguf_parents, {"general.base_model.count": count,
                               "general.base_model.0.repo_url": kvs})
+
+
+_CARD_PIECES = st.sampled_from([
+    "```\n", "```yaml\n", "  ```yml\n", "~~~\n", "---\n", "\n", "merge_method: slerp\n",
+    "merge_method: passthrough\n", "base_model: org/base\n", "base_model: out/step1\n",
+    "models:\n", "  - model: org/a\n", "  - model: step1\n", "  - model: ./step1\n",
+    "slices:\n", "  - sources:\n", "      - model: org/b\n", "        revision: v2\n",
+    "experts:\n", "  - source_model: org/e\n", "name: step1\n", "The step1 model:\n",
+    "# Original model card\n", "models: # step1\n", "  - model: org/a+org/lora\n", "x: [\n",
+])
+
+
+@SETTINGS
+@given(st.lists(_CARD_PIECES, max_size=60), st.sampled_from([None, "step1", "target"]))
+def test_card_recipes_never_raise_and_never_invent_a_parent(pieces: list[str],
+                                                           own: str | None) -> None:
+    from lineage.parsers.card_recipes import card_recipes
+
+    body = "".join(pieces)
+    found = card_recipes(body, own_name=own)
+
+    def walk(decls: Any) -> None:
+        for d in decls:
+            base = d.value.raw.partition("@")[0].partition("+")[0]
+            assert base in body  # every parent is a value the card wrote
+            walk(d.parents)
+
+    walk(found.parents)

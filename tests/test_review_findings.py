@@ -57,7 +57,9 @@ class G:
 
 
 def of_kind(review: Review, kind: str) -> list[ReviewFinding]:
-    return [f for f in review.findings if f.kind == kind]
+    """Findings that name the rule ``kind`` (as their kind, or as a rule the same cause
+    also breaks)."""
+    return [f for f in review.findings if kind in (f.kind, *f.also)]
 
 
 def test_adapter_relabelling_gemma_as_apache_is_drift_with_path_and_evidence() -> None:
@@ -233,3 +235,14 @@ def test_fixture_gemma_chain_has_no_error() -> None:
 def test_fixture_gated_parent_and_custom_license() -> None:
     r = _review_fixture("acme/Orion-13B-Chat")
     assert {f.kind for f in r.findings} >= {"unknown-license", "unresolved-ancestor"}
+
+
+def test_one_cause_is_one_finding_naming_every_rule_it_breaks() -> None:
+    """Issue 18: an apache-2.0 merge over a cc-by-nc-4.0 parent drifts *and* has a
+    noncommercial ancestor; that is one finding on that edge, naming both rules."""
+    g = G("me/merge", "apache-2.0").model("org/nc", "cc-by-nc-4.0").edge("me/merge", "org/nc")
+    on_edge = [f for f in g.review().findings if f.path == ("me/merge", "org/nc")]
+    assert [(f.kind, f.also) for f in on_edge] == [("license-drift",
+                                                     ("noncommercial-ancestor",))]
+    assert on_edge[0].severity == "error"
+    assert "forbids commercial use" in on_edge[0].message

@@ -152,7 +152,7 @@ def test_key_embedded_in_the_bundle_gives_unverified_signer(
     assert info.signer == key_fingerprint(serialization.load_pem_public_key(pub.read_bytes()))
 
 
-def test_another_key_is_invalid(tmp_path: Path, keys: tuple[Path, Path]) -> None:
+def test_another_key_is_a_signer_mismatch(tmp_path: Path, keys: tuple[Path, Path]) -> None:
     priv, _ = keys
     model = _model(tmp_path)
     _sign(model, priv)
@@ -163,10 +163,13 @@ def test_another_key_is_invalid(tmp_path: Path, keys: tuple[Path, Path]) -> None
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
 
-    info = check_node_signature(_local(model), None, SignatureOptions(public_key=other))
+    node = _local(model)
+    info = check_node_signature(node, None, SignatureOptions(public_key=other))
 
     assert info.status == "invalid"
-    assert "another key" in (info.reason or "")
+    assert (info.reason or "").startswith("signer mismatch: signed by the key sha256:")
+    assert "expected the public key given" in (info.reason or "")
+    assert [f.kind for f in node.findings] == ["signer-mismatch"]
 
 
 @pytest.mark.parametrize(

@@ -21,11 +21,12 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from lineage.errors import InputError, StoreError
+from lineage.dburl import DbTarget
+from lineage.dburl import parse_db_url as _parse_db_url
+from lineage.errors import StoreError
 
 SCHEMA_VERSION = "1"
 
@@ -50,23 +51,6 @@ INDEX_DDL = (
 )
 
 
-@dataclass(frozen=True)
-class DbTarget:
-    """A parsed ``--db`` value."""
-
-    kind: Literal["sqlite", "postgresql"]
-    url: str
-    path: Path | None = None
-
-    @property
-    def display(self) -> str:
-        """The target for messages, without any password."""
-        if self.path is not None:
-            return str(self.path)
-        head, at, tail = self.url.rpartition("@")
-        return f"postgresql://…@{tail}" if at else self.url
-
-
 def default_db_url() -> str:
     """``sqlite:///<user data dir>/mlbom/hubindex.db`` (platformdirs)."""
     from platformdirs import user_data_dir
@@ -75,22 +59,9 @@ def default_db_url() -> str:
 
 
 def parse_db_url(db_url: str | None) -> DbTarget:
-    """Accept ``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db`` (the same
-    convention as the inventory's ``--db``), a bare file path, or ``postgresql://…`` /
-    ``postgres://…``. ``None`` means the default SQLite file."""
-    url = db_url or default_db_url()
-    if url.startswith(("postgresql://", "postgres://")):
-        return DbTarget("postgresql", url)
-    if url.startswith("sqlite:///"):
-        rest = url[len("sqlite:///"):]
-        if not rest:
-            raise InputError("sqlite URL names no file: use sqlite:///PATH")
-        return DbTarget("sqlite", url, Path(rest).expanduser())
-    if "://" in url or url.startswith("sqlite:"):
-        scheme = url.split(":")[0]
-        raise InputError(f"unsupported database URL {scheme!r}: use sqlite:///PATH or "
-                         "postgresql://USER@HOST/DB")
-    return DbTarget("sqlite", "sqlite:///" + url, Path(url).expanduser())
+    """``lineage.dburl.parse_db_url`` (bare file paths allowed); ``None`` means the default
+    SQLite file."""
+    return _parse_db_url(db_url or default_db_url())
 
 
 class Store:

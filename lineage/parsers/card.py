@@ -3,7 +3,8 @@
 ``parse_card`` splits the front matter the way the Hub does (a ``---`` line, YAML, a ``---``
 line), tolerating a byte-order mark, CRLF and NUL bytes. ``card_lineage`` reads the lineage
 fields from the parsed mapping: ``base_model`` (string or list), ``base_model_relation``,
-``datasets`` and ``model-index`` (evaluation only), and mergekit YAML embedded in the body.
+``datasets`` and ``model-index`` (evaluation only); ``extra_front_matter`` reads further
+``---`` blocks the Hub ignores. Recipes in the body: ``lineage.parsers.card_recipes``.
 Wrong types never raise: they become problems, and the value is ignored.
 """
 
@@ -23,7 +24,6 @@ MAX_FRONT_MATTER_BYTES = 512 * 1024
 MAX_LIST_ITEMS = 1000  # base_model / datasets entries kept per card
 
 _FRONT = re.compile(r"\A\s*---[ \t]*\n(.*?)(?:\n---[ \t]*(?:\n|\Z)|\Z)", re.S)
-_FENCE = re.compile(r"^(?:```|~~~)[ \t]*(?:ya?ml)?[ \t]*\n(.*?)^(?:```|~~~)[ \t]*$", re.S | re.M)
 
 RELATION_VALUES = {
     "adapter": Relation.ADAPTER,
@@ -49,6 +49,8 @@ class ParentDecl:
     value: ParentValue
     relation: Relation | None
     evidence: Evidence
+    # a local path's own parents, when the card shows the recipe that made it (intermediate)
+    parents: tuple[ParentDecl, ...] = ()
 
 
 @dataclass
@@ -114,10 +116,22 @@ def _as_str_list(value: Any, key: str, problems: list[str], file: str) -> list[s
     return []
 
 
+# Misspellings of ``base_model`` seen on real cards. The Hub ignores them; mlbom reads them
+# as declared parents (a parent the author meant to declare) and says the key is misspelt.
+BASE_MODEL_TYPOS = ("base model", "base-model", "basemodel", "base_models", "Base_model",
+                    "base_mode", "based_model")
+
+
 def card_lineage(data: dict[str, Any], *, file: str = "README.md") -> CardLineage:
     """Read lineage declarations from parsed front matter."""
     out = CardLineage()
-    bases = _as_str_list(data.get("base_model"), "base_model", out.problems, file)
+    key = "base_model"
+    if data.get(key) is None:
+        key = next((k for k in BASE_MODEL_TYPOS if data.get(k) is not None), key)
+        if key != "base_model":
+            out.problems.append(f"{file}: {key!r} is not a key the Hub reads (base_model is "
+                                f"meant); its value is kept as a declared parent")
+    bases = _as_str_list(data.get(key), key, out.problems, file)
     rel_raw = data.get("base_model_relation")
     relation: Relation | None = None
     if rel_raw is not None:
@@ -132,7 +146,7 @@ def card_lineage(data: dict[str, Any], *, file: str = "README.md") -> CardLineag
     if relation is None and len(bases) >= 2:
         relation = Relation.MERGE
     for raw in bases:
-        ev = Evidence("card", file, "base_model", clip(raw, 300))
+        ev = Evidence("card", file, key, clip(raw, 300))
         out.parents.append(ParentDecl(decode_parent_value(raw), relation, ev))
 
     for raw in _as_str_list(data.get("datasets"), "datasets", out.problems, file):
@@ -160,6 +174,25 @@ def _eval_datasets(model_index: Any) -> list[str]:
     return found
 
 
-def embedded_yaml_blocks(body: str, *, limit: int = 20) -> list[str]:
-    """Fenced code blocks in a card body that may hold YAML (``yaml``/``yml`` or untagged)."""
-    return [m.group(1) for m in _FENCE.finditer(body)][:limit]
+def extra_front_matter(body: str, *, file: str = "README.md", limit: int = 3
+                       ) -> list[dict[str, Any]]:
+    """Mappings in further ``---`` blocks right after the front matter. The Hub reads only the
+    first block; real cards sometimes stack two or three, the second naming the base model."""
+    out: list[dict[str, Any]] = []
+    rest = body
+    for _ in range(limit):
+        match = _FRONT.match(rest)
+        if not match or not match.group(1).strip():
+            if match and rest.lstrip().startswith("---"):
+                rest = rest[match.end():]
+                continue
+            break
+        try:
+            value, _ = load_yaml(match.group(1), file=file, max_bytes=MAX_FRONT_MATTER_BYTES)
+        except ParseError:
+            break
+        if not isinstance(value, dict):
+            break
+        out.append({str(k): v for k, v in value.items()})
+        rest = rest[match.end():]
+    return out

@@ -116,7 +116,7 @@ def _review(name: str) -> Any:
     def write(review: Any, o: RenderOptions) -> str:
         from sbom.review_formats import render_review
 
-        return render_review(review, name, color=o.color)
+        return render_review(review, name, color=o.color, locate=o.locate)
 
     return write
 

@@ -29,6 +29,7 @@ class RenderOptions:
     spec_version: str = "1.6"
     reproducible: bool = False
     color: bool = False
+    locate: Any = None  # reviews in SARIF: finding -> physical location (check_formats)
 
 
 @dataclass(frozen=True)

@@ -1,55 +1,50 @@
 """Which stored product versions inherit a compromised model, dataset or code repo.
 
-``find_affected`` runs ONE recursive SQL query (``AFFECTED_SQL``, the same text on SQLite and
-PostgreSQL) that starts at every stored node whose repo id is the item and walks the lineage
-edges child-ward up to each BOM's root, the model the product ships. Each row is one path.
+``query_affected`` answers from the closure the store keeps per BOM (``closure.py``): the
+product versions that hold the item are one index range scan of ``items``, counted in full;
+the paths of the page shown are walked in those BOMs' stored graphs, at any depth.
 
 Semantics callers may rely on:
 
-- ``ORG/NAME`` matches model nodes and remote-code nodes with that repo id (code repos are
-  model repos on the Hub); ``kind="dataset"`` matches datasets; ``kind="code"`` only code.
-- ``ORG/NAME@REV`` with a full sha or a prefix of at least 7 hex characters counts only nodes
-  pinned to a matching commit; nodes whose commit the BOM does not record are then *not*
-  counted. Without a revision any commit counts, and each hit says which commit it pins.
+- Models, datasets and code repos are looked up by the same id. ``kind=None`` answers for
+  every kind the id has in the store (one ``KindAnswer`` each, so an id that is both a model
+  and a dataset is listed under both); ``kind="model"`` matches model nodes and remote-code
+  nodes (code repos are model repos on the Hub); ``"dataset"`` datasets; ``"code"`` only code.
+- An id that no stored BOM holds (as the kind asked) is an ``ItemNotFound`` input error
+  with close names from the store: never an empty answer that reads as "safe".
+- ``ORG/NAME@REV`` with a full sha or a prefix of at least 7 hex characters counts as
+  affected only products pinned to a matching commit. Products whose BOM does not record the
+  item's commit are ``unknown`` (listed apart); products pinning other commits are present
+  but not affected. Without a revision any commit counts, and each hit says which it pins.
 - Diamonds: a product version is reported once, with every distinct path from its model down
   to the item, shortest first, at most ``max_paths`` of them (``more_paths`` counts the rest).
-  The walk is bounded: ingest refuses BOMs with more than ``ingest.MAX_PATHS`` paths, and the
-  recursion stops at ``MAX_WALK_DEPTH`` edges.
+- Paging: ``limit``/``offset`` over product versions sorted by product and version; the
+  totals always count every product version.
+
+``find_affected`` is the plain list of every affected product version of one kind.
 """
 
 from __future__ import annotations
 
+import difflib
+import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from lineage.errors import InputError
 from lineage.refs import ModelRef
+from sbom.inventory.closure import Graph
 from sbom.inventory.store import Store
 
-MAX_WALK_DEPTH = 64
 DEFAULT_MAX_PATHS = 8
-_SEP = "\x1f"  # control characters never occur in stored refs or names (ingest replaces them)
+KINDS = ("model", "dataset", "code")
 _REVISION = re.compile(r"^[0-9a-fA-F]{7,40}$")
-
-AFFECTED_SQL = """
-WITH RECURSIVE walk (bom_id, ref, sha, depth, path) AS (
-    SELECT n.bom_id, n.bom_ref, n.sha, 0, n.bom_ref || CAST(? AS TEXT) || n.name
-    FROM nodes n
-    WHERE n.repo_id = ? AND n.kind IN (?, ?) AND COALESCE(n.sha, '') LIKE ?
-  UNION ALL
-    SELECT e.bom_id, e.child, w.sha, w.depth + 1,
-           e.child || CAST(? AS TEXT) || c.name || CAST(? AS TEXT) || e.relation
-               || CAST(? AS TEXT) || w.path
-    FROM walk w
-    JOIN edges e ON e.bom_id = w.bom_id AND e.parent = w.ref
-    JOIN nodes c ON c.bom_id = e.bom_id AND c.bom_ref = e.child
-    WHERE w.depth < ?
-)
-SELECT p.product, p.version, b.file, w.sha, w.path
-FROM walk w
-JOIN boms b ON b.id = w.bom_id AND b.root_ref = w.ref
-JOIN products p ON p.id = b.product_id
-"""
+_NO_LIMIT = 2**62
+_MATCHED = {"model": ("model", "code"), "dataset": ("dataset",), "code": ("code",)}
+# (Hub namespace, node kind or None for any) that each kind asked for matches
+_SELECT = {"model": ("model", None), "dataset": ("dataset", None), "code": ("model", "code")}
 
 
 @dataclass(frozen=True)
@@ -84,13 +79,57 @@ class AffectedHit:
 @dataclass(frozen=True)
 class AffectedQuery:
     repo_id: str
-    kind: str  # model, dataset or code
+    kind: str | None  # model, dataset or code; None: every kind the id has
     revision: str | None  # lower-case sha or sha prefix
 
 
-def parse_item(item: str, kind: str = "model") -> AffectedQuery:
+@dataclass(frozen=True)
+class KindAnswer:
+    """The answer for the item as one kind of repo."""
+
+    kind: str
+    status: str  # "affected", "not-affected" (present, no product pins the commit), "unknown"
+    total: int  # affected product versions, over all pages
+    present: int  # product versions whose lineage holds the item at any commit
+    unknown_total: int  # revision asked: product versions whose BOM does not say which commit
+    hits: tuple[AffectedHit, ...]  # the page of affected product versions
+    unknown: tuple[AffectedHit, ...]  # the page of unknown ones
+    other_commits: tuple[str, ...]  # revision asked: commits the stored products pin (<= 10)
+
+
+@dataclass(frozen=True)
+class AffectedAnswer:
+    query: AffectedQuery
+    store: str  # the store's URL, without password
+    answers: tuple[KindAnswer, ...]
+    offset: int = 0
+    limit: int | None = None
+    incomplete: int = 0  # stored product versions whose lineage is not fully resolved
+    incomplete_examples: tuple[str, ...] = ()  # the first three of them, "product version"
+
+    @property
+    def status(self) -> str:
+        statuses = {a.status for a in self.answers}
+        return next(s for s in ("affected", "unknown", "not-affected") if s in statuses)
+
+    @property
+    def total(self) -> int:
+        return sum(a.total for a in self.answers)
+
+
+class ItemNotFound(InputError):
+    """No stored BOM holds the item (as the kind asked)."""
+
+    def __init__(self, message: str, suggestions: Sequence[str]) -> None:
+        self.suggestions = tuple(suggestions)
+        hint = f" (did you mean {', '.join(f'`{s}`' for s in suggestions)}?)" if suggestions \
+            else ""
+        super().__init__(message + hint)
+
+
+def parse_item(item: str, kind: str | None = "model") -> AffectedQuery:
     """Validate ``ORG/NAME[@REV]``; ``InputError`` says what is wrong."""
-    if kind not in ("model", "dataset", "code"):
+    if kind is not None and kind not in KINDS:
         raise InputError(f"unknown item kind {kind!r}: use model, dataset or code")
     ref = ModelRef.parse(item)
     if ref.revision is not None and not _REVISION.match(ref.revision):
@@ -105,38 +144,206 @@ def parse_item(item: str, kind: str = "model") -> AffectedQuery:
 def find_affected(
     store: Store, item: str, kind: str = "model", *, max_paths: int = DEFAULT_MAX_PATHS
 ) -> list[AffectedHit]:
-    """Every product version whose stored lineage contains ``item``, sorted by product and
-    version. See the module docstring for what matches and how diamonds are reported."""
+    """Every product version whose stored lineage contains ``item`` as ``kind`` (pinned to
+    the revision, if one is given), sorted by product and version; ``[]`` when none."""
     query = parse_item(item, kind)
-    kinds = ("model", "code") if query.kind == "model" else (query.kind, query.kind)
-    params = (
-        _SEP, query.repo_id.lower(), *kinds, f"{query.revision or ''}%",
-        _SEP, _SEP, _SEP, MAX_WALK_DEPTH,
-    )
-    rows = store.query(AFFECTED_SQL, params)
-    grouped: dict[tuple[str, str], set[AffectedPath]] = {}
-    for product, version, bom_file, sha, path in rows:
-        grouped.setdefault((product, version), set()).add(
-            AffectedPath(_decode_path(path), sha, bom_file)
-        )
-    hits = []
-    for (product, version), found in sorted(grouped.items()):
-        ordered = sorted(found, key=_path_order)
-        commits = tuple(dict.fromkeys(p.commit for p in ordered))
-        hits.append(AffectedHit(
-            product, version, commits, tuple(ordered[:max_paths]),
-            max(len(ordered) - max_paths, 0),
-        ))
+    repo = _repo_id(store, query.repo_id)
+    if repo is None:
+        return []
+    _, hits = _Finder(store, repo, kind, query.revision, max_paths).affected(
+        _NO_LIMIT, 0)
     return hits
 
 
-def _decode_path(path: str) -> tuple[PathStep, ...]:
-    parts = path.split(_SEP)  # ref, name, relation, ref, name, relation, ..., ref, name
-    steps = []
-    for i in range(0, len(parts), 3):
-        relation = parts[i + 2] if i + 2 < len(parts) else None
-        steps.append(PathStep(parts[i], parts[i + 1], relation))
-    return tuple(steps)
+def query_affected(
+    store: Store, item: str, kind: str | None = None, *, limit: int | None = None,
+    offset: int = 0, max_paths: int = DEFAULT_MAX_PATHS,
+) -> AffectedAnswer:
+    """The full answer for ``item`` (see the module docstring); ``ItemNotFound`` when no
+    stored BOM holds it."""
+    query = parse_item(item, kind)
+    if limit is not None and limit < 1 or offset < 0:
+        raise InputError("--limit must be at least 1 and --offset at least 0")
+    repo = _repo_id(store, query.repo_id)
+    present = _kinds_present(store, repo) if repo is not None else set()
+    kinds = _kinds_to_answer(present, kind)
+    if repo is None or not kinds:
+        raise _not_found(store, query, _kinds_to_answer(present, None))
+    answers = tuple(
+        _Finder(store, repo, k, query.revision, max_paths).answer(
+            k, limit or _NO_LIMIT, offset)
+        for k in kinds
+    )
+    return AffectedAnswer(query, store.url, answers, offset, limit, *_incomplete(store))
+
+
+def _repo_id(store: Store, repo_id: str) -> int | None:
+    if not store.has_schema:
+        return None
+    rows = store.query("SELECT id FROM repos WHERE key = ?", (repo_id.lower(),))
+    return int(rows[0][0]) if rows else None
+
+
+def _kinds_present(store: Store, repo: int) -> set[str]:
+    """The node kinds the repo has in the store (three index probes, not a scan)."""
+    probe = "(SELECT 1 FROM items WHERE repo = ? AND ns = ? {} LIMIT 1)"
+    rows = store.query(
+        f"SELECT {probe.format('')}, {probe.format('AND kind = ?')}, "
+        f"{probe.format('AND kind = ?')}",
+        (repo, "dataset", repo, "model", "model", repo, "model", "code"))
+    return {k for k, hit in zip(("dataset", "model", "code"), rows[0], strict=True) if hit}
+
+
+def _kinds_to_answer(present: set[str], kind: str | None) -> list[str]:
+    """The kinds to answer for: model nodes and code nodes of one id are one Hub model repo
+    (answered as "model", or "code" when no BOM uses it as a model); a dataset is another."""
+    if kind is not None:
+        return [kind] if present & set(_MATCHED[kind]) else []
+    out = []
+    if present & {"model", "code"}:
+        out.append("model" if "model" in present else "code")
+    if "dataset" in present:
+        out.append("dataset")
+    return out
+
+
+def _incomplete(store: Store) -> tuple[int, tuple[str, ...]]:
+    """How many product versions have unresolved lineage, and the first three by name."""
+    rows = store.query("SELECT count(DISTINCT product_id) FROM boms WHERE unresolved > 0", ())
+    if not rows[0][0]:
+        return 0, ()
+    names = store.query(
+        "SELECT p.product, p.version FROM products p WHERE p.id IN "
+        "(SELECT product_id FROM boms WHERE unresolved > 0) "
+        "ORDER BY p.product, p.version LIMIT 3", ())
+    return int(rows[0][0]), tuple(f"{p} {v}" for p, v in names)
+
+
+def _not_found(store: Store, query: AffectedQuery, present: list[str]) -> ItemNotFound:
+    boms = store.bom_count()
+    where = f"{boms} BOM{'s' if boms != 1 else ''} in the store at {store.url}"
+    if present:
+        other = " and ".join(f"a {k}" for k in present)
+        return ItemNotFound(
+            f"{query.repo_id} is not a {query.kind} in any stored BOM ({where}); it is {other}:"
+            f" drop --dataset/--kind to look it up as any kind", [])
+    if not boms:
+        return ItemNotFound(f"{query.repo_id} is not in any stored BOM: the store at "
+                            f"{store.url} is empty (0 BOMs)", [])
+    return ItemNotFound(f"{query.repo_id} is not in any stored BOM ({where})",
+                        suggest_names(store, query.repo_id))
+
+
+def suggest_names(store: Store, repo_id: str, n: int = 3) -> list[str]:
+    """Stored repo ids close to ``repo_id``: from its namespace first, then from the whole
+    store when it holds at most 50,000 repos (a typo in the namespace)."""
+    key = repo_id.lower()
+    namespace = key.split("/", 1)[0] + "/"
+    rows = store.query("SELECT key, name FROM repos WHERE key >= ? AND key < ?",
+                       (namespace, namespace[:-1] + "0"))
+    names = {str(k): str(v) for k, v in rows}
+    found = difflib.get_close_matches(key, names, n, 0.75)
+    if not found:
+        count = store.query("SELECT count(*) FROM repos", ())[0][0]
+        if count <= 50_000:
+            names = {str(k): str(v) for k, v in store.query("SELECT key, name FROM repos", ())}
+            found = difflib.get_close_matches(key, names, n, 0.75)
+    return [names[k] for k in found]
+
+
+class _Finder:
+    """The queries for one repo as one kind."""
+
+    def __init__(self, store: Store, repo: int, kind: str, revision: str | None,
+                 max_paths: int) -> None:
+        self.store, self.max_paths = store, max_paths
+        self._steps: dict[tuple[str, str, str | None], PathStep] = {}
+        ns, node_kind = _SELECT[kind]
+        self.base = "i.repo = ? AND i.ns = ?" + (" AND i.kind = ?" if node_kind else "")
+        self.base_params: tuple[Any, ...] = (repo, ns, *([node_kind] if node_kind else []))
+        self.revision = revision
+        if revision is None:
+            self.hit, self.hit_params = self.base, self.base_params
+        else:
+            self.hit, self.hit_params = self.base + " AND i.sha LIKE ?", (
+                *self.base_params, revision + "%")
+
+    def answer(self, kind: str, limit: int, offset: int) -> KindAnswer:
+        total, hits = self.affected(limit, offset)
+        present = self._count(self.base, self.base_params)
+        unknown_total, unknown, others = 0, [], []
+        if self.revision is not None:
+            cond = (f"{self.base} AND i.sha IS NULL AND i.product_id NOT IN "
+                    f"(SELECT i.product_id FROM items i WHERE {self.hit})")
+            params = (*self.base_params, *self.hit_params)
+            unknown_total = self._count(cond, params)
+            unknown = self._page(cond, params, limit, offset) if unknown_total else []
+            if not total:
+                others = [str(r[0]) for r in self.store.query(
+                    f"SELECT DISTINCT i.sha FROM items i WHERE {self.base} AND i.sha IS NOT "
+                    "NULL ORDER BY i.sha LIMIT 10", self.base_params)]
+        status = "affected" if total else "unknown" if unknown_total else "not-affected"
+        return KindAnswer(kind, status, total, present, unknown_total, tuple(hits),
+                          tuple(unknown), tuple(others))
+
+    def affected(self, limit: int, offset: int) -> tuple[int, list[AffectedHit]]:
+        hits = self._page(self.hit, self.hit_params, limit, offset)
+        if offset == 0 and len(hits) < limit:
+            return len(hits), hits
+        return self._count(self.hit, self.hit_params), hits
+
+    def _count(self, cond: str, params: Sequence[Any]) -> int:
+        rows = self.store.query(
+            f"SELECT count(DISTINCT i.product_id) FROM items i WHERE {cond}", params)
+        return int(rows[0][0])
+
+    def _page(self, cond: str, params: Sequence[Any], limit: int,
+              offset: int) -> list[AffectedHit]:
+        """One page of product versions matching ``cond``, each with its paths."""
+        # the primary key is (repo, ns, product, version, ...): the page is read in order
+        products = self.store.query(
+            "SELECT DISTINCT i.product, i.version, i.product_id FROM items i "
+            f"WHERE {cond} ORDER BY i.product, i.version, i.product_id LIMIT ? OFFSET ?",
+            (*params, limit, offset))
+        if not products:
+            return []
+        first, last = products[0], products[-1]
+        rows = self.store.query(
+            "SELECT i.product_id, i.bom_id, i.sha, i.paths, b.file, b.graph FROM items i "
+            f"JOIN boms b ON b.id = i.bom_id WHERE {cond} "
+            "AND (i.product, i.version) >= (?, ?) AND (i.product, i.version) <= (?, ?)",
+            (*params, first[0], first[1], last[0], last[1]))
+        found: dict[int, list[_Row]] = {}
+        for product_id, *row in rows:
+            found.setdefault(int(product_id), []).append(tuple(row))
+        return [self._hit(str(name), str(ver), found.get(int(pid), []))
+                for name, ver, pid in products]
+
+    def _hit(self, product: str, version: str, rows: list[_Row]) -> AffectedHit:
+        """The hit of one product version from its item rows: paths decoded, not walked."""
+        paths: list[AffectedPath] = []
+        graphs: dict[int, Graph] = {}
+        made = self._steps  # one PathStep per (ref, name, relation) in the whole answer
+        for bom_id, sha, stored, file, text in rows:
+            graph = graphs.get(bom_id) or graphs.setdefault(bom_id, Graph.decode(text))
+            for edge_path in json.loads(stored):
+                steps = []
+                for node, relation in graph.steps(edge_path):
+                    ref, name = graph.nodes[node]
+                    step = made.get((ref, name, relation))
+                    if step is None:
+                        step = made[(ref, name, relation)] = PathStep(ref, name, relation)
+                    steps.append(step)
+                paths.append(AffectedPath(tuple(steps), sha, file))
+        if len(graphs) > 1:
+            paths = list(set(paths))  # the same BOM file stored twice for one version
+        ordered = sorted(paths, key=_path_order) if len(paths) > 1 else paths
+        commits = tuple(dict.fromkeys(p.commit for p in ordered))
+        return AffectedHit(product, version, commits, tuple(ordered[:self.max_paths]),
+                           max(len(ordered) - self.max_paths, 0))
+
+
+_Row = tuple[int, "str | None", str, str, str]  # bom id, sha, paths JSON, file, graph JSON
 
 
 def _path_order(path: AffectedPath) -> tuple[int, tuple[str, ...], str, str]:

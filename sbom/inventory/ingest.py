@@ -1,23 +1,25 @@
 """Read one CycloneDX BOM into the rows the inventory stores: nodes, lineage edges, the root.
 
-Two kinds of BOM are understood:
+Every BOM comes in through ``sbom.bom_reader.load_cyclonedx`` (the one size cap, nesting
+check and format check). Then:
 
-- BOMs written by mlbom (see the ML-BOM contract in the README): bom-refs ``model:<id>``,
-  ``dataset:<id>``, ``code:<id>``; ``mlbom:lineage:parent`` properties (``<relation> <ref>``)
-  give the relation on each lineage edge; ``dependencies`` add datasets and code repos.
-- Foreign CycloneDX BOMs: Hugging Face repos are recognised by ``pkg:huggingface/...`` purls;
+- BOMs written by mlbom (``metadata.tools`` names mlbom; the ML-BOM contract in the README)
+  are read by the one BOM reader, ``bom_reader.graph_from_cyclonedx``, into a
+  ``LineageGraph``, whose nodes and ``Relation`` edges become the rows.
+- Foreign CycloneDX BOMs, which ``bom_reader`` does not read (it needs mlbom's contract), are
+  read here: Hugging Face repos are recognised by ``pkg:huggingface/...`` purls;
   edges come from ``dependencies`` and ``pedigree.ancestors`` (nested ancestors included);
   nested ``components`` are walked. A relation that is not stated is ``unknown``.
 
-What callers may rely on: ``parse_bom`` either returns a complete ``ParsedBom`` whose edges
-form a DAG (an edge that would close a cycle is dropped and counted in ``dropped_cycle_edges``)
-or raises ``ParseError`` with a one-line message naming the file and the problem. It never
-reads more than ``MAX_BOM_BYTES`` and rejects nesting deeper than ``MAX_JSON_DEPTH``.
+What callers may rely on: ``parse_bom_file`` either returns a complete ``ParsedBom`` whose
+edges form a DAG (in a foreign BOM an edge that would close a cycle is dropped and counted in
+``dropped_cycle_edges``; an mlbom BOM with a cycle is refused) or raises ``ParseError`` with a
+one-line message naming the file and the problem. It never reads more than ``MAX_BOM_BYTES``
+and rejects nesting deeper than ``MAX_JSON_DEPTH`` (both ``bom_reader``'s).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterator
@@ -25,12 +27,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from lineage.errors import InputError, ParseError
-from lineage.ids import parse_purl, split_node_key
-from lineage.refs import clip
-from sbom.bom_reader import spdx_as_cyclonedx
+from lineage.graph import CodeNode, DatasetNode, LineageGraph
+from lineage.ids import parse_purl
+from lineage.refs import clip, is_commit_sha
+from sbom import bom_reader
 
-MAX_BOM_BYTES = 64 * 1024 * 1024
-MAX_JSON_DEPTH = 64
+MAX_BOM_BYTES = bom_reader.MAX_BOM_BYTES
+MAX_JSON_DEPTH = bom_reader.MAX_DEPTH
 MAX_NODES = 100_000
 # Bound on the rows one BOM can add to an ``affected`` walk: the number of distinct
 # child-ward paths between any two nodes. Real lineages stay far below it; a pathological
@@ -42,7 +45,6 @@ RELATIONS = frozenset(
 )
 KINDS = ("model", "dataset", "code", "other")
 
-_SHA = re.compile(r"^[0-9a-f]{40}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SKIPPED_TYPES = frozenset({"file"})  # weight files hashed under a model: not lineage
 
@@ -75,65 +77,72 @@ class ParsedBom:
     nodes: tuple[StoredNode, ...]
     edges: tuple[StoredEdge, ...]
     dropped_cycle_edges: int = 0
+    unresolved: int = 0  # components mlbom marked unresolved (gated, not-found, depth-limit)
 
 
 def parse_bom_file(path: str | os.PathLike[str]) -> ParsedBom:
     """Read and parse the BOM at ``path``; ``ParseError`` names the file on any problem."""
-    name = str(path)
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_BOM_BYTES + 1)
-    except OSError as exc:
-        raise ParseError(f"cannot read BOM: {exc.strerror or exc}", file=name) from exc
-    if len(data) > MAX_BOM_BYTES:
-        raise ParseError(f"BOM is larger than {MAX_BOM_BYTES // (1024 * 1024)} MiB", file=name)
-    return parse_bom_bytes(data, name)
+    return _parse(os.fspath(path))
 
 
 def parse_bom_bytes(data: bytes, name: str) -> ParsedBom:
     """Parse a BOM already in memory; ``name`` is used in error messages."""
-    if len(data) > MAX_BOM_BYTES:
-        raise ParseError(f"BOM is larger than {MAX_BOM_BYTES // (1024 * 1024)} MiB", file=name)
+    return _parse(data, name)
+
+
+def _parse(source: str | bytes, name: str | None = None) -> ParsedBom:
+    label = name or str(source)
     try:
-        doc = json.loads(data)
-    except RecursionError as exc:
-        raise ParseError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", file=name) from exc
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ParseError(f"not valid JSON: {exc}", file=name) from exc
-    if _too_deep(doc, MAX_JSON_DEPTH):
-        raise ParseError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", file=name)
-    try:
-        doc = spdx_as_cyclonedx(doc, name)  # mlbom's SPDX, read by the one BOM reader
-    except InputError as exc:
-        raise ParseError(str(exc), file=name) from None
-    try:
-        return _Reader(name).read(doc)
+        doc, _ = bom_reader.load_cyclonedx(source)
+        root = doc.get("metadata", {}).get("component") if isinstance(
+            doc.get("metadata"), dict) else None
+        is_model_bom = isinstance(root, dict) and root.get("type") == "machine-learning-model"
+        if bom_reader.written_by_mlbom(doc) and is_model_bom:
+            return _from_graph(bom_reader.graph_from_cyclonedx(doc, label), label, doc)
+        # a product BOM (mlbom generate --scan, an application root) or another tool's BOM:
+        # read by its dependencies and purls
+        return _Reader(label).read(doc)
     except _Malformed as exc:
-        raise ParseError(str(exc), file=name) from None
+        raise ParseError(str(exc), file=label) from None
+    except ParseError:
+        raise
+    except InputError as exc:  # bom_reader's messages start with the BOM's label
+        text = exc.message
+        raise ParseError(text if name is None else text.replace("BOM: ", f"{name}: ", 1)
+                         if text.startswith("BOM: ") else f"{name}: {text}") from None
+
+
+def _from_graph(graph: LineageGraph, name: str, doc: dict[str, Any]) -> ParsedBom:
+    """The rows of an mlbom BOM, from the ``LineageGraph`` the one BOM reader built."""
+    if graph.target_key is None:
+        raise _Malformed("BOM has no target model")
+    if len(graph) > MAX_NODES:
+        raise _Malformed(f"BOM has more than {MAX_NODES} components")
+    nodes = []
+    for n in graph.nodes():
+        kind = "dataset" if isinstance(n, DatasetNode) else "code" if isinstance(
+            n, CodeNode) else "model"
+        sha = n.sha.lower() if n.sha and is_commit_sha(n.sha.lower()) else None
+        nodes.append(StoredNode(
+            bom_ref=_clean(n.key), kind=kind, name=_clean(n.name),
+            repo_id=_clean(n.repo_id.lower()) if n.repo_id else None, sha=sha,
+            version=_clean(n.sha) if n.sha else None,
+        ))
+    edges = [StoredEdge(_clean(c), _clean(p), d.relation.value) for c, p, d in graph.edges()]
+    check_path_count(edges)
+    serial = doc.get("serialNumber")
+    return ParsedBom(
+        file=name, serial=_clean(serial) if isinstance(serial, str) else None,
+        root_ref=_clean(graph.target_key), nodes=tuple(nodes), edges=tuple(edges),
+        unresolved=sum(1 for n in graph.nodes() if n.unresolved),
+    )
 
 
 class _Malformed(Exception):
     pass
 
 
-def _too_deep(doc: Any, limit: int) -> bool:
-    stack: list[tuple[Any, int]] = [(doc, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if isinstance(value, dict):
-            if depth > limit:
-                return True
-            stack.extend((v, depth + 1) for v in value.values())
-        elif isinstance(value, list):
-            if depth > limit:
-                return True
-            stack.extend((v, depth + 1) for v in value)
-    return False
-
-
-def hf_repo_from_purl(purl: str) -> tuple[str, str | None] | None:
-    """``pkg:huggingface/ns/name@ver`` → (``ns/name``, ``ver``); None for other purls."""
-    return parse_purl(purl)
+hf_repo_from_purl = parse_purl  # the one purl parser (lineage.ids)
 
 
 def _clean(value: str) -> str:
@@ -141,8 +150,10 @@ def _clean(value: str) -> str:
 
 
 def _kind_from_ref(ref: str) -> tuple[str, str | None] | None:
-    parsed = split_node_key(ref)
-    return (parsed[0], parsed[1].lower()) if parsed else None
+    prefix, sep, rest = ref.partition(":")
+    if sep and rest and prefix in ("model", "dataset", "code"):
+        return prefix, rest.lower()
+    return None
 
 
 class _Reader:
@@ -153,6 +164,7 @@ class _Reader:
         self.declared_relation: dict[str, str] = {}  # mlbom:lineage:relation per component
         self.listed: set[str] = set()  # refs of components listed (not ancestor stubs)
         self.placeholders: set[str] = set()  # refs only named by an edge so far
+        self.unresolved: set[str] = set()  # refs with an mlbom:lineage:unresolved property
 
     # -- document ----------------------------------------------------------------------------
     def read(self, doc: Any) -> ParsedBom:
@@ -180,7 +192,7 @@ class _Reader:
         if len(self.nodes) > MAX_NODES:
             raise _Malformed(f"BOM has more than {MAX_NODES} components")
         edges, dropped = self._acyclic_edges(root_ref)
-        self._check_path_count(edges)
+        check_path_count(edges)
         return ParsedBom(
             file=self.name,
             serial=_clean(serial) if serial else None,
@@ -188,6 +200,7 @@ class _Reader:
             nodes=tuple(self.nodes.values()),
             edges=tuple(edges),
             dropped_cycle_edges=dropped,
+            unresolved=len(self.unresolved),
         )
 
     def _list(self, obj: dict[str, Any], key: str, where: str) -> list[Any]:
@@ -261,8 +274,8 @@ class _Reader:
                 repo_id = hf[0].lower()
                 if kind == "other":
                     kind = "code" if ctype == "library" else "model"
-        pinned = version if version and _SHA.match(version.lower()) else None
-        if pinned is None and hf and hf[1] and _SHA.match(hf[1].lower()):
+        pinned = version if version and is_commit_sha(version.lower()) else None
+        if pinned is None and hf and hf[1] and is_commit_sha(hf[1].lower()):
             pinned = hf[1]
         if raw_ref:
             ref = _clean(raw_ref)
@@ -294,6 +307,8 @@ class _Reader:
                     )
                 relation, parent = value.split(None, 1)
                 parents.append((relation if relation in RELATIONS else "unknown", parent))
+            elif pname == "mlbom:lineage:unresolved":
+                self.unresolved.add(ref)
             elif pname == "mlbom:lineage:relation" and isinstance(value, str):
                 self.declared_relation[ref] = value if value in RELATIONS else "unknown"
         return parents
@@ -385,19 +400,21 @@ class _Reader:
                     stack.append((parent, iter(out_edges.get(parent, ()))))
         return kept, dropped
 
-    def _check_path_count(self, edges: list[StoredEdge]) -> None:
-        parents: dict[str, list[str]] = {}
-        for e in edges:
-            parents.setdefault(e.child, []).append(e.parent)
-        memo: dict[str, int] = {}
-        total = 0
-        for start in parents:
-            total += _paths_from(start, parents, memo)
-            if total > MAX_PATHS:
-                raise _Malformed(
-                    f"lineage has more than {MAX_PATHS} distinct paths (a tower of "
-                    "diamonds); mlbom does not store it"
-                )
+
+def check_path_count(edges: list[StoredEdge]) -> None:
+    """Refuse a lineage with more than ``MAX_PATHS`` distinct paths (a tower of diamonds)."""
+    parents: dict[str, list[str]] = {}
+    for e in edges:
+        parents.setdefault(e.child, []).append(e.parent)
+    memo: dict[str, int] = {}
+    total = 0
+    for start in parents:
+        total += _paths_from(start, parents, memo)
+        if total > MAX_PATHS:
+            raise _Malformed(
+                f"lineage has more than {MAX_PATHS} distinct paths (a tower of "
+                "diamonds); mlbom does not store it"
+            )
 
 
 def _paths_from(start: str, parents: dict[str, list[str]], memo: dict[str, int]) -> int:

@@ -5,7 +5,13 @@ JSON documents (stable; a consumer may rely on these keys):
 ``mlbom affected --format json``::
 
     {"format": "mlbom-affected/1",
-     "query": {"item": "org/name", "kind": "model", "revision": null},
+     "query": {"item": "org/name", "kind": "model" | "dataset" | "code" | null, "revision": null},
+     "status": "affected" | "not-affected" | "unknown",
+     "total": <affected product versions, every page>, "offset": 0, "limit": null | <n>,
+     "store": {"url": "...", "incomplete_products": <n>,
+               "incomplete_examples": ["<product> <version>", ...]},
+     "kinds": [{"kind", "status", "total", "present", "unknown_total", "other_commits"}],
+     "unknown": [<as in affected: product versions whose BOM does not record the commit>],
      "affected": [
        {"product": "...", "version": "...",
         "commits": ["<sha of the item this product pins>" | null, ...],
@@ -14,9 +20,13 @@ JSON documents (stable; a consumer may rely on these keys):
            "steps": [{"ref": "model:acme/app", "name": "acme/App", "relation": "finetune"},
                      ...,
                      {"ref": "model:org/name", "name": "org/Name", "relation": null}]}],
-        "more_paths": 0}]}
+        "more_paths": 0, "kind": "model"}]}
 
 ``relation`` on a step is the relation of the edge from that step to the next one.
+``status``: ``affected`` when a product pins an affected commit (any commit when no revision
+was asked); ``unknown`` when none does but some BOMs do not record which commit they hold;
+``not-affected`` when the item is stored but every product pins another commit
+(``other_commits``). An item in no stored BOM is an error (exit 2), never an empty answer.
 
 ``mlbom affected --hub-descendants --format json``::
 
@@ -40,7 +50,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from lineage.errors import InputError
-from sbom.inventory.affected import AffectedHit, AffectedPath, AffectedQuery
+from sbom.inventory.affected import (
+    AffectedAnswer,
+    AffectedHit,
+    AffectedPath,
+    AffectedQuery,
+)
 from sbom.inventory.hub_descendants import HubDescendant
 from sbom.inventory.store import ProductRecord
 
@@ -81,6 +96,29 @@ def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]]) ->
     return buf.getvalue()
 
 
+def _hit_doc(h: AffectedHit, kind: str | None = None) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "product": h.product,
+        "version": h.version,
+        "commits": list(h.commits),
+        "paths": [
+            {
+                "model": p.model,
+                "commit": p.commit,
+                "bom": p.bom_file,
+                "steps": [
+                    {"ref": s.ref, "name": s.name, "relation": s.relation} for s in p.steps
+                ],
+            }
+            for p in h.paths
+        ],
+        "more_paths": h.more_paths,
+    }
+    if kind is not None:
+        doc["kind"] = kind
+    return doc
+
+
 def affected_document(
     hits: Sequence[AffectedHit], query: AffectedQuery | None = None
 ) -> dict[str, Any]:
@@ -89,28 +127,152 @@ def affected_document(
         "query": None if query is None else {
             "item": query.repo_id, "kind": query.kind, "revision": query.revision,
         },
-        "affected": [
-            {
-                "product": h.product,
-                "version": h.version,
-                "commits": list(h.commits),
-                "paths": [
-                    {
-                        "model": p.model,
-                        "commit": p.commit,
-                        "bom": p.bom_file,
-                        "steps": [
-                            {"ref": s.ref, "name": s.name, "relation": s.relation}
-                            for s in p.steps
-                        ],
-                    }
-                    for p in h.paths
-                ],
-                "more_paths": h.more_paths,
-            }
-            for h in hits
+        "affected": [_hit_doc(h) for h in hits],
+    }
+
+
+def answer_document(answer: AffectedAnswer, *, hits: bool = True) -> dict[str, Any]:
+    """The JSON document of ``mlbom affected`` (see the module docstring); ``hits=False``
+    leaves out the two lists of product versions."""
+    q = answer.query
+    doc = {
+        "format": "mlbom-affected/1",
+        "query": {"item": q.repo_id, "kind": q.kind, "revision": q.revision},
+        "status": answer.status,
+        "total": answer.total,
+        "offset": answer.offset,
+        "limit": answer.limit,
+        "store": {"url": answer.store,
+                  "incomplete_products": answer.incomplete,
+                  "incomplete_examples": list(answer.incomplete_examples)},
+        "kinds": [
+            {"kind": a.kind, "status": a.status, "total": a.total, "present": a.present,
+             "unknown_total": a.unknown_total, "other_commits": list(a.other_commits)}
+            for a in answer.answers
         ],
     }
+    if hits:
+        doc["unknown"] = [_hit_doc(h, a.kind) for a in answer.answers for h in a.unknown]
+        doc["affected"] = [_hit_doc(h, a.kind) for a in answer.answers for h in a.hits]
+    return doc
+
+
+def render_answer(answer: AffectedAnswer, fmt: str = "table") -> str:
+    """``mlbom affected``'s document: one table per kind (and one of the unknown product
+    versions), or the JSON document. ``answer_summary`` is the verdict for stderr."""
+    _check(fmt)
+    if fmt == "json":
+        return _answer_json(answer)
+    item = _item(answer.query)
+    parts = []
+    for a in answer.answers:
+        title = f"{a.total} product version(s) affected by {a.kind} {item}"
+        parts.append(_table(title + _page(answer, a.total, len(a.hits)), _COLUMNS,
+                            _hit_rows(a.hits)))
+        if a.unknown_total:
+            title = (f"{a.unknown_total} product version(s) hold {a.kind} {answer.query.repo_id}"
+                     " at a commit their BOM does not record")
+            parts.append(_table(title + _page(answer, a.unknown_total, len(a.unknown)),
+                                _COLUMNS, _hit_rows(a.unknown)))
+    return "".join(parts)
+
+
+_COLUMNS = ("Product", "Version", "Commit", "Path (product model → item)")
+_LISTS = ("unknown", "affected")
+
+
+def _answer_json(answer: AffectedAnswer) -> str:
+    """``answer_document`` indented, with each product version on one line, written from
+    cached fragments: a 20,000-product answer shares most of its steps, and the indenting
+    encoder alone would take seconds."""
+    doc = answer_document(answer, hits=False)
+    head = json.dumps(doc, indent=2)
+    parts = [head[:-2]]
+    fragments: dict[int, str] = {}  # id(PathStep) -> its JSON; steps are shared objects
+    for key in _LISTS:
+        lines = [_hit_json(h, a.kind, fragments) for a in answer.answers
+                 for h in (a.unknown if key == "unknown" else a.hits)]
+        body = ",\n    ".join(lines)
+        parts.append(f',\n  "{key}": ' + (f"[\n    {body}\n  ]" if lines else "[]"))
+    return "".join(parts) + "\n}\n"
+
+
+def _hit_json(h: AffectedHit, kind: str, fragments: dict[int, str]) -> str:
+    """``json.dumps(_hit_doc(h, kind))``, from cached step fragments."""
+    dumps = json.dumps
+    paths = []
+    for p in h.paths:
+        steps = []
+        for s in p.steps:
+            text = fragments.get(id(s))
+            if text is None:
+                text = fragments[id(s)] = dumps(
+                    {"ref": s.ref, "name": s.name, "relation": s.relation})
+            steps.append(text)
+        paths.append(f'{{"model": {dumps(p.model)}, "commit": {dumps(p.commit)}, '
+                     f'"bom": {dumps(p.bom_file)}, "steps": [{", ".join(steps)}]}}')
+    return (f'{{"product": {dumps(h.product)}, "version": {dumps(h.version)}, '
+            f'"commits": {dumps(list(h.commits))}, "paths": [{", ".join(paths)}], '
+            f'"more_paths": {h.more_paths}, "kind": {dumps(kind)}}}')
+
+
+def _item(query: AffectedQuery) -> str:
+    return query.repo_id + (f"@{query.revision}" if query.revision else "")
+
+
+def _page(answer: AffectedAnswer, total: int, shown: int) -> str:
+    if answer.limit is None and not answer.offset or not total:
+        return ""
+    first = answer.offset + 1 if shown else answer.offset
+    return f" (showing {first}-{answer.offset + shown} of {total})"
+
+
+def answer_summary(answer: AffectedAnswer) -> str:
+    """The verdict in a few lines for people: what is affected, what cannot be told."""
+    q, item = answer.query, _item(answer.query)
+    lines = []
+    for a in answer.answers:
+        what = f"{a.kind} {q.repo_id}"
+        if a.status == "affected":
+            lines.append(f"AFFECTED: {a.total} product version(s) inherit {a.kind} {item}")
+        elif a.status == "unknown":
+            lines.append(f"UNKNOWN: {what} is in {a.unknown_total} product version(s) whose "
+                         f"BOM does not record its commit: cannot tell whether they ship "
+                         f"{q.revision}")
+        else:
+            pins = ", ".join(_short(c) for c in a.other_commits)
+            lines.append(f"NOT AFFECTED: {what} is in {a.present} stored product version(s), "
+                         f"but none pins a commit starting {q.revision} (they pin {pins})")
+        if a.status == "affected" and a.unknown_total:
+            lines.append(f"UNKNOWN: {a.unknown_total} more product version(s) hold {what} at "
+                         "a commit their BOM does not record")
+        shown = answer.offset + len(a.hits)
+        if a.total > shown:
+            lines.append(f"  showing {len(a.hits)} of {a.total}: --offset {shown} for the "
+                         "next page")
+    if len(answer.answers) > 1:
+        lines.append(f"note: {q.repo_id} names repos of several kinds in the store "
+                     f"({', '.join(a.kind for a in answer.answers)}); each is listed: use "
+                     "--kind or --dataset to choose one")
+    if answer.incomplete:
+        more = ", ..." if answer.incomplete > len(answer.incomplete_examples) else ""
+        lines.append(f"note: {answer.incomplete} stored product version(s) "
+                     f"({', '.join(answer.incomplete_examples)}{more}) have lineage mlbom "
+                     "could not resolve fully (unresolved parents): they may inherit "
+                     f"{q.repo_id} beyond what their BOM records")
+    return "\n".join(lines) + "\n"
+
+
+def _hit_rows(hits: Sequence[AffectedHit]) -> list[tuple[str, str, str, str]]:
+    rows = []
+    for h in hits:
+        for i, p in enumerate(h.paths):
+            first = i == 0
+            rows.append((h.product if first else "", h.version if first else "",
+                         _short(p.commit), path_text(p)))
+        if h.more_paths:
+            rows.append(("", "", "", f"... and {h.more_paths} more paths"))
+    return rows
 
 
 def render_affected(
@@ -120,19 +282,9 @@ def render_affected(
     _check(fmt)
     if fmt == "json":
         return json.dumps(affected_document(hits, query), indent=2) + "\n"
-    item = "" if query is None else f" {query.repo_id}" + (
-        f"@{query.revision}" if query.revision else ""
-    )
-    rows = []
-    for h in hits:
-        for i, p in enumerate(h.paths):
-            first = i == 0
-            rows.append((h.product if first else "", h.version if first else "",
-                         _short(p.commit), path_text(p)))
-        if h.more_paths:
-            rows.append(("", "", "", f"... and {h.more_paths} more paths"))
+    item = "" if query is None else f" {_item(query)}"
     title = f"{len(hits)} product version(s) affected by{item}"
-    return _table(title, ("Product", "Version", "Commit", "Path (product model → item)"), rows)
+    return _table(title, _COLUMNS, _hit_rows(hits))
 
 
 def render_products(products: Sequence[ProductRecord], fmt: str = "table") -> str:

@@ -18,6 +18,7 @@ What callers may rely on:
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -30,9 +31,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from lineage.dburl import parse_db_url, redact_db_url
 from lineage.errors import InputError, StoreError
-from sbom.inventory.ingest import ParsedBom, parse_bom_file
-from sbom.inventory.schema import CREATE_VERSION_TABLE, SCHEMA_VERSION, migrations_after
+from sbom.inventory.closure import BomRows, bom_rows
+from sbom.inventory.ingest import ParsedBom, StoredEdge, StoredNode, parse_bom_file
+from sbom.inventory.schema import (
+    CONVERT_V1,
+    CREATE_VERSION_TABLE,
+    SCHEMA_VERSION,
+    migrations_after,
+)
 
 DEFAULT_VERSION = "unversioned"
 _RETRIES = 8
@@ -40,6 +48,8 @@ _SQLITE_BUSY_MS = 60_000
 _MIGRATION_LOCK = 0x6D6C626F6D  # "mlbom": PostgreSQL advisory lock key for migrations
 
 T = TypeVar("T")
+_ITEM_COLUMNS = ("repo", "ns", "product", "version", "product_id", "bom_id", "node", "kind",
+                 "sha", "paths")
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,8 @@ class Store:
     """A connection to one inventory database. Not thread-safe: one per thread or process."""
 
     engine: str = "sqlite"
+
+    has_schema = True  # False: a reading command opened a store nothing was ever written to
 
     def __init__(self, url: str) -> None:
         self.url = url  # with any password removed
@@ -139,7 +151,13 @@ class Store:
 
         return self.run(work, write=False)
 
-    def _migrate(self) -> None:
+    def _migrate(self, create: bool) -> None:
+        """Bring the schema to ``SCHEMA_VERSION``. ``create=False`` (reading commands) never
+        creates tables in a store that has none: ``has_schema`` is then False."""
+        self.has_schema = create or self._schema_exists()
+        if not self.has_schema:
+            return
+
         def work(cur: _Cursor) -> None:
             self._lock_for_migration(cur)
             cur.execute(CREATE_VERSION_TABLE)
@@ -152,12 +170,40 @@ class Store:
                 )
             for version, statements in migrations_after(current, self.engine):
                 for stmt in statements:
-                    cur.execute(stmt)
+                    if stmt == CONVERT_V1:
+                        self._convert_v1(cur)
+                    else:
+                        cur.execute(stmt)
                 cur.execute("DELETE FROM schema_version")
                 cur.execute(self.sql("INSERT INTO schema_version (version) VALUES (?)"),
                             (version,))
 
         self.run(work)
+
+    def _schema_exists(self) -> bool:
+        raise NotImplementedError
+
+    def _convert_v1(self, cur: _Cursor) -> None:
+        """Fill version 2's graph, root and closure columns from version 1's node and edge
+        rows, one BOM at a time (the BOM files may be gone: the rows are all there is)."""
+        cur.execute("SELECT b.id, b.product_id, b.file, b.serial, b.root_ref, p.product, "
+                    "p.version FROM boms b JOIN products p ON p.id = b.product_id ORDER BY b.id")
+        boms = cur.fetchall()
+        for bom_id, product_id, file, serial, root_ref, product, version in boms:
+            cur.execute(self.sql("SELECT bom_ref, kind, name, repo_id, sha, version, purl "
+                                 "FROM nodes WHERE bom_id = ?"), (bom_id,))
+            nodes = tuple(StoredNode(*row) for row in cur.fetchall())
+            cur.execute(self.sql("SELECT child, parent, relation FROM edges WHERE bom_id = ?"),
+                        (bom_id,))
+            edges = tuple(StoredEdge(*row) for row in cur.fetchall())
+            br = bom_rows(ParsedBom(file, serial, root_ref, nodes, edges))
+            cur.execute(self.sql("UPDATE boms SET root_name = ?, root_sha = ?, graph = ? "
+                                 "WHERE id = ?"), (br.root_name, br.root_sha, br.graph, bom_id))
+            repo_ids = self._repo_ids(cur, br.names)
+            self._bulk(cur, "items", _ITEM_COLUMNS,
+                       [_item_row(repo_ids[k], product, version, product_id, bom_id, node,
+                                  kind, sha, paths)
+                        for k, kind, node, sha, paths in br.items])
 
     def _lock_for_migration(self, cur: _Cursor) -> None:
         """Serialise concurrent first opens (SQLite's BEGIN IMMEDIATE already does)."""
@@ -177,64 +223,131 @@ class Store:
         self, boms: Sequence[ParsedBom], product: str, version: str = DEFAULT_VERSION
     ) -> AddResult:
         """Store already parsed BOMs (see ``add_boms``)."""
-        product, version = _check_name(product, "product"), _check_name(version, "version")
+        return self.add_many([(boms, product, version)])[0]
+
+    def add_many(
+        self, entries: Sequence[tuple[Sequence[ParsedBom], str, str]]
+    ) -> list[AddResult]:
+        """Store several product versions in ONE transaction (one durable commit covers them
+        all: after a crash either every one of them is stored or none is). Each entry is
+        ``(parsed BOMs, product, version)`` and replaces what that version held before."""
+        checked = [
+            (list(b), _check_name(p, "product"), _check_name(v, "version")) for b, p, v in entries
+        ]
+        if any(not b for b, _, _ in checked):
+            raise InputError("no BOM files given")
+        rows = [[bom_rows(bom) for bom in b] for b, _, _ in checked]
+        product_ids, replaced = self.run(lambda cur: self._write(cur, checked, rows))
+        return [
+            AddResult(
+                product=product, version=version, boms=len(boms),
+                nodes=sum(len(b.nodes) for b in boms), edges=sum(len(b.edges) for b in boms),
+                replaced=product_id in replaced, roots=tuple(b.root_ref for b in boms),
+                dropped_cycle_edges=sum(b.dropped_cycle_edges for b in boms),
+            )
+            for (boms, product, version), product_id in zip(checked, product_ids, strict=True)
+        ]
+
+    def _write(
+        self, cur: _Cursor, entries: Sequence[tuple[list[ParsedBom], str, str]],
+        rows: Sequence[Sequence[BomRows]],
+    ) -> tuple[list[int], set[int]]:
         now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         upsert = self.sql(
             "INSERT INTO products (product, version, ingested_at) VALUES (?, ?, ?) "
             "ON CONFLICT (product, version) DO UPDATE SET ingested_at = excluded.ingested_at "
             "RETURNING id"
         )
-        delete = self.sql("DELETE FROM boms WHERE product_id = ?")
-        add_bom = self.sql(
-            "INSERT INTO boms (product_id, file, serial, root_ref, node_count, edge_count) "
-            "VALUES (?, ?, ?, ?, ?, ?) RETURNING id"
-        )
-        add_node = self.sql(
-            "INSERT INTO nodes (bom_id, bom_ref, kind, name, repo_id, sha, version, purl) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-        )
-        add_edge = self.sql(
-            "INSERT INTO edges (bom_id, child, parent, relation) VALUES (?, ?, ?, ?)"
-        )
-
-        def work(cur: _Cursor) -> bool:
+        product_ids = []
+        for _, product, version in entries:
             cur.execute(upsert, (product, version, now))
-            product_id = cur.fetchone()[0]
-            cur.execute(delete, (product_id,))
-            replaced = cur.rowcount > 0
-            for bom in boms:
-                cur.execute(add_bom, (product_id, bom.file, bom.serial, bom.root_ref,
-                                      len(bom.nodes), len(bom.edges)))
-                bom_id = cur.fetchone()[0]
-                cur.executemany(add_node, [
-                    (bom_id, n.bom_ref, n.kind, n.name, n.repo_id, n.sha, n.version, n.purl)
-                    for n in bom.nodes
-                ])
-                if bom.edges:
-                    cur.executemany(add_edge, [
-                        (bom_id, e.child, e.parent, e.relation) for e in bom.edges
-                    ])
-            return replaced
+            product_ids.append(int(cur.fetchone()[0]))
+        cur.execute(self.sql(f"DELETE FROM boms WHERE {self.in_ids('product_id')} "
+                             "RETURNING product_id"), (self.ids_param(product_ids),))
+        replaced = {int(r[0]) for r in cur.fetchall()}
+        repo_ids = self._repo_ids(cur, {k: n for r in rows for b in r for k, n in b.names.items()})
+        bom_lines: list[tuple[Any, ...]] = []
+        names: list[tuple[str, str]] = []
+        for product_id, (boms, product, version), bom_rows_ in zip(
+                product_ids, entries, rows, strict=True):
+            for bom, br in zip(boms, bom_rows_, strict=True):
+                bom_lines.append((product_id, bom.file, bom.serial, bom.root_ref,
+                                  len(bom.nodes), len(bom.edges), br.root_name, br.root_sha,
+                                  br.graph, bom.unresolved))
+                names.append((product, version))
+        bom_ids = self._insert_boms(cur, bom_lines)
+        flat = [b for r in rows for b in r]
+        items = [
+            _item_row(repo_ids[key], product, version, line[0], bom_id, node, kind, sha, paths)
+            for line, (product, version), bom_id, br in zip(
+                bom_lines, names, bom_ids, flat, strict=True)
+            for key, kind, node, sha, paths in br.items
+        ]
+        self._bulk(cur, "items", _ITEM_COLUMNS, items)
+        return product_ids, replaced
 
-        replaced = self.run(work)
-        return AddResult(
-            product=product,
-            version=version,
-            boms=len(boms),
-            nodes=sum(len(b.nodes) for b in boms),
-            edges=sum(len(b.edges) for b in boms),
-            replaced=replaced,
-            roots=tuple(b.root_ref for b in boms),
-            dropped_cycle_edges=sum(b.dropped_cycle_edges for b in boms),
-        )
+    _BOM_COLUMNS = ("product_id", "file", "serial", "root_ref", "node_count", "edge_count",
+                    "root_name", "root_sha", "graph", "unresolved")
+
+    def _insert_boms(self, cur: _Cursor, lines: Sequence[tuple[Any, ...]]) -> list[int]:
+        """Insert ``boms`` rows; return their ids in order (engine hook)."""
+        text = self.sql(f"INSERT INTO boms ({', '.join(self._BOM_COLUMNS)}) VALUES "
+                        f"({', '.join('?' * len(self._BOM_COLUMNS))}) RETURNING id")
+        ids = []
+        for line in lines:
+            cur.execute(text, line)
+            ids.append(int(cur.fetchone()[0]))
+        return ids
+
+    def _bulk(self, cur: _Cursor, table: str, columns: Sequence[str],
+              rows: Sequence[Sequence[Any]]) -> None:
+        """Insert many rows (engine hook: PostgreSQL uses COPY)."""
+        if rows:
+            cur.executemany(self.sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+                                     f"({', '.join('?' * len(columns))})"), rows)
+
+    def _repo_ids(self, cur: _Cursor, keys: dict[str, str]) -> dict[str, int]:
+        """The integer id of every repo key (mapped to its spelling), creating missing ones."""
+        out: dict[str, int] = {}
+        wanted = sorted(keys)
+        for attempt in range(2):
+            missing = [k for k in wanted if k not in out]
+            for start in range(0, len(missing), 5000):
+                chunk = missing[start:start + 5000]
+                cur.execute(self.sql(f"SELECT id, key FROM repos WHERE {self.in_keys('key')}"),
+                            (self.ids_param(chunk),))
+                out.update((str(k), int(i)) for i, k in cur.fetchall())
+            missing = [k for k in wanted if k not in out]
+            if not missing or attempt:
+                break
+            cur.executemany(
+                self.sql("INSERT INTO repos (key, name) VALUES (?, ?) ON CONFLICT DO NOTHING"),
+                [(k, keys[k]) for k in missing])
+        return out
+
+    def in_ids(self, column: str) -> str:
+        """``column`` is one of the values passed as one parameter (see ``ids_param``)."""
+        return f"{column} IN (SELECT value FROM json_each(?))"
+
+    in_keys = in_ids
+
+    def ids_param(self, values: Sequence[Any]) -> Any:
+        return json.dumps(list(values))
+
+    def bom_count(self) -> int:
+        """How many BOMs the store holds (0 for an empty or never-written store)."""
+        if not self.has_schema:
+            return 0
+        return int(self.query("SELECT count(*) FROM boms", ())[0][0])
 
     def list_products(self, product: str | None = None) -> list[ProductRecord]:
         """Every stored product version (or those of ``product``), sorted by name and version."""
+        if not self.has_schema:
+            return []
         rows = self.query(
             "SELECT p.product, p.version, p.ingested_at, b.file, b.serial, b.root_ref, "
-            "n.name, n.sha, b.node_count "
+            "b.root_name, b.root_sha, b.node_count "
             "FROM products p JOIN boms b ON b.product_id = p.id "
-            "LEFT JOIN nodes n ON n.bom_id = b.id AND n.bom_ref = b.root_ref "
             "WHERE p.product = ? OR ? = '' "
             "ORDER BY p.product, p.version, b.id",
             (product or "", product or ""),
@@ -252,12 +365,21 @@ class Store:
         """Remove ``product`` (one version, or all when ``version`` is None); return how many
         product versions were removed (0 when none matched)."""
         text = "DELETE FROM products WHERE product = ? AND (version = ? OR ? = '')"
+        if not self.has_schema:
+            return 0
 
         def work(cur: _Cursor) -> int:
             cur.execute(self.sql(text), (product, version or "", version or ""))
             return max(cur.rowcount, 0)
 
         return self.run(work)
+
+
+def _item_row(repo: int, product: str, version: str, product_id: int, bom_id: int, node: int,
+              kind: str, sha: str | None, paths: str) -> tuple[Any, ...]:
+    """An ``items`` row (columns ``_ITEM_COLUMNS``); ``ns`` is the kind's Hub namespace."""
+    ns = "dataset" if kind == "dataset" else "model"
+    return (repo, ns, product, version, product_id, bom_id, node, kind, sha, paths)
 
 
 def _check_name(value: str, what: str) -> str:
@@ -270,19 +392,25 @@ def _check_name(value: str, what: str) -> str:
 class SqliteStore(Store):
     engine = "sqlite"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, create: bool = True) -> None:
         super().__init__(f"sqlite:///{path}")
+        if not create and not path.is_file():
+            raise InputError(
+                f"no inventory at {path}: the file does not exist (reading commands never "
+                "create one; check --db, or store BOMs first with `mlbom inventory add`)"
+            )
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if create:
+                path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(
                 str(path), isolation_level=None, timeout=_SQLITE_BUSY_MS / 1000,
                 check_same_thread=False,
             )
             for pragma in (
                 "journal_mode = WAL",
-                # WAL with synchronous NORMAL never corrupts; a power cut may lose the last
-                # commits, which a re-run of ``inventory add`` restores.
-                "synchronous = NORMAL",
+                # Every commit is durable when it returns (an fsync of the WAL per commit):
+                # ``inventory add`` commits once per call, ``add_many`` once per batch.
+                "synchronous = FULL",
                 f"busy_timeout = {_SQLITE_BUSY_MS}",
                 "foreign_keys = ON",
                 "cache_size = -65536",  # 64 MiB: the walk of a popular foundation stays hot
@@ -290,7 +418,11 @@ class SqliteStore(Store):
                 self.conn.execute(f"PRAGMA {pragma}")
         except (OSError, sqlite3.Error) as exc:
             raise self._wrap(exc) from exc
-        self._migrate()
+        self._migrate(create)
+
+    def _schema_exists(self) -> bool:
+        rows = self.query("SELECT count(*) FROM sqlite_master WHERE name = 'schema_version'", ())
+        return bool(rows[0][0])
 
     @contextmanager
     def _transaction(self, write: bool) -> Iterator[_Cursor]:
@@ -317,19 +449,49 @@ class SqliteStore(Store):
 class PostgresStore(Store):
     engine = "postgresql"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, create: bool = True) -> None:
         import psycopg
 
-        super().__init__(_redact(url))
+        super().__init__(redact_db_url(url))
         self._psycopg = psycopg
         try:
-            self.conn = psycopg.connect(url, autocommit=True, connect_timeout=15)
+            self.conn = psycopg.connect(url, autocommit=True, connect_timeout=15,
+                                        prepare_threshold=0)
         except psycopg.Error as exc:
             raise self._wrap(exc) from exc
-        self._migrate()
+        self._migrate(create)
+
+    def _schema_exists(self) -> bool:
+        rows = self.query("SELECT to_regclass('schema_version') IS NOT NULL", ())
+        return bool(rows[0][0])
 
     def sql(self, text: str) -> str:
         return text.replace("?", "%s")
+
+    def in_ids(self, column: str) -> str:
+        return f"{column} = ANY(?)"
+
+    in_keys = in_ids
+
+    def ids_param(self, values: Sequence[Any]) -> Any:
+        return list(values)
+
+    def _insert_boms(self, cur: _Cursor, lines: Sequence[tuple[Any, ...]]) -> list[int]:
+        """Ids from the identity's sequence in one round trip, then one COPY."""
+        cur.execute("SELECT nextval(pg_get_serial_sequence('boms', 'id')) "
+                    "FROM generate_series(1, %s)", (len(lines),))
+        ids = [int(r[0]) for r in cur.fetchall()]
+        self._bulk(cur, "boms", ("id", *self._BOM_COLUMNS),
+                   [(i, *line) for i, line in zip(ids, lines, strict=True)])
+        return ids
+
+    def _bulk(self, cur: _Cursor, table: str, columns: Sequence[str],
+              rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            for row in rows:
+                copy.write_row(row)
 
     @contextmanager
     def _transaction(self, write: bool) -> Iterator[_Cursor]:
@@ -359,26 +521,18 @@ def default_db_path() -> Path:
     return Path(platformdirs.user_data_dir("mlbom", appauthor=False)) / "inventory.db"
 
 
-def open_store(db_url: str | None = None) -> Store:
-    """Open (creating and migrating as needed) the inventory at ``db_url``.
+def open_store(db_url: str | None = None, *, create: bool = True) -> Store:
+    """Open (migrating as needed) the inventory at ``db_url``.
 
     ``None`` → the SQLite file in the user data dir; ``sqlite:///relative/path`` or
-    ``sqlite:////absolute/path``; ``postgresql://user@host:port/db`` (``postgres://`` too).
+    ``sqlite:////absolute/path``; ``postgresql://user@host:port/db`` (``postgres://`` too),
+    parsed by ``lineage.dburl``. ``create=False`` is for reading commands: a SQLite file that
+    does not exist is an ``InputError`` naming the path, and a database without the schema is
+    opened as an empty store (``has_schema`` False) without creating anything.
     """
     if db_url is None:
-        return SqliteStore(default_db_path())
-    if db_url.startswith("sqlite:///"):
-        rest = db_url[len("sqlite:///"):]
-        if not rest:
-            raise InputError("sqlite URL names no file: use sqlite:///PATH")
-        return SqliteStore(Path(rest).expanduser())
-    if db_url.startswith(("postgresql://", "postgres://")):
-        return PostgresStore(db_url)
-    raise InputError(
-        f"unsupported inventory URL {_redact(db_url)!r}: use sqlite:///PATH or "
-        "postgresql://USER@HOST/DB"
-    )
-
-
-def _redact(url: str) -> str:
-    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
+        return SqliteStore(default_db_path(), create=create)
+    target = parse_db_url(db_url, bare_paths=False)
+    if target.path is not None:
+        return SqliteStore(target.path, create=create)
+    return PostgresStore(target.url, create=create)

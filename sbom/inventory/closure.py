@@ -1,0 +1,97 @@
+"""The representation ``affected`` reads: a compact graph per BOM and its root's closure.
+
+At ingest each BOM becomes
+
+- ``graph``: JSON ``[[[ref, name], ...], [[child, parent, relation], ...]]`` with node 0 the
+  BOM's root (the model the product ships) and edges by node index; and
+- ``items``: one ``(repo key, kind, node, sha, paths)`` per node that the root reaches through
+  lineage edges (at any depth) and that names a Hub repo. This is the root's materialised
+  ancestor closure, so finding and counting the products that hold an item is one index range
+  scan, however deep the lineage is. ``paths`` is every path from the root to that node, as
+  JSON lists of edge indices into ``graph`` (their number is bounded at ingest by
+  ``ingest.MAX_PATHS``), so a page of the answer is decoded, never walked.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sbom.inventory.ingest import ParsedBom
+
+ItemRow = tuple[str, str, int, "str | None", str]  # repo key, kind, node, sha, paths JSON
+_ITEM_KINDS = frozenset({"model", "dataset", "code"})
+
+
+@dataclass(frozen=True)
+class BomRows:
+    """What the store writes for one BOM besides its ``boms`` row."""
+
+    graph: str
+    items: tuple[ItemRow, ...]
+    names: dict[str, str]  # repo key -> the repo id as this BOM spells it
+    root_name: str
+    root_sha: str | None
+
+
+def bom_rows(bom: ParsedBom) -> BomRows:
+    """The compact graph and the root's closure of ``bom`` (see the module docstring)."""
+    order = [bom.root_ref] + [n.bom_ref for n in bom.nodes if n.bom_ref != bom.root_ref]
+    index = {ref: i for i, ref in enumerate(order)}
+    by_ref = {n.bom_ref: n for n in bom.nodes}
+    edges = [(index[e.child], index[e.parent], e.relation) for e in bom.edges]
+    graph = json.dumps(
+        [[[ref, by_ref[ref].name] for ref in order], edges], separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    items, names = [], {}
+    paths = root_paths(len(order), edges)
+    for i in sorted(paths):
+        node = by_ref[order[i]]
+        if node.repo_id and node.kind in _ITEM_KINDS:
+            items.append((node.repo_id, node.kind, i, node.sha,
+                          json.dumps(paths[i], separators=(",", ":"))))
+            names[node.repo_id] = node.name if node.name.lower() == node.repo_id else node.repo_id
+    root = by_ref[bom.root_ref]
+    return BomRows(graph, tuple(items), names, root.name, root.sha)
+
+
+def root_paths(count: int, edges: Sequence[tuple[int, int, str]]) -> dict[int, list[list[int]]]:
+    """For node 0 and every node it reaches through child → parent edges, every path from
+    node 0 to it as a list of edge indices (``[]`` for node 0 itself)."""
+    out_edges: list[list[int]] = [[] for _ in range(count)]
+    for i, (child, _, _) in enumerate(edges):
+        out_edges[child].append(i)
+    paths: dict[int, list[list[int]]] = {}
+    stack: list[tuple[int, list[int]]] = [(0, [])]  # the graph is a DAG: paths are finite
+    while stack:
+        node, path = stack.pop()
+        paths.setdefault(node, []).append(path)
+        stack.extend((edges[e][1], [*path, e]) for e in reversed(out_edges[node]))
+    return paths
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A stored BOM graph, decoded."""
+
+    nodes: Sequence[Sequence[str]]  # [ref, name] per node index
+    edges: Sequence[Sequence[Any]]  # [child, parent, relation] per edge index
+
+    @classmethod
+    def decode(cls, text: str) -> Graph:
+        nodes, edges = json.loads(text)
+        return cls(nodes, edges)
+
+    def steps(self, path: Sequence[int]) -> list[tuple[int, str | None]]:
+        """A path of edge indices as ``(node, relation to the next step)`` pairs."""
+        out: list[tuple[int, str | None]] = []
+        node = 0
+        for e in path:
+            _, parent, relation = self.edges[e]
+            out.append((node, relation))
+            node = parent
+        out.append((node, None))
+        return out
