@@ -37,13 +37,12 @@ from typing import Any
 
 from lineage.errors import InputError
 from lineage.graph import LineageGraph, Node
+from lineage.ids import parse_purl
 
 MAX_ADVISORY_FILE_BYTES = 32 * 1024 * 1024
 MAX_ADVISORIES = 100_000
 HUB_ECOSYSTEMS = ("Hugging Face", "HuggingFace", "huggingface")
 _SHA = re.compile(r"^[0-9a-f]{7,64}$")
-_PURL = re.compile(r"^pkg:huggingface/(?P<path>[^@?#]+)(?:@(?P<version>[^?#]+))?(?:[?#].*)?$",
-                   re.I)
 
 
 class AdvisoryError(InputError):
@@ -227,12 +226,12 @@ def _open_from_start(rng: dict[str, Any]) -> bool:
 def _repo_from_package(package: dict[str, Any], where: str) -> str | None:
     purl = package.get("purl")
     if isinstance(purl, str) and purl:
-        m = _PURL.match(purl)
-        if m is None:
+        parsed = parse_purl(purl)  # the one purl rule (lineage.ids)
+        if parsed is None:
             if purl.lower().startswith("pkg:huggingface"):
                 raise AdvisoryError(f"{where}.purl: {purl!r} is not pkg:huggingface/<org>/<name>")
             return None
-        parts = [p for p in m["path"].split("/") if p]
+        parts = [p for p in parsed[0].split("/") if p]
         if parts and parts[0].lower() == "datasets" and len(parts) == 3:
             parts = parts[1:]
         if not 1 <= len(parts) <= 2:
