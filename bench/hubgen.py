@@ -27,6 +27,7 @@ import functools
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO / "fixtures") not in sys.path:
@@ -42,10 +43,15 @@ class FamilySpec:
     depth: int  # models in the longest chain, target included (>= 1)
     width: int  # models per level below the target (>= 1)
     braid: bool = True  # inner merges between neighbouring chains (needs width >= 2)
+    # lineage verification data: "" (configs as before, weights not shipped), "headers"
+    # (real Llama-3.2-1B configs and safetensors headers) or "hub-params" (the same
+    # configs, weights described by the Hub's parameter counts instead of a header)
+    shapes: str = ""
 
     @property
     def name(self) -> str:
-        return f"d{self.depth}w{self.width}{'m' if self.braid and self.width > 1 else ''}"
+        suffix = {"": "", "headers": "h", "hub-params": "p"}[self.shapes]
+        return f"d{self.depth}w{self.width}{'m' if self.braid and self.width > 1 else ''}{suffix}"
 
     @property
     def target(self) -> str:
@@ -107,11 +113,17 @@ def _add_model(hub: HubBuilder, spec: FamilySpec, level: int, i: int,
     cfg = config_json("LlamaForCausalLM", "llama", hidden_size=2048,
                       _name_or_path=f"/scratch/run-{level}-{i}")
     lfs = {"model.safetensors": 2_000_000_000}
+    shapes = _shape_files(spec)
+    if shapes:
+        cfg = {**shapes["config"], "_name_or_path": f"/scratch/run-{level}-{i}"}
+        if "weights" in shapes:  # the header ships; the weights are not described twice
+            lfs = {}
     if level == spec.depth - 1:  # a foundation model: no parent
         hub.model(repo_id, card={"license": "apache-2.0", "library_name": "transformers",
                                  "pipeline_tag": "text-generation"},
                   body=f"# {repo_id}\n\nA foundation model.",
-                  files={"config.json": cfg}, lfs=lfs, downloads=1000 + i, likes=10)
+                  files={"config.json": cfg, **shapes.get("weights", {})}, lfs=lfs,
+                  downloads=1000 + i, likes=10, **shapes.get("info", {}))
         return
     nxt = level + 1
     rel = _relation(spec, level, i)
@@ -125,17 +137,23 @@ def _add_model(hub: HubBuilder, spec: FamilySpec, level: int, i: int,
                                "base_model": parents if len(parents) > 1 else parents[0]}
     files: dict[str, bytes | str | dict[str, object]] = {}
     body = f"# {repo_id}\n\nDerived from {', '.join(parents)}."
+    info: dict[str, object] = dict(shapes.get("info", {}))
     if rel == "finetune":
         card["datasets"] = datasets
         files["config.json"] = cfg
+        files.update(shapes.get("weights", {}))
     elif rel == "adapter":
         card["library_name"] = "peft"
         files["adapter_config.json"] = adapter_config(parents[0])
         lfs = {"adapter_model.safetensors": 40_000_000}
+        if shapes:
+            files["adapter_model.safetensors"] = shapes["adapter"]
+            lfs, info = {}, {}
     elif rel == "quantized":
         card["quantized_by"] = "bench"
-        files[f"{repo_id.split('/')[-1]}.Q4_K_M.gguf"] = _gguf_bytes(repo_id, parents[0])
-        lfs = {}
+        files[f"{repo_id.split('/')[-1]}.Q4_K_M.gguf"] = (
+            shapes["gguf"](repo_id, parents[0]) if shapes else _gguf_bytes(repo_id, parents[0]))
+        lfs, info = {}, {}
     else:  # merge
         card["tags"] = ["merge", "mergekit"]
         card["base_model_relation"] = "merge"
@@ -145,7 +163,31 @@ def _add_model(hub: HubBuilder, spec: FamilySpec, level: int, i: int,
         else:
             body += f"\n\n## Configuration\n\n```yaml\n{recipe}```\n"
         files["config.json"] = cfg
-    hub.model(repo_id, card=card, body=body, files=files, lfs=lfs, downloads=10 + i, likes=1)
+        files.update(shapes.get("weights", {}))
+    hub.model(repo_id, card=card, body=body, files=files, lfs=lfs, downloads=10 + i, likes=1,
+              **info)
+
+
+@functools.cache
+def _shape_data(kind: str) -> dict[str, Any]:
+    from verify_hub import LLAMA32_1B, gguf_file, lora_tensors, model_tensors, safetensors_bytes
+
+    out: dict[str, Any] = {
+        "config": LLAMA32_1B,
+        "adapter": safetensors_bytes(lora_tensors(LLAMA32_1B, ["q_proj", "k_proj", "v_proj",
+                                                               "o_proj"])),
+        "gguf": functools.cache(lambda repo, base: gguf_file("llama", LLAMA32_1B,
+                                                             repo.split("/")[-1], base)),
+    }
+    if kind == "headers":
+        out["weights"] = {"model.safetensors": safetensors_bytes(model_tensors(LLAMA32_1B))}
+    else:
+        out["info"] = {"params": 1_235_814_400}
+    return out
+
+
+def _shape_files(spec: FamilySpec) -> dict[str, Any]:
+    return _shape_data(spec.shapes) if spec.shapes else {}
 
 
 def write_families(root: Path, specs: list[FamilySpec]) -> dict[str, FamilySpec]:

@@ -7,13 +7,16 @@ Each carries what the user needs (the repo id, file or URL) and renders as one l
 
 from __future__ import annotations
 
+from lineage.text_safety import redact_secrets
+
 
 class MlbomError(Exception):
     """Root of mlbom's exceptions. ``str()`` is a one-line message naming what failed."""
 
     def __init__(self, message: str, *, subject: str | None = None) -> None:
-        self.message = " ".join(message.split())  # one line, whatever the input held
-        self.subject = subject
+        # one line, whatever the input held; no credential of a URL or token survives
+        self.message = redact_secrets(" ".join(message.split()))
+        self.subject = redact_secrets(subject) if subject else subject
         super().__init__(self.message)
 
     def __str__(self) -> str:

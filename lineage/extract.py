@@ -31,9 +31,9 @@ from typing import Any
 
 from lineage.errors import HubError, MlbomError, ParseError
 from lineage.graph import Activity, Evidence, Relation, RemoteCodeInfo
+from lineage.hub_lineage import base_model_parents, tag_parents
 from lineage.parsers.adapter import parse_adapter_config
 from lineage.parsers.card import (
-    RELATION_VALUES,
     ParentDecl,
     card_lineage,
     extra_front_matter,
@@ -89,28 +89,9 @@ class RepoFacts:
 
 def _hub_parents(snapshot: RepoSnapshot) -> list[ParentDecl]:
     out: list[ParentDecl] = []
-    for tag in snapshot.tags:
-        if not tag.startswith("base_model:"):
-            continue
-        rest = tag[len("base_model:"):]
-        rel_name, sep, tail = rest.partition(":")
-        ident = tail
-        relation: Relation | None = None
-        if sep:  # ids hold no ':', so this is base_model:<relation>:<id>
-            relation = RELATION_VALUES.get(rel_name.lower(), Relation.UNKNOWN)
-        else:
-            ident = rest
-        ev = Evidence("hub-tags", None, "tags", clip(tag, 300))
-        out.append(ParentDecl(decode_parent_value(ident), relation, ev))
-    for rec in snapshot.base_models:
-        rel = rec.get("relation")
-        relation = RELATION_VALUES.get(rel) if isinstance(rel, str) else None
-        models = rec.get("models")
-        for m in models if isinstance(models, list) else []:
-            model_id = m.get("id") if isinstance(m, dict) else None
-            if isinstance(model_id, str):
-                ev = Evidence("hub-base-models", None, "baseModels", clip(model_id, 300))
-                out.append(ParentDecl(decode_parent_value(model_id), relation, ev))
+    for found in tag_parents(snapshot.tags) + base_model_parents(snapshot.base_models):
+        ev = Evidence(found.source, None, found.field, clip(found.value, 300))
+        out.append(ParentDecl(decode_parent_value(found.parent), found.relation, ev))
     return out
 
 

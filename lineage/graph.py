@@ -153,6 +153,24 @@ class Activity:
     private: bool | None = None
 
 
+@dataclass(frozen=True)
+class EdgeVerification:
+    """A declared parent edge checked against cheap metadata (``lineage/verify``):
+    ``verdict`` is consistent, inconsistent or unverifiable; ``reason`` one line."""
+
+    parent: str  # the parent's node key (its bom-ref)
+    verdict: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SuspectedParent:
+    """A model the node declares no link to but whose metadata fingerprint it shares."""
+
+    parent: str  # node key / bom-ref
+    reason: str
+
+
 @dataclass
 class Node:
     key: str
@@ -166,6 +184,7 @@ class Node:
     findings: list[Finding] = field(default_factory=list)
     card: dict[str, Any] = field(default_factory=dict)  # parsed front matter (safe, capped)
     files: list[FileEntry] = field(default_factory=list)
+    files_complete: bool = True  # False: a listing cap may have hidden weight files
     activity: Activity | None = None
     tags: list[str] = field(default_factory=list)
 
@@ -197,6 +216,9 @@ class ModelNode(Node):
     hub_security: dict[str, Any] | None = None  # the Hub's securityRepoStatus, as given
     eval_datasets: list[str] = field(default_factory=list)  # model-index only: not training
     quantization: str | None = None  # quant method from config.json (gptq, awq, bnb, mlx...)
+    evidence: Any = None  # lineage.verify.evidence.ModelEvidence, when it was gathered
+    verifications: list[EdgeVerification] = field(default_factory=list)
+    suspected_parents: list[SuspectedParent] = field(default_factory=list)
 
     kind = "model"
 
@@ -213,6 +235,19 @@ class CodeNode(Node):
     modules: list[str] = field(default_factory=list)
 
     kind = "code"
+
+
+def verification_statements(node: Node) -> list[tuple[str, str]]:
+    """``(property, value)`` pairs every output writes for ``node``: CycloneDX properties,
+    SPDX annotations. ``mlbom:lineage:verification`` ``<parent bom-ref> <verdict>: <reason>``
+    per declared parent edge, ``mlbom:lineage:suspected-parent`` ``<bom-ref> <reason>``."""
+    if not isinstance(node, ModelNode):
+        return []
+    out = [("mlbom:lineage:verification", f"{v.parent} {v.verdict}: {v.reason}")
+           for v in node.verifications]
+    out += [("mlbom:lineage:suspected-parent", f"{sp.parent} {sp.reason}")
+            for sp in node.suspected_parents]
+    return out
 
 
 def model_key(repo_id: str) -> str:

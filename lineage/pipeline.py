@@ -26,6 +26,8 @@ from lineage.resolver import (
     resolve_lineage,
 )
 from lineage.sources.interface import Source
+from lineage.text_safety import redact_url
+from lineage.verify.annotate import annotate_verification, fill_headers
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,9 @@ class RunOptions:
     use_cache: bool = True
     cache_dir: Path | None = None  # default: the user cache dir (platformdirs)
     retry_budget: float = 60.0
+    deadline: float | None = None  # seconds for the whole run's Hub requests (--deadline)
     signatures: SignatureOptions = field(default_factory=SignatureOptions)
+    verify: bool = True  # check declared lineage against config and tensor headers
 
 
 def default_cache_dir() -> Path:
@@ -56,10 +60,14 @@ def open_source(opts: RunOptions) -> Source | None:
         return MirrorSource(opts.hub_mirror)
     if opts.offline:
         return None
+    import time
+
     from lineage.sources.hub import HubSource
 
+    run_deadline = None if opts.deadline is None else time.monotonic() + opts.deadline
     return HubSource(opts.endpoint, opts.token, cache_dir=opts.cache_dir or default_cache_dir(),
-                     use_cache=opts.use_cache, retry_budget=opts.retry_budget)
+                     use_cache=opts.use_cache, retry_budget=opts.retry_budget,
+                     run_deadline=run_deadline)
 
 
 SignerFor = Callable[[str | None, SignatureOptions], SignatureOptions | None]
@@ -91,17 +99,21 @@ def build_graph(target: str | Path | ModelRef, opts: RunOptions | None = None, *
         graph = resolve_lineage(
             target, src,
             ResolveOptions(max_depth=opts.max_depth, concurrency=opts.concurrency,
-                           offline=opts.offline and opts.hub_mirror is None),
+                           offline=opts.offline and opts.hub_mirror is None,
+                           verify=opts.verify),
             progress=progress,
         )
         if src is not None and getattr(src, "endpoint", None):
-            graph.meta["endpoint"] = src.endpoint  # type: ignore[attr-defined]
+            graph.meta["endpoint"] = redact_url(src.endpoint)  # type: ignore[attr-defined]
         if progress:
             progress("annotating weights, signatures and licenses")
         annotate_weights(graph)
         annotate_scan_coverage(graph)
         _annotate_signatures(graph, src, opts, signers)
         annotate_licenses(graph)
+        if opts.verify:
+            fill_headers(graph, src)
+            annotate_verification(graph)
         trust = {n.signature.trust_root for n in graph.models()
                  if n.signature is not None and n.signature.trust_root}
         if trust:

@@ -49,12 +49,20 @@ from lineage.graph import (
     model_key,
 )
 from lineage.ids import cycle_key, invalid_key, local_key
-from lineage.refs import ModelRef, ParentValue, looks_like_local_path
+from lineage.refs import ModelRef, ParentValue, decode_parent_value, looks_like_local_path
 from lineage.sources.interface import MAX_SMALL_FILE_BYTES, RepoSnapshot, Source
 from lineage.sources.local import LocalFolder
+from lineage.verify.evidence import (
+    ModelEvidence,
+    collect_evidence,
+    evidence_reads,
+    evidence_record_name,
+)
+from lineage.verify.evidence import from_json as evidence_from_json
+from lineage.verify.evidence import to_json as evidence_to_json
 
 DEFAULT_MAX_DEPTH = 50
-DEFAULT_CONCURRENCY = 16
+DEFAULT_CONCURRENCY = 32  # a level of 8 models with early reads and files in one round
 
 Progress = Callable[[str], None]
 
@@ -67,6 +75,8 @@ class ResolveOptions:
     # files read by branch name alongside each model's metadata, in request slots that no
     # needed request is waiting for; () never guesses
     read_early: tuple[str, ...] = READ_EARLY
+    # gather each model's shape evidence (config, tensor headers) for lineage verification
+    verify: bool = True
 
 
 @dataclass
@@ -82,10 +92,22 @@ class _Result:
     snapshot: RepoSnapshot | None = None
     facts: RepoFacts | None = None
     error: MlbomError | None = None
+    evidence: ModelEvidence | None = None
 
 
 def parse_target(target: str) -> Path | ModelRef:
-    """A local folder, or a Hub ref. ``InputError`` when it is neither."""
+    """A local folder, or a Hub ref (an id, or a Hub URL decoded like a card value:
+    ``https://huggingface.co/org/name[/tree/<rev>]``). ``InputError`` when it is neither,
+    and for an empty target (an unset variable must not mean the current folder)."""
+    if not target.strip():
+        raise InputError("the target is empty (an unset variable?); give a Hub repo id, "
+                         "a Hub URL or a folder")
+    if "://" in target:
+        decoded = decode_parent_value(target)
+        if decoded.ref is None:
+            raise InputError(f"{target} is not a Hub model URL "
+                             "(https://huggingface.co/org/name[/tree/<revision>])")
+        return decoded.ref
     path = Path(target).expanduser()
     if path.is_dir():
         return path
@@ -155,6 +177,7 @@ class _Fetcher:
         self._max_depth = opts.max_depth
         self._follow = not opts.offline  # offline: only what the level loop asks for
         self._read_early = opts.read_early
+        self._verify = opts.verify
         self._slots = _RequestSlots(workers)
         # repo tasks wait on their file reads, so twice as many keep every slot busy
         self._repos = ThreadPoolExecutor(max_workers=2 * workers,
@@ -229,20 +252,48 @@ class _Fetcher:
             return _Result(snapshot=snap)
         try:
             facts = self._cached_facts(snap)
-            if facts is None:
+            evidence = self._cached_evidence(snap) if self._verify else None
+            want_evidence = self._verify and evidence is None
+            if facts is None or want_evidence:
                 failed: list[HubError] = []
-                read_file, read_head = self._readers(snap, early, failed)  # own files first
-                if depth is not None:
-                    self._start_links(metadata_links(snap), depth)
-                facts = extract_repo_facts(snap, read_file, read_head)
-                if snap.sha is not None and not failed:  # a failed read may not fail again
-                    self._source.store_derived(snap.repo_id, snap.sha, self._facts_name(snap),
-                                               facts_to_json(facts))
+                evidence_failed: list[HubError] = []
+                read_file, read_head, read_range = self._readers(  # own files first
+                    snap, early, failed, facts=facts is None, evidence=want_evidence,
+                    evidence_failed=evidence_failed)
+                if facts is None:
+                    if depth is not None:
+                        self._start_links(metadata_links(snap), depth)
+                    facts = extract_repo_facts(snap, read_file, read_head)
+                    if snap.sha is not None and not failed:  # a failed read may fail again
+                        self._source.store_derived(snap.repo_id, snap.sha,
+                                                   self._facts_name(snap), facts_to_json(facts))
+                if depth is not None:  # parents first: evidence reads never delay them
+                    self._start_links(_fact_links(facts), depth)
+                    depth = None
+                if want_evidence:
+                    n_failed = len(failed)
+                    evidence = collect_evidence(snap, read_file, read_range,
+                                                declares_parent=bool(facts.parents))
+                    transient = [e for e in failed[n_failed:] + evidence_failed
+                                 if e.reason != "not-found"]
+                    if snap.sha is not None and not transient:  # a file absent at a sha stays so
+                        self._source.store_derived(snap.repo_id, snap.sha,
+                                                   self._evidence_name(),
+                                                   evidence_to_json(evidence))
             if depth is not None:
                 self._start_links(_fact_links(facts), depth)
-            return _Result(snapshot=snap, facts=facts)
+            return _Result(snapshot=snap, facts=facts, evidence=evidence)
         except (HubError, ParseError) as exc:
             return _Result(error=exc)
+
+    def _evidence_name(self) -> str:
+        return evidence_record_name()
+
+    def _cached_evidence(self, snap: RepoSnapshot) -> ModelEvidence | None:
+        if snap.sha is None:
+            return None
+        data = self._source.load_derived(snap.repo_id, snap.sha, self._evidence_name())
+        return evidence_from_json(data) if data is not None else None
 
     def _facts_name(self, snap: RepoSnapshot) -> str:
         # facts depend on the id as spelt (a repo's own id is never its parent)
@@ -264,29 +315,35 @@ class _Fetcher:
             self._slots.release()
 
     def _readers(self, snap: RepoSnapshot, early: dict[str, Future[tuple[bytes, str] | None]],
-                 failed: list[HubError]
-                 ) -> tuple[Callable[[str], bytes], Callable[[str, int], bytes]]:
+                 failed: list[HubError], *, facts: bool = True, evidence: bool = False,
+                 evidence_failed: list[HubError] | None = None
+                 ) -> tuple[Callable[[str], bytes], Callable[[str, int], bytes],
+                            Callable[[str, int, int], bytes]]:
         """File readers for ``extract_repo_facts``. The files ``planned_reads`` predicts are
         requested together, so the repo costs at most one round trip after its metadata; one
         read early is used when the commit it came from is the sha the metadata pinned, and is
         read again at that sha otherwise. A read the extraction then makes gets the bytes, or
         the very exception, at the point it asks; anything not predicted is read on demand.
-        Every ``HubError`` a read raises is also appended to ``failed``."""
+        Every ``HubError`` a read raises is also appended to ``failed``. ``facts`` and
+        ``evidence`` say whose reads to plan (``planned_reads``, ``evidence_reads``); a range
+        from byte 0 is a head read. Failures of reads only the evidence wants go to
+        ``evidence_failed``."""
         source, slots = self._source, self._slots
+        evidence_failed = failed if evidence_failed is None else evidence_failed
 
-        def file_at_sha(name: str) -> bytes:
+        def file_at_sha(name: str, sink: list[HubError] = failed) -> bytes:
             try:
                 return source.read_file(snap.repo_id, snap.sha, name,
                                         max_bytes=MAX_SMALL_FILE_BYTES)
             except HubError as exc:
-                failed.append(exc)
+                sink.append(exc)
                 raise
 
-        def head_at_sha(name: str, n: int) -> bytes:
+        def head_at_sha(name: str, n: int, sink: list[HubError] = failed) -> bytes:
             try:
                 return source.read_head(snap.repo_id, snap.sha, name, n)
             except HubError as exc:
-                failed.append(exc)
+                sink.append(exc)
                 raise
 
         def queued(call: Callable[[], bytes]) -> Future[bytes]:
@@ -297,16 +354,18 @@ class _Fetcher:
                     return call()
             return self._files.submit(run)
 
-        names, heads = planned_reads(snap)
+        names, heads, only_evidence = _planned(snap, facts=facts, evidence=evidence)
         for name, guess in early.items():
             if name not in names:
                 guess.cancel()  # not needed after all; stops it unless already sent
         ahead: dict[tuple[str, int | None], Future[bytes]] = {}
         for name in names:
             if name not in early:
-                ahead[(name, None)] = queued(functools.partial(file_at_sha, name))
+                sink = evidence_failed if (name, None) in only_evidence else failed
+                ahead[(name, None)] = queued(functools.partial(file_at_sha, name, sink))
         for name, size in heads:
-            ahead[(name, size)] = queued(functools.partial(head_at_sha, name, size))
+            sink = evidence_failed if (name, size) in only_evidence else failed
+            ahead[(name, size)] = queued(functools.partial(head_at_sha, name, size, sink))
 
         def read_early(name: str) -> bytes | None:
             guess = early.get(name)
@@ -318,15 +377,21 @@ class _Fetcher:
             return got[0] if got is not None and snap.sha is not None and got[1] == snap.sha \
                 else None
 
+        got: dict[str, bytes] = {}  # facts and evidence both read config.json: once
+
         def read_file(name: str) -> bytes:
-            data = read_early(name)
-            if data is not None:
-                return data
-            planned = ahead.get((name, None))
-            if planned is not None:
-                return planned.result()
-            with slots.taken(expected=False):
-                return file_at_sha(name)
+            data = got.get(name)
+            if data is None:
+                data = read_early(name)
+            if data is None:
+                planned = ahead.get((name, None))
+                if planned is not None:
+                    data = planned.result()
+                else:
+                    with slots.taken(expected=False):
+                        data = file_at_sha(name)
+            got[name] = data
+            return data
 
         def read_head(name: str, n: int) -> bytes:
             planned = ahead.get((name, n))
@@ -335,7 +400,33 @@ class _Fetcher:
             with slots.taken(expected=False):
                 return head_at_sha(name, n)
 
-        return read_file, read_head
+        def read_range(name: str, offset: int, n: int) -> bytes:
+            if offset == 0:
+                return read_head(name, n)
+            try:
+                with slots.taken(expected=False):
+                    return source.read_range(snap.repo_id, snap.sha, name, offset, n)
+            except HubError as exc:
+                evidence_failed.append(exc)
+                raise
+
+        return read_file, read_head, read_range
+
+
+def _planned(snap: RepoSnapshot, *, facts: bool, evidence: bool
+             ) -> tuple[list[str], list[tuple[str, int]], set[tuple[str, int | None]]]:
+    """Files and heads to read ahead for the facts and/or the evidence, and which of them
+    only the evidence wants: their failures never stop the facts from being cached."""
+    names, heads = planned_reads(snap) if facts else ([], [])
+    if not evidence:
+        return names, heads, set()
+    named = any(kind == "model" for kind, _ in metadata_links(snap))
+    more_files, ranges = evidence_reads(snap, named)
+    more_files = [n for n in more_files if n not in names]
+    more_heads = [(n, size) for n, start, size in ranges
+                  if start == 0 and (n, size) not in heads]
+    only: set[tuple[str, int | None]] = {(n, None) for n in more_files} | set(more_heads)
+    return names + more_files, heads + more_heads, only
 
 
 def _fact_links(facts: RepoFacts) -> list[tuple[str, ModelRef]]:
@@ -376,6 +467,10 @@ def resolve_lineage(
     fetcher = _Fetcher(source, opts) if source is not None else None
     try:
         _resolve(graph, tgt, source, fetcher, opts, say)
+    except BaseException:  # Ctrl-C above all: the fetch threads must not be waited for
+        if source is not None:
+            source.cancel()
+        raise
     finally:
         if fetcher is not None:
             fetcher.close()
@@ -392,6 +487,13 @@ def _resolve(graph: LineageGraph, tgt: Path | ModelRef, source: Source | None,
                          local_dir=folder.root)
         graph.add_node(node)
         _apply_model(node, snap, facts)
+        if opts.verify:  # what is on disk only, offline or not
+            read_file, _ = source_readers(folder, snap)
+            node.evidence = collect_evidence(
+                snap, read_file,
+                lambda name, offset, n: folder.read_range(snap.repo_id, snap.sha, name,
+                                                          offset, n),
+                declares_parent=bool(facts.parents))
     else:
         if source is None or fetcher is None:
             raise HubError("cannot read a Hub model offline; pass --hub-mirror DIR",
@@ -405,6 +507,7 @@ def _resolve(graph: LineageGraph, tgt: Path | ModelRef, source: Source | None,
                          revision=tgt.revision, is_target=True)
         graph.add_node(node)
         _apply_model(node, result.snapshot, result.facts)
+        node.evidence = result.evidence
         facts = result.facts
 
     pending: dict[str, RepoFacts] = {node.key: facts}
@@ -430,6 +533,7 @@ def _resolve(graph: LineageGraph, tgt: Path | ModelRef, source: Source | None,
             assert res.snapshot is not None
             if isinstance(n, ModelNode) and res.facts is not None:
                 _apply_model(n, res.snapshot, res.facts)
+                n.evidence = res.evidence
                 pending[n.key] = res.facts
             else:
                 _apply_plain(n, res.snapshot)
@@ -453,6 +557,7 @@ def _apply_plain(node: Node, snap: RepoSnapshot) -> None:
     node.repo_id = snap.repo_id if snap.kind != "local" else None  # a folder is no Hub repo
     node.card = dict(snap.card_data)
     node.files = list(snap.siblings)
+    node.files_complete = snap.listing_complete
     node.tags = list(snap.tags)
     node.problems.extend(snap.problems)
 

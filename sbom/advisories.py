@@ -37,7 +37,6 @@ from typing import Any
 
 from lineage.errors import InputError
 from lineage.graph import LineageGraph, Node
-from lineage.ids import parse_purl
 
 MAX_ADVISORY_FILE_BYTES = 32 * 1024 * 1024
 MAX_ADVISORIES = 100_000
@@ -226,12 +225,14 @@ def _open_from_start(rng: dict[str, Any]) -> bool:
 def _repo_from_package(package: dict[str, Any], where: str) -> str | None:
     purl = package.get("purl")
     if isinstance(purl, str) and purl:
-        parsed = parse_purl(purl)  # the one purl rule (lineage.ids)
+        from lineage.ids import PURL_TYPE, parse_purl  # the one purl parser
+
+        parsed = parse_purl(purl)
         if parsed is None:
-            if purl.lower().startswith("pkg:huggingface"):
+            if purl.lower().startswith(f"pkg:{PURL_TYPE}"):
                 raise AdvisoryError(f"{where}.purl: {purl!r} is not pkg:huggingface/<org>/<name>")
             return None
-        parts = [p for p in parsed[0].split("/") if p]
+        parts = parsed[0].split("/")
         if parts and parts[0].lower() == "datasets" and len(parts) == 3:
             parts = parts[1:]
         if not 1 <= len(parts) <= 2:

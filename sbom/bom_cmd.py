@@ -16,6 +16,7 @@ from lineage.errors import InputError
 from sbom import check_cmd
 from sbom.cli_options import (
     BomFormat,
+    DeadlineOpt,
     DepthOpt,
     EndpointOpt,
     MirrorOpt,
@@ -42,6 +43,7 @@ def generate(
     offline: OfflineOpt = False,
     hub_mirror: MirrorOpt = None,
     max_depth: DepthOpt = 50,
+    deadline: DeadlineOpt = None,
     reproducible: Annotated[bool, typer.Option(
         "--reproducible", help="Fix serial number and timestamp ($SOURCE_DATE_EPOCH).")] = False,
     no_cache: NoCacheOpt = False,
@@ -58,7 +60,7 @@ def generate(
         "bundled one.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
     concurrency: Annotated[int, typer.Option(
-        "--concurrency", min=1, max=64, help="Most Hub requests in flight at once.")] = 16,
+        "--concurrency", min=1, max=64, help="Most Hub requests in flight at once.")] = 32,
     advisories: check_cmd.AdvisoriesOpt = None,
     scan: Annotated[Path | None, typer.Option(
         "--scan", help="Scan this source tree and write one BOM of the product.")] = None,
@@ -91,7 +93,7 @@ def generate(
     sig = signature_options(cert_identity, cert_oidc_issuer, public_key, certificate_chain,
                             trust_config, offline)
     opts = run_options(endpoint, token, offline, hub_mirror, max_depth, no_cache, sig,
-                       concurrency)
+                       concurrency, deadline=deadline)
     if advisories and fmt is not BomFormat.cyclonedx:
         raise InputError("--advisories writes CycloneDX vulnerabilities; SPDX has no place "
                          "for them (use --format cyclonedx)")
@@ -125,11 +127,12 @@ def mirror(
     token: TokenOpt = None,
     hub_mirror: MirrorOpt = None,
     max_depth: DepthOpt = 50,
+    deadline: DeadlineOpt = None,
 ) -> None:
     """Write an offline snapshot of TARGETS' lineage metadata (no weights)."""
     from sbom.mirror import write_mirror
 
-    opts = run_options(endpoint, token, False, hub_mirror, max_depth)
+    opts = run_options(endpoint, token, False, hub_mirror, max_depth, deadline=deadline)
     result = write_mirror(targets, output, opts)
     sys.stderr.write(f"mirror written to {output}: {result.repos} repos, {result.files} files, "
                      f"{result.errors} recorded as unreadable\n")

@@ -203,8 +203,12 @@ def _graph(doc: dict[str, Any], label: str) -> LineageGraph:
     graph.meta["read_from"] = label
 
     props_by_key: dict[str, dict[str, list[str]]] = {}
+    if _is_product(target):  # mlbom generate --scan: the product is the root of the graph
+        graph.meta["product"] = str(target.get("name", ""))
     for comp in comps:
         node_type = _TYPES.get(str(comp.get("type")))
+        if comp is target and _is_product(comp):
+            node_type = ModelNode  # the root node; its "parents" are the models it loads
         if node_type is None:
             if comp is target:
                 raise InputError(f"{label}: metadata.component is not a machine-learning-model")
@@ -233,6 +237,13 @@ def _graph(doc: dict[str, Any], label: str) -> LineageGraph:
             if parent in graph and not graph.has_edge(child, parent):
                 _add_edge(graph, child, parent, props, label)
     return graph
+
+
+def _is_product(comp: dict[str, Any]) -> bool:
+    """The root of a product BOM written by ``mlbom generate --scan``."""
+    ref = comp.get("bom-ref")
+    return comp.get("type") == "application" and isinstance(ref, str) and \
+        ref.startswith("product:")
 
 
 def _add_edge(

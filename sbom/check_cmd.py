@@ -16,6 +16,7 @@ import typer
 
 from lineage.errors import InputError
 from sbom.cli_options import (
+    DeadlineOpt,
     DepthOpt,
     EndpointOpt,
     FailOn,
@@ -169,6 +170,7 @@ def check(
     offline: OfflineOpt = False,
     hub_mirror: MirrorOpt = None,
     max_depth: DepthOpt = 50,
+    deadline: DeadlineOpt = None,
     no_cache: NoCacheOpt = False,
     cert_identity: CertIdentityOpt = None,
     cert_oidc_issuer: CertIssuerOpt = None,
@@ -186,7 +188,8 @@ def check(
     advs = load_advisories(advisories or [])
     sig = signature_options(cert_identity, cert_oidc_issuer, public_key, certificate_chain,
                             trust_config, offline)
-    opts = run_options(endpoint, token, offline, hub_mirror, max_depth, no_cache, sig)
+    opts = run_options(endpoint, token, offline, hub_mirror, max_depth, no_cache, sig,
+                       deadline=deadline)
     graph = _load_target(target, opts, pol)
     known = {a.id for a in advs}  # a BOM's recorded advisories count too, files given win
     recorded = [a for a in recorded_advisories(graph) if a.id not in known]

@@ -43,6 +43,7 @@ from urllib.parse import quote
 from lineage.errors import InputError
 from lineage.graph import LineageGraph
 from lineage.ids import HUB_URL as HUB  # only when a node has no Hub URL of its own
+from lineage.text_safety import escape_json_text, printable
 from sbom.check import CheckFinding, CheckReport
 from sbom.finding_kinds import ALL_KINDS, kind_info, rule_name
 from sbom.review import ReviewFinding
@@ -52,7 +53,6 @@ CHECK_FORMAT = "mlbom-check/1"
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _MAX_TEXT = 1024 * 1024
 
 
@@ -196,9 +196,11 @@ def review_locator(graph: LineageGraph) -> Callable[[ReviewFinding], dict[str, A
 def render_check(report: CheckReport, graph: LineageGraph, fmt: str, *, color: bool = False,
                  width: int = 120) -> str:
     if fmt == "json":
-        return json.dumps(check_to_dict(report, graph), indent=2, ensure_ascii=False) + "\n"
+        return escape_json_text(json.dumps(check_to_dict(report, graph), indent=2,
+                                           ensure_ascii=False)) + "\n"
     if fmt == "sarif":
-        return json.dumps(check_to_sarif(report, graph), indent=2, ensure_ascii=False) + "\n"
+        return escape_json_text(json.dumps(check_to_sarif(report, graph), indent=2,
+                                           ensure_ascii=False)) + "\n"
     if fmt == "markdown":
         return _markdown(report)
     if fmt == "table":
@@ -260,7 +262,7 @@ def check_to_sarif(report: CheckReport, graph: LineageGraph) -> dict[str, Any]:
             "ruleId": f.rule_id,
             "ruleIndex": kinds.index(f.kind),
             "level": _SARIF_LEVEL[f.severity],
-            "message": {"text": f"{f.message}.{also} What to do: {f.remediation}"},
+            "message": {"text": printable(f"{f.message}.{also} What to do: {f.remediation}")},
             "locations": [{
                 "physicalLocation": physical,
                 "logicalLocations": [{"name": f.path[-1],
@@ -303,7 +305,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#|!~])")
 
 
 def _md(text: object) -> str:
-    s = _CONTROL.sub(" ", str(text)).replace("\n", " ").replace("\r", " ")
+    s = printable(str(text)).replace("\n", " ").replace("\r", " ")
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", s)
 
@@ -339,10 +341,10 @@ def _table(report: CheckReport, *, color: bool, width: int) -> str:
     console = Console(file=buf, width=width, force_terminal=color, no_color=not color,
                       color_system="standard" if color else None, highlight=False, emoji=False)
     style = {"error": "bold red", "warning": "yellow", "info": "cyan"}
-    console.print(Text.assemble(("Check: ", "bold"), Text(_CONTROL.sub(" ", report.target)),
+    console.print(Text.assemble(("Check: ", "bold"), Text(printable(report.target)),
                                 f"  ({summary_line(report)})"))
     if report.policy:
-        console.print(Text("Policy: " + _CONTROL.sub(" ", report.policy)))
+        console.print(Text("Policy: " + printable(report.policy)))
     if not report.findings:
         console.print("No findings.")
         return buf.getvalue()
@@ -353,12 +355,12 @@ def _table(report: CheckReport, *, color: bool, width: int) -> str:
         t.add_column(col, overflow="fold")
     for f in report.findings:
         sev = f.severity + (" (waived)" if f.waived else "")
-        body = Text.assemble(_CONTROL.sub(" ", f.message), "\n", ("→ ", "bold"),
-                             _CONTROL.sub(" ", f.remediation))
+        body = Text.assemble(printable(f.message), "\n", ("→ ", "bold"),
+                             printable(f.remediation))
         for e in f.evidence[:6]:
-            body.append("\n  " + _CONTROL.sub(" ", e), style="dim")
+            body.append("\n  " + printable(e), style="dim")
         t.add_row(Text(sev, style=style[f.severity]), "\n".join((f.kind, *f.also)),
-                  Text(" >\n".join(_CONTROL.sub(" ", p) for p in f.path)), body)
+                  Text(" >\n".join(printable(p) for p in f.path)), body)
     console.print(t)
     return buf.getvalue()
 
@@ -367,7 +369,7 @@ def _path_lines(parts: tuple[str, ...], width: int) -> list[str]:
     """``a > b > c`` broken only between ids, each line at most ``width`` when ids allow."""
     lines: list[str] = []
     line = ""
-    for i, part in enumerate(_CONTROL.sub(" ", p) for p in parts):
+    for i, part in enumerate(printable(p) for p in parts):
         piece = part if i == 0 else f" > {part}"
         if line and len(line) + len(piece) > width:
             lines.append(line + " >")
@@ -389,11 +391,11 @@ def _blocks(report: CheckReport, console: Any, buf: io.StringIO, style: dict[str
                                     (", ".join((f.kind, *f.also)), "bold"), f"  {f.rule_id}"))
         for line in _path_lines(f.path, width - 2):
             console.print(Padding(Text(line, overflow="fold"), (0, 0, 0, 2)))
-        console.print(Padding(Text(_CONTROL.sub(" ", f.message)), (0, 0, 0, 2)))
-        console.print(Padding(Text.assemble(("→ ", "bold"), _CONTROL.sub(" ", f.remediation)),
+        console.print(Padding(Text(printable(f.message)), (0, 0, 0, 2)))
+        console.print(Padding(Text.assemble(("→ ", "bold"), printable(f.remediation)),
                               (0, 0, 0, 2)))
         for e in f.evidence[:6]:
-            console.print(Padding(Text(_CONTROL.sub(" ", e), style="dim", overflow="fold"),
+            console.print(Padding(Text(printable(e), style="dim", overflow="fold"),
                                   (0, 0, 0, 4)))
         console.print()
     return buf.getvalue()

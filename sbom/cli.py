@@ -96,8 +96,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
     except MlbomError as exc:
         if debug:
-            traceback.print_exc()
-        sys.stderr.write(f"mlbom: error: {exc}\n")
+            _print_traceback()
+        from lineage.text_safety import printable
+
+        sys.stderr.write(f"mlbom: error: {printable(str(exc))}\n")
         return exit_code_for(exc)
     except KeyboardInterrupt:
         sys.stderr.write("mlbom: interrupted; no output file was written\n")
@@ -106,9 +108,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except Exception as exc:  # the last line of defence: a bug, said in one line
         if debug:
-            traceback.print_exc()
-        sys.stderr.write(f"mlbom: internal error: {type(exc).__name__}: "
-                         f"{' '.join(str(exc).split())[:300]} (rerun with --debug)\n")
+            _print_traceback()
+        from lineage.text_safety import printable, redact_secrets
+
+        detail = printable(redact_secrets(" ".join(str(exc).split())[:300]))
+        sys.stderr.write(f"mlbom: internal error: {type(exc).__name__}: {detail} "
+                         "(rerun with --debug)\n")
         return EXIT_OPERATIONAL
     finally:
         if previous_term is not None:
@@ -116,6 +121,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 _TYPER_INTERRUPTED = 130
+
+
+def _print_traceback() -> None:
+    """``--debug``'s traceback, with URLs' credentials and tokens masked like every message."""
+    from lineage.text_safety import redact_secrets
+
+    sys.stderr.write(redact_secrets(traceback.format_exc()))
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:

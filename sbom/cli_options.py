@@ -7,6 +7,7 @@ heavy is imported at module level: ``mlbom --help`` imports this file.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 from collections.abc import Callable
@@ -70,27 +71,58 @@ MirrorOpt = Annotated[Path | None, typer.Option(
     "--hub-mirror", help="Resolve from an offline snapshot written by `mlbom mirror`.")]
 DepthOpt = Annotated[int, typer.Option("--max-depth", min=0, max=10_000,
                                        help="Deepest ancestor level to fetch.")]
+DeadlineOpt = Annotated[float | None, typer.Option(
+    "--deadline", min=0.1, help="Stop asking the Hub after this many seconds: parents not "
+    "read by then are unresolved (hub-error: timed out) and the BOM is still written.")]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Bypass the metadata cache.")]
-OutOpt = Annotated[Path | None, typer.Option("-o", "--output",
+def _checked_output(value: Path | None) -> Path | None:
+    """``-o`` is checked when it is parsed, before any work: a folder, a missing folder or a
+    block device is a usage error (exit 2) naming the path."""
+    if value is None:
+        return None
+    from sbom.atomic import check_output_path
+
+    try:
+        check_output_path(value)
+    except InputError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    return value
+
+
+OutOpt = Annotated[Path | None, typer.Option("-o", "--output", callback=_checked_output,
                                                 help="Write here (atomically); default stdout.")]
 
 
 def run_options(endpoint: str | None, token: str | None, offline: bool, hub_mirror: Path | None,
                  max_depth: int = 50, no_cache: bool = False,
                  signatures: SignatureOptions | None = None,
-                 concurrency: int | None = None) -> RunOptions:
+                 concurrency: int | None = None, *, deadline: float | None = None
+                 ) -> RunOptions:
     from lineage.annotate.signatures import SignatureOptions
     from lineage.pipeline import RunOptions
 
+    register_run_secrets(endpoint, token)
     if hub_mirror is not None and not hub_mirror.is_dir():
         raise InputError(f"--hub-mirror {hub_mirror} is not a folder")
     from lineage.resolver import DEFAULT_CONCURRENCY
 
     return RunOptions(endpoint=endpoint, token=token, offline=offline, hub_mirror=hub_mirror,
                       max_depth=max_depth, use_cache=not no_cache,
-                      concurrency=concurrency or DEFAULT_CONCURRENCY,
+                      concurrency=concurrency or DEFAULT_CONCURRENCY, deadline=deadline,
                       signatures=signatures if signatures is not None else SignatureOptions(
                           offline=offline))
+
+
+def register_run_secrets(endpoint: str | None, token: str | None) -> None:
+    """Mask the token and the endpoint's password in every message from here on."""
+    from urllib.parse import urlsplit
+
+    from lineage.text_safety import register_secret
+
+    register_secret(token)
+    if endpoint:
+        with contextlib.suppress(ValueError):
+            register_secret(urlsplit(endpoint).password)
 
 
 def stderr_console() -> object:
@@ -105,8 +137,12 @@ def progress() -> object:
         return None
     console = stderr_console()
 
+    from rich.markup import escape
+
+    from lineage.text_safety import printable
+
     def show(message: str) -> None:
-        console.print(f"[dim]… {message}[/dim]")  # type: ignore[attr-defined]
+        console.print(f"[dim]… {escape(printable(message))}[/dim]")  # type: ignore[attr-defined]
 
     return show
 
@@ -136,13 +172,14 @@ def load_graph(target: str, opts: object) -> object:
 # -- the Hub option set, declared once --------------------------------------------------------
 _HUB_PARAMETERS = (("endpoint", EndpointOpt, None), ("token", TokenOpt, None),
                    ("offline", OfflineOpt, False), ("hub_mirror", MirrorOpt, None),
-                   ("max_depth", DepthOpt, 50))
+                   ("max_depth", DepthOpt, 50), ("deadline", DeadlineOpt, None))
 
 
 def with_hub_options(command: Callable[..., None]) -> Callable[..., None]:
     """Give ``command`` the shared Hub options (``--endpoint``, ``--token``, ``--offline``,
-    ``--hub-mirror``, ``--max-depth``), listed after its own, and pass them to it as one
-    ``hub`` argument: the ``RunOptions`` they make. ``command`` declares ``hub`` last."""
+    ``--hub-mirror``, ``--max-depth``, ``--deadline``), listed after its own, and pass them
+    to it as one ``hub`` argument: the ``RunOptions`` they make. ``command`` declares ``hub``
+    last."""
     import inspect
 
     own = inspect.signature(command, eval_str=True)
@@ -154,8 +191,8 @@ def with_hub_options(command: Callable[..., None]) -> Callable[..., None]:
     @functools.wraps(command)
     def run(*args: Any, endpoint: str | None = None, token: str | None = None,
             offline: bool = False, hub_mirror: Path | None = None, max_depth: int = 50,
-            **kwargs: Any) -> None:
-        hub = run_options(endpoint, token, offline, hub_mirror, max_depth)
+            deadline: float | None = None, **kwargs: Any) -> None:
+        hub = run_options(endpoint, token, offline, hub_mirror, max_depth, deadline=deadline)
         command(*args, hub=hub, **kwargs)
 
     run.__signature__ = own.replace(parameters=kept + added)  # type: ignore[attr-defined]

@@ -26,20 +26,13 @@ def affected_text(item: str, kind: str, db: str | None, fmt: str) -> tuple[str, 
 def hub_descendants_text(model: str, fmt: str, *, endpoint: str | None, token: str | None,
                          limit: int, db: str | None, use_index: bool) -> str:
     """Public models deriving from ``model``: live from the Hub, or from the local index."""
-    from lineage.sources.hub import resolve_endpoint
+    from sbom.cli_options import register_run_secrets
+    from sbom.inventory.hub_descendants import descendants_finder
 
-    if use_index:
-        from lineage.hubindex import descendants, render_hits
+    register_run_secrets(endpoint, token)
 
-        hits = descendants(db, model)[:limit]
-        return render_hits(hits, model_id=model, direction="descendants",
-                           fmt="json" if fmt == "json" else "table")
-    from sbom.inventory.hub_descendants import hub_descendants
-    from sbom.inventory.render import render_descendants
-
-    found = hub_descendants(model, resolve_endpoint(endpoint), limit,
-                            progress=sys.stderr.isatty(), token=token)
-    return render_descendants(model, found, fmt)
+    finder = descendants_finder(use_index=use_index, db=db, endpoint=endpoint, token=token)
+    return finder.render(model, finder.find(model, limit), fmt)
 
 
 def index_build_text(db: str | None, from_file: Path | None, endpoint: str | None,
@@ -51,7 +44,9 @@ def index_build_text(db: str | None, from_file: Path | None, endpoint: str | Non
         rich_progress,
     )
     from lineage.sources.hub import resolve_endpoint
+    from sbom.cli_options import register_run_secrets
 
+    register_run_secrets(endpoint, token)
     with rich_progress() if sys.stderr.isatty() else nullcontext(NullProgress()) as progress:
         if from_file is not None:
             stats = build_index_from_file(db, from_file, progress)

@@ -35,6 +35,7 @@ from lineage.graph import (
     LineageGraph,
     ModelNode,
     Node,
+    verification_statements,
 )
 from lineage.ids import (
     HUB_URL,
@@ -46,6 +47,7 @@ from lineage.ids import (
     node_purl,
     node_ref,
 )
+from lineage.text_safety import escape_json_text, printable, redact_url
 from sbom.reproducible import reproducible_time
 
 SPEC_VERSIONS = ("1.6", "1.7")
@@ -59,7 +61,7 @@ def _node_properties(graph: LineageGraph, node: Node) -> list[tuple[str, str]]:
     if node.unresolved:
         add(("mlbom:lineage:unresolved", node.unresolved))
     for problem in node.problems[:MAX_PROBLEMS_PER_NODE]:
-        add(("mlbom:lineage:problem", problem))
+        add(("mlbom:lineage:problem", printable(problem)))
     if node.revision and node.revision != node.sha:
         add(("mlbom:lineage:requested-revision", node.revision))
     lineage_parents = graph.parents(node.key, lineage_only=True)
@@ -72,6 +74,7 @@ def _node_properties(graph: LineageGraph, node: Node) -> list[tuple[str, str]]:
             add(("mlbom:lineage:parent", f"{data.relation.value} {parent.key}"))
         for ev in data.evidence:
             add(("mlbom:lineage:evidence", f"{parent.key} {ev.source}:{ev}"))
+    props.extend(verification_statements(node))
     lic = node.license
     if lic is not None:
         if lic.declared is not None:
@@ -83,10 +86,11 @@ def _node_properties(graph: LineageGraph, node: Node) -> list[tuple[str, str]]:
         if lic.license_file:
             add(("mlbom:license:file", lic.license_file))
         for p in lic.problems[:MAX_PROBLEMS_PER_NODE]:
-            add(("mlbom:license:problem", p))
+            add(("mlbom:license:problem", printable(p)))
     for f in node.findings[:200]:
         where = f" {f.file}" if f.file else ""
-        add(("mlbom:finding", f"{f.kind} {f.severity}{where}: {f.message}"))
+        # a message line: a newline in a file name cannot start a second, fake finding
+        add(("mlbom:finding", printable(f"{f.kind} {f.severity}{where}: {f.message}")))
     act = node.activity
     if act is not None:
         for key, value in (("downloads", act.downloads), ("likes", act.likes),
@@ -151,7 +155,7 @@ _IRI_ESCAPES = str.maketrans({" ": "%20", '"': "%22", "'": "%27", "[": "%5B", "]
 def _iri(url: str) -> str:
     """``url`` made a valid JSON ``iri-reference`` the way cyclonedx-python-lib's ``XsUri``
     does it (those nine characters percent-encoded)."""
-    return url.translate(_IRI_ESCAPES)
+    return redact_url(url).translate(_IRI_ESCAPES)
 
 
 def _signature_url(node: ModelNode, url: str | None, file: str) -> str:
@@ -313,6 +317,8 @@ def _meta_properties(graph: LineageGraph) -> list[tuple[str, str]]:
     props = [("mlbom:source", str(graph.meta.get("source", "")))]
     for k in ("endpoint", "max_depth", "offline", "trust_root"):
         value = graph.meta.get(k)
+        if k == "endpoint" and isinstance(value, str):
+            value = redact_url(value)  # also for a graph read back from an older BOM
         if value not in (None, ""):
             props.append((f"mlbom:{k.replace('_', '-')}",
                           str(value).lower() if isinstance(value, bool) else str(value)))
@@ -515,7 +521,7 @@ def graph_to_cyclonedx_json(graph: LineageGraph, *, spec_version: str = "1.6",
         serial = uuid.uuid4()
     doc["serialNumber"] = serial.urn
     validate_cyclonedx_document(doc, spec_version)
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return escape_json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
 
 
 def _sha(data: bytes) -> str:

@@ -18,11 +18,10 @@ from pathlib import Path
 from lineage.errors import HubError, InputError
 from lineage.pipeline import RunOptions, build_graph, open_source
 from lineage.refs import ModelRef
+from lineage.resolver import parse_target
 from lineage.sources.interface import MAX_SMALL_FILE_BYTES, RepoSnapshot, Source
-from lineage.sources.mirror import MIRROR_FORMAT, repo_dir_name
-from sbom.atomic import write_atomic
-
-STATUS_BY_REASON = {"gated": 403, "not-found": 404, "unavailable-for-legal-reasons": 451}
+from lineage.sources.mirror import MIRROR_FORMAT, STATUS_BY_REASON, repo_dir_name
+from sbom.atomic import check_output_folder, write_atomic
 
 
 @dataclass
@@ -71,8 +70,32 @@ class RecordingSource(Source):
 
     def read_head(self, repo_id: str, sha: str | None, filename: str, n_bytes: int) -> bytes:
         data = self.inner.read_head(repo_id, sha, filename, n_bytes)
-        self._rec("models", repo_id).files[filename] = data
+        self._keep_prefix(repo_id, filename, 0, data)
         return data
+
+    def read_range(self, repo_id: str, sha: str | None, filename: str, offset: int,
+                   n_bytes: int) -> bytes:
+        data = self.inner.read_range(repo_id, sha, filename, offset, n_bytes)
+        self._keep_prefix(repo_id, filename, offset, data)
+        return data
+
+    def _keep_prefix(self, repo_id: str, filename: str, offset: int, data: bytes) -> None:
+        """A large file is mirrored as the prefix the run read: a safetensors header's length
+        and then its JSON are two ranges that join into one prefix."""
+        with self._lock:
+            files = self.repos.setdefault(("models", repo_id), _Recorded()).files
+            have = files.get(filename, b"")
+            if offset <= len(have):
+                files[filename] = max(have, have[:offset] + data, key=len)
+
+
+def _hub_ref(target: str) -> ModelRef:
+    """A mirror target: a Hub repo id or Hub URL (a folder has nothing to mirror)."""
+    ref = parse_target(target) if "://" in target or not target.strip() else \
+        ModelRef.parse(target)
+    if not isinstance(ref, ModelRef):
+        raise InputError(f"{target}: mlbom mirror takes Hub repo ids")
+    return ref
 
 
 @dataclass
@@ -84,33 +107,47 @@ class MirrorResult:
 
 def write_mirror(targets: list[str], out_dir: Path, opts: RunOptions) -> MirrorResult:
     """Resolve each target through a recording source and write the mirror folder."""
+    check_output_folder(out_dir)  # before any work
     inner = open_source(opts)
     if inner is None:
         raise InputError("mlbom mirror needs the Hub (or another mirror); drop --offline")
     rec = RecordingSource(inner)
     for target in targets:
-        build_graph(ModelRef.parse(target), opts, source=rec)
+        build_graph(_hub_ref(target), opts, source=rec)
     out_dir.mkdir(parents=True, exist_ok=True)
+    _write_manifest(out_dir, targets, complete=False)  # until the last repo is written
     n_files = n_errors = 0
     for (kind, repo_id), item in sorted(rec.repos.items()):
-        folder = out_dir / kind / repo_dir_name(repo_id)
-        if item.info is not None:
-            folder.mkdir(parents=True, exist_ok=True)
-            write_atomic(folder / "info.json", json.dumps(item.info, indent=1) + "\n")
-        elif item.error is not None:
-            folder.mkdir(parents=True, exist_ok=True)
-            write_atomic(folder / "error.json", json.dumps(item.error, indent=1) + "\n")
-            n_errors += 1
-        for name, data in item.files.items():
-            path = (folder / "files" / name).resolve()
-            if not path.is_relative_to((folder / "files").resolve()):
-                continue  # a crafted file name never escapes the mirror
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, data)
-            n_files += 1
+        n_files += _write_repo(out_dir / kind / repo_dir_name(repo_id), item)
+        n_errors += item.info is None and item.error is not None
+    _write_manifest(out_dir, targets, complete=True)
+    return MirrorResult(repos=len(rec.repos), files=n_files, errors=n_errors)
+
+
+def _write_repo(folder: Path, item: _Recorded) -> int:
+    """One repo: its files first, then ``info.json`` (or ``error.json``), the marker that
+    says the repo is whole. Returns the number of files written."""
+    n_files = 0
+    for name, data in item.files.items():
+        path = (folder / "files" / name).resolve()
+        if not path.is_relative_to((folder / "files").resolve()):
+            continue  # a crafted file name never escapes the mirror
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, data)
+        n_files += 1
+    if item.info is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_atomic(folder / "info.json", json.dumps(item.info, indent=1) + "\n")
+    elif item.error is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_atomic(folder / "error.json", json.dumps(item.error, indent=1) + "\n")
+    return n_files
+
+
+def _write_manifest(out_dir: Path, targets: list[str], *, complete: bool) -> None:
     write_atomic(out_dir / "mirror.json", json.dumps({
         "format": MIRROR_FORMAT,
         "created": datetime.now(tz=timezone.utc).replace(microsecond=0).isoformat(),
         "targets": targets,
+        "complete": complete,
     }, indent=2) + "\n")
-    return MirrorResult(repos=len(rec.repos), files=n_files, errors=n_errors)

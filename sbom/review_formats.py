@@ -43,6 +43,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lineage.errors import InputError
+from lineage.text_safety import escape_json_text, printable, redact_url
 from sbom.review import KIND_DESCRIPTIONS, RULE_IDS, Review, ReviewFinding
 
 FORMATS = ("table", "json", "markdown", "sarif")
@@ -60,9 +61,11 @@ def render_review(review: Review, fmt: str, *, color: bool = False, width: int =
     """``review`` as text in ``fmt`` (table, json, markdown, sarif). JSON formats end with a
     newline and never contain colour codes."""
     if fmt == "json":
-        return json.dumps(review_to_dict(review), indent=2, ensure_ascii=False) + "\n"
+        return escape_json_text(json.dumps(review_to_dict(review), indent=2,
+                                           ensure_ascii=False)) + "\n"
     if fmt == "sarif":
-        return json.dumps(review_to_sarif(review, locate), indent=2, ensure_ascii=False) + "\n"
+        return escape_json_text(json.dumps(review_to_sarif(review, locate), indent=2,
+                                           ensure_ascii=False)) + "\n"
     if fmt == "markdown":
         return _markdown(review)
     if fmt == "table":
@@ -127,7 +130,7 @@ def review_to_sarif(review: Review, locate: Locator | None = None) -> dict[str, 
             "ruleId": f.rule_id,
             "ruleIndex": kinds.index(f.kind),
             "level": _SARIF_LEVEL[f.severity],
-            "message": {"text": f"{f.message}. What to do: {f.remediation}"},
+            "message": {"text": printable(f"{f.message}. What to do: {f.remediation}")},
             "locations": [{"logicalLocations": [{
                 "name": f.path[-1],
                 "fullyQualifiedName": " > ".join(f.path),
@@ -172,7 +175,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#|!~])")
 
 
 def _md(text: object) -> str:
-    s = _CONTROL.sub(" ", str(text)).replace("\n", " ").replace("\r", " ")
+    s = printable(text)
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", s)
 
@@ -181,7 +184,7 @@ def _md_url(url: str | None) -> str | None:
     """A link target safe in markdown: http(s) only, odd characters percent-encoded."""
     if not url or not re.match(r"^https?://", url, re.I):
         return None
-    return quote(_CONTROL.sub("", url), safe=":/?#=&%+,;@~.-_")
+    return quote(redact_url(_CONTROL.sub("", url)), safe=":/?#=&%+,;@~.-_")
 
 
 def _summary_line(review: Review) -> str:
@@ -232,7 +235,7 @@ def _markdown(review: Review) -> str:
 
 # -- table ---------------------------------------------------------------------------------------
 def _plain(text: object) -> Text:
-    return Text(_CONTROL.sub(" ", str(text)))
+    return Text(printable(text))
 
 
 def _table(review: Review, *, color: bool, width: int) -> str:
@@ -255,7 +258,7 @@ def _table(review: Review, *, color: bool, width: int) -> str:
                                  _plain(f.remediation))
             for e in f.evidence:
                 body.append("\n  ")
-                body.append(_CONTROL.sub(" ", e), style="dim")
+                body.append(printable(e), style="dim")
             t.add_row(Text(sev, style=style[f.severity]), "\n".join((f.kind, *f.also)),
                       _plain(" > ".join(f.path)), body)
         console.print(t)

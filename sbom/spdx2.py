@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 
 from license_expression import LicenseExpression
 from spdx_tools.spdx.model.actor import Actor, ActorType
+from spdx_tools.spdx.model.annotation import Annotation, AnnotationType
 from spdx_tools.spdx.model.checksum import Checksum, ChecksumAlgorithm
 from spdx_tools.spdx.model.document import CreationInfo, Document
 from spdx_tools.spdx.model.extracted_licensing_info import ExtractedLicensingInfo
@@ -50,6 +51,7 @@ from lineage.graph import (
     ModelNode,
     Node,
     Relation,
+    verification_statements,
 )
 from lineage.ids import (
     UniqueIds,
@@ -61,6 +63,7 @@ from lineage.ids import (
     spdx_id_seed,
 )
 from lineage.ids import sanitize_id as sanitize_id
+from lineage.text_safety import escape_json_text
 from sbom.spdx_common import (
     LICENSING,
     TOOL_NAME,
@@ -118,6 +121,11 @@ def graph_to_spdx23(
             Relationship(ids(child), _relationship_type(data.relation), ids(parent), comment)
         )
     doc.extracted_licensing_info = [extracted[k] for k in sorted(extracted)]
+    tool = Actor(ActorType.TOOL, f"{TOOL_NAME}-{tool_version()}")
+    for key in keys:  # lineage verification: the CycloneDX property, as an annotation
+        for name, value in verification_statements(graph.node(key)):
+            doc.annotations.append(Annotation(ids(key), AnnotationType.OTHER, tool, when,
+                                              f"{name} {value}"))
     return doc
 
 
@@ -339,4 +347,4 @@ def write_spdx23_json(
     # drop_duplicates=False: it deep-copies the whole document (1.4 s at 5,000 nodes) to drop
     # repeated entries in list fields, and mlbom builds every such list without repeats.
     write_document_to_stream(doc, out, validate=False, drop_duplicates=False)
-    return out.getvalue() + "\n"
+    return escape_json_text(out.getvalue()) + "\n"

@@ -27,8 +27,10 @@ from lineage.graph import (
     ModelNode,
     Node,
     Relation,
+    verification_statements,
 )
 from lineage.ids import UniqueIds, node_hub_url, node_purl, sanitize_id, spdx_id_seed
+from lineage.text_safety import escape_json_text
 from sbom.spdx_common import (
     creation_time,
     describe_node,
@@ -221,6 +223,12 @@ def graph_to_spdx3_objects(
         if files:
             b.relationship(f"{node.key}#files", pkg, spdx3.RelationshipType.contains, files)
 
+        for i, (name, value) in enumerate(verification_statements(node)):
+            b.objects.append(spdx3.Annotation(  # the CycloneDX property, as an annotation
+                spdxId=b.iri("annotation", f"{node.key}#verification-{i}"), creationInfo=b.ci,
+                annotationType=spdx3.AnnotationType.other, subject=pkg,
+                statement=f"{name} {value}"))
+
     for child, parent, data in sorted(graph.edges(), key=lambda e: (e[0], e[1])):
         rel_type = _RELATION_TYPE.get(data.relation, spdx3.RelationshipType.descendantOf)
         b.relationship(
@@ -278,4 +286,4 @@ def write_spdx3_json(
         spdx3.JSONLDSerializer().write(objects, out, indent=2, sort_keys=True)
     except (TypeError, ValueError) as exc:
         raise ValidationFailure(f"SPDX 3 document is invalid: {exc}", subject=subject) from exc
-    return out.getvalue().decode("utf-8") + "\n"
+    return escape_json_text(out.getvalue().decode("utf-8")) + "\n"

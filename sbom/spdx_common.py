@@ -30,6 +30,7 @@ from lineage.graph import (
 )
 from lineage.ids import sanitize_id
 from lineage.refs import is_valid_repo_id
+from lineage.text_safety import printable, redact_url
 from sbom.reproducible import reproducible_time
 
 TOOL_NAME = "mlbom"
@@ -66,6 +67,7 @@ def safe_url(url: str | None) -> str | None:
     """``url`` if it is an http(s) URL spdx-tools accepts, else ``None``."""
     if not url or len(url) > 2048 or not re.match(r"^https?://[^\s<>\"]+$", url):
         return None
+    url = redact_url(url)
     return url if not validate_url(url) else None
 
 
@@ -114,7 +116,7 @@ def describe_node(node: Node) -> list[str]:
             lines.append("weights: only pickle-based (unsafe) formats")
     if isinstance(node, DatasetNode):
         lines.append(f"dataset purpose: {node.purpose}")
-    return lines
+    return [printable(line) for line in lines]  # one fact per line, safe to show
 
 
 def weight_file_comment(wf: WeightFile) -> str:

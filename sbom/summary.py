@@ -10,6 +10,7 @@ without findings gets no line: "unsigned" alone is not a finding.
 from __future__ import annotations
 
 from lineage.graph import LineageGraph
+from lineage.text_safety import printable
 
 MAX_FINDINGS = 15
 
@@ -18,7 +19,8 @@ def render_summary(graph: LineageGraph, *, written_to: str | None, color: bool,
                    fmt: str = "CycloneDX") -> str:
     from sbom.views.tree import render_tree
 
-    lines = [render_tree(graph, color=color).rstrip("\n"), ""]
+    tree = render_tree(graph, color=color).rstrip("\n")
+    lines: list[str] = []
     models = graph.models()
     lines.append(
         f"{len(models)} models, {len(graph.datasets())} datasets, "
@@ -36,7 +38,8 @@ def render_summary(graph: LineageGraph, *, written_to: str | None, color: bool,
             lines.append(f"  problem  {text}")
     lines.append(f"{fmt} written to {written_to}" if written_to else f"{fmt} written to stdout")
     lines.extend(finding_lines(graph))
-    return "\n".join(lines) + "\n"
+    # one fact per line: names, problems and paths from the input cannot add lines or escapes
+    return "\n".join([tree, "", *(printable(line) for line in lines)]) + "\n"
 
 
 def finding_lines(graph: LineageGraph, limit: int = MAX_FINDINGS) -> list[str]:

@@ -52,10 +52,19 @@ Latency and faults, for tests of retries, timeouts and concurrency:
   5xx a JSON error body), ``"reset"`` (TCP reset, no answer), ``"truncate"`` (the normal
   answer's headers with its ``Content-Length``, then only half of the body and a close) or
   ``"delay"`` (sleep ``delay`` seconds, then answer normally: from the repo as it is after
-  the delay, like a server that was slow to look).
+  the delay, like a server that was slow to look). Hostile servers, for tests of the client's
+  deadlines and checks: ``"drip"`` (the whole normal answer, status line included, one byte
+  every ``delay`` seconds), ``"html"`` (status 200 with an HTML page), ``"redirect_loop"``
+  (a 302 to the same URL, for ever), ``"gzip_corrupt"`` (200 with ``Content-Encoding: gzip``
+  and a body that is not gzip), ``"answer_as"`` (the metadata of the repo named in ``body``
+  instead) and ``"smuggle"`` (the normal answer followed, beyond its ``Content-Length``, by a
+  complete second answer whose JSON body is ``body``: what the next request on that
+  connection reads if the client trusts the framing), ``"close_after"`` (the normal answer,
+  kept alive as far as its headers say, then the connection closed: a keep-alive timeout).
 
 Every request is recorded in ``.requests`` as a ``HubRequest`` (method, kind, repo_id, path,
-status) so tests can count how often a model's metadata was fetched. ``max_in_flight`` is the
+status, and the ``Range`` header when one was sent) so tests can count how often a model's
+metadata was fetched, and which bytes of a file were asked for. ``max_in_flight`` is the
 most requests ever being answered at once, for tests of bounded concurrency.
 """
 
@@ -107,6 +116,8 @@ _LIST_DEFAULT_FIELDS = (
 _LIST_FULL_FIELDS = ("author", "sha", "lastModified", "gated", "disabled", "siblings")
 _ERROR_CODES = {"gated": "GatedRepo", "not-found": "RepoNotFound"}
 _ALWAYS_PUBLIC = frozenset({"README.md", ".gitattributes"})
+_ACTIONS = ("reset", "truncate", "delay", "drip", "html", "redirect_loop", "gzip_corrupt",
+            "answer_as", "smuggle", "close_after")
 
 
 def repo_dir_name(repo_id: str) -> str:
@@ -124,6 +135,7 @@ class HubRequest(NamedTuple):
     repo_id: str | None
     path: str
     status: int
+    range: str | None = None  # the Range header, as sent
 
 
 @dataclass
@@ -136,10 +148,11 @@ class FaultRule:
     method: str | None = None  # None: any method
     delay: float = 0.0  # for action "delay"
     retry_after: int = 1  # for status 429
+    body: str = ""  # for "smuggle" (the forged JSON) and "answer_as" (a repo id)
     fired: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
-        if isinstance(self.action, str) and self.action not in ("reset", "truncate", "delay"):
+        if isinstance(self.action, str) and self.action not in _ACTIONS:
             raise ValueError(f"unknown fault action: {self.action!r}")
         self._regex = re.compile(self.path)
 
@@ -185,8 +198,12 @@ class FakeHub:
         faults: Iterable[FaultRule | Mapping[str, Any]] = (),
         page_size: int = 20,
         enforce_gating: bool = False,
+        listing: Sequence[Mapping[str, Any]] | None = None,
     ) -> None:
         self.root = Path(root)
+        # ``listing``: the models ``/api/models`` lists, in order, instead of the mirror's
+        # (a benchmark serves millions without writing a folder each); filters still apply
+        self.listing = listing
         self.rtt = rtt
         self.page_size = page_size
         self.enforce_gating = enforce_gating
@@ -529,17 +546,58 @@ class _Handler(BaseHTTPRequestHandler):
         kind, repo_id, reply = self._route()
         if fault is not None and isinstance(fault.action, int):
             reply = _fault_reply(fault)
-        status = reply.status if fault is None or isinstance(fault.action, int) else 0
-        hub._record(HubRequest(self.command, kind, repo_id, self.path, status))
+        elif fault is not None and fault.action in _REPLACING:
+            reply = self._hostile_reply(fault, reply)
+        status = reply.status if fault is None or not isinstance(fault.action, str) or \
+            fault.action in _REPLACING else 0
+        hub._record(HubRequest(self.command, kind, repo_id, self.path, status,
+                               self.headers.get("Range")))
         if fault is not None and fault.action == "reset":
             self._reset()
         elif fault is not None and fault.action == "truncate":
             self._send(reply, truncate=True)
+        elif fault is not None and fault.action == "drip":
+            self._drip(reply, fault.delay)
+        elif fault is not None and fault.action == "close_after":
+            self._send(reply)  # a keep-alive answer, then the server closes the connection
+            self.close_connection = True
+        elif fault is not None and fault.action == "smuggle":
+            forged = _json_reply(200, json.loads(fault.body))
+            self._send(reply, extra=self._wire(forged))
         else:
             self._send(reply)
 
+    def _hostile_reply(self, fault: FaultRule, reply: _Reply) -> _Reply:
+        if fault.action == "html":
+            page = b"<!DOCTYPE html><html><body><h1>Sign in</h1></body></html>"
+            return _Reply(200, {"Content-Type": "text/html; charset=utf-8"}, page)
+        if fault.action == "redirect_loop":
+            return _Reply(302, {"Location": self.path}, b"")
+        if fault.action == "gzip_corrupt":
+            return _Reply(200, {"Content-Type": "application/json",
+                                "Content-Encoding": "gzip"}, b"\x1f\x8b\x08\x00garbage" * 8)
+        repo = self.fake._find_repo("model", fault.body)  # answer_as
+        assert repo is not None and repo.info is not None, fault.body
+        return _shape_info(repo.info, {}, "model")
+
+    def _wire(self, reply: _Reply) -> bytes:
+        """A whole HTTP/1.1 answer as bytes."""
+        lines = [f"HTTP/1.1 {reply.status} OK"]
+        headers = {"Content-Length": str(len(reply.body)), **reply.headers}
+        lines += [f"{k}: {v}" for k, v in headers.items()]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + reply.body
+
+    def _drip(self, reply: _Reply, delay: float) -> None:
+        """The whole answer one byte at a time: a server that never stops, nor finishes."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            for byte in self._wire(reply):
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(delay)
+
     # -- writing -----------------------------------------------------------------------------
-    def _send(self, reply: _Reply, truncate: bool = False) -> None:
+    def _send(self, reply: _Reply, truncate: bool = False, extra: bytes = b"") -> None:
         self.send_response(reply.status)
         headers = {"Content-Length": str(len(reply.body)), **reply.headers}
         for name, value in headers.items():
@@ -553,7 +611,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._reset()
             return
-        self.wfile.write(reply.body)
+        self.wfile.write(reply.body + extra)
 
     def _reset(self) -> None:
         """Close the TCP connection with a reset (SO_LINGER 0) and nothing more sent."""
@@ -673,12 +731,14 @@ class _Handler(BaseHTTPRequestHandler):
         return "file", canonical, _Reply(200, headers, data)
 
     def _list(self, kind: str, query: Mapping[str, list[str]]) -> _Reply:
-        infos = self.fake._all_infos(kind)
+        listing = self.fake.listing if kind == "model" else None
+        infos: Sequence[Mapping[str, Any]] = (
+            listing if listing is not None else self.fake._all_infos(kind))
         filters = [f for values in query.get("filter", []) for f in values.split(",") if f]
         author = next(iter(query.get("author", [])), None)
         search = ((query.get("search") or [""])[0]).lower()
         pipeline = next(iter(query.get("pipeline_tag", [])), None)
-        selected = [
+        selected = infos if not (filters or author or search or pipeline) else [
             i
             for i in infos
             if all(f in (i.get("tags") or []) for f in filters)
@@ -728,6 +788,9 @@ def _file_headers(
 
 def _git_blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+_REPLACING = ("html", "redirect_loop", "gzip_corrupt", "answer_as")
 
 
 def _fault_reply(rule: FaultRule) -> _Reply:

@@ -46,7 +46,8 @@ RULES: dict[str, tuple[set[str], str]] = {
 CLI_MODULES = ("sbom.cli", "sbom.cli_options", "sbom.bom_cmd", "sbom.view_cmd",
                "sbom.inventory_cmd", "sbom.scan_cmd", "sbom.check_cmd",
                "sbom.inventory.cli_affected")
-CLI_TOP_LEVEL = {"lineage", "lineage.errors", "lineage.ids", "lineage.refs", "sbom",
+CLI_TOP_LEVEL = {"lineage", "lineage.errors", "lineage.ids", "lineage.refs", "lineage.text_safety",
+                 "sbom",
                  "sbom.cli_options", "sbom.bom_cmd", "sbom.view_cmd", "sbom.inventory_cmd",
                  "sbom.scan_cmd", "sbom.check_cmd", "sbom.inventory",
                  "sbom.inventory.cli_affected"}

@@ -32,12 +32,14 @@ SHA = "0123456789abcdef0123456789abcdef01234567"
 ID_RULES = {
     r"PackageURL\(": {"lineage/ids.py"},
     # the purl form named in text (docstrings, error messages) ...
-    r"pkg:huggingface": {"lineage/ids.py", "sbom/inventory/ingest.py", "sbom/advisories.py"},
+    r"pkg:huggingface": {"lineage/ids.py", "sbom/inventory/ingest.py",  # ingest: its docstring
+                         "sbom/advisories.py"},  # the advisory format in docs and messages
     # ... but parsed by one regular expression
     r"pkg:(huggingface|\{PURL_TYPE\})/\(\?P": {"lineage/ids.py"},
     r"https://huggingface\.co\b": {
         "lineage/ids.py",
         "lineage/refs.py",  # reads Hub URLs that cards declare as parents
+        "lineage/resolver.py",  # a TARGET given as a Hub URL: its docstring and message
         "lineage/scan/commands.py",  # reads Hub URLs that shell commands download from
         "lineage/sources/hub.py",  # the client's default endpoint, not an id
         "sbom/cli_options.py",  # the --endpoint help text

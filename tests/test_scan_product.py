@@ -153,3 +153,24 @@ def test_merge_refuses_what_cannot_hold_models(tmp_path: Path,
     assert main(["merge", str(no_root), str(ml)]) == 2
     assert "no metadata.component" in capsys.readouterr().err
     assert not os.path.exists(tmp_path / "merged.json")
+
+
+def test_the_gate_fails_on_unpinned_references_in_a_product_bom(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bom = tmp_path / "product.cdx.json"
+    assert main(["generate", "--scan", str(PRODUCT), "--product", "support-bot",
+                 "--hub-mirror", HUB, "-q", "-o", str(bom)]) == 0
+    report = tmp_path / "check.json"
+    assert main(["check", str(bom), "--fail-on", "warning", "--format", "json",
+                 "-o", str(report)]) == 1
+    findings = json.loads(report.read_text())["findings"]
+    unpinned = [f for f in findings if f["kind"] == "unpinned-reference"]
+    assert len(unpinned) == 9  # every reference but the pinned chat model and the unknown
+    assert any("acme/llama31-support-lora" in f["message"] for f in unpinned)
+    assert any(f["kind"] == "unresolved-reference" for f in findings)
+    # the lineage of each model is checked too: Atlas reaches a withdrawn dataset
+    assert any(f["kind"] == "unknown-provenance" for f in findings)
+    capsys.readouterr()
+    assert main(["view", str(bom)]) == 0
+    tree = capsys.readouterr().out
+    assert tree.startswith("support-bot") and "acme/Atlas-Merge-7B" in tree

@@ -114,6 +114,11 @@ def annotate_node_weights(node: ModelNode) -> None:
     if node.hub_security is not None:
         info.hub_scan = node.hub_security
         node.findings.extend(_hub_scan_findings(node.hub_security))
+    if not node.files_complete:
+        node.findings.append(Finding(
+            kind="weights-not-fully-checked", severity="warning",
+            message=f"{node.name}: the file listing was cut by a cap, so weight formats and "
+                    "pickle safety were decided from part of the files"))
     if node.local_dir is not None:
         _annotate_local(node, info)
     node.weights = info
@@ -135,8 +140,12 @@ def _annotate_local(node: ModelNode, info: WeightsInfo) -> None:
     digests: dict[str, str] = {}
     try:
         digests = hash_files(root, to_hash)
-    except InputError as exc:
-        node.problems.append(f"cannot hash weight files: {exc}")
+    except InputError:
+        for name in to_hash:  # one unreadable file must not lose the others' digests
+            try:
+                digests.update(hash_files(root, [name], workers=1))
+            except InputError as exc:
+                node.problems.append(f"cannot hash {name}: {exc}")
     for w in info.files:
         if w.name in digests:
             w.sha256 = digests[w.name]
@@ -155,7 +164,8 @@ def _annotate_local(node: ModelNode, info: WeightsInfo) -> None:
 
 def pickle_findings(scan: PickleScan) -> list[Finding]:
     """Findings for one static pickle scan: an error per dangerous import, a warning for
-    suspicious imports and for scan errors."""
+    suspicious imports, for scan errors and for each part a scan cap left unread
+    (``pickle-scan-incomplete``: the file's safety was not fully checked)."""
     out = [
         Finding(
             kind="dangerous-pickle-import",
@@ -181,6 +191,15 @@ def pickle_findings(scan: PickleScan) -> list[Finding]:
                 kind="pickle-scan-error",
                 severity="warning",
                 message=f"{scan.file}: {err}",
+                file=scan.file,
+            )
+        )
+    for why in scan.incomplete:
+        out.append(
+            Finding(
+                kind="pickle-scan-incomplete",
+                severity="warning",
+                message=f"{scan.file} was not fully scanned: {why.removeprefix(scan.file + ': ')}",
                 file=scan.file,
             )
         )

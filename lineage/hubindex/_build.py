@@ -13,13 +13,12 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
-from lineage.errors import HubError, InputError, StoreError
+from lineage.errors import HubError, InputError, ParseError, StoreError
 from lineage.hubindex._records import RecordError, parse_listed_model
 from lineage.hubindex._store import (
     INDEX_DDL,
@@ -30,6 +29,8 @@ from lineage.hubindex._store import (
     replace_sqlite_file,
     table_ddl,
 )
+from lineage.sources.hub_client import HubClient
+from lineage.text_safety import redact_url
 
 MAX_LINE_BYTES = 1024 * 1024  # one listed model; real ones are well under 10 kB
 MAX_PROBLEMS_KEPT = 100
@@ -219,6 +220,8 @@ def _write_sqlite_fresh(final: Path, acc: _Accumulator, meta: dict[str, str]) ->
 
 
 def _write_pg_fresh(store: Store, acc: _Accumulator, meta: dict[str, str]) -> None:
+    import psycopg  # only ever reached with a PostgreSQL store open
+
     conn: Any = store.conn
     try:
         with conn.transaction(), conn.cursor() as cur:
@@ -236,10 +239,8 @@ def _write_pg_fresh(store: Store, acc: _Accumulator, meta: dict[str, str]) -> No
             store.set_meta(meta)
             cur.execute("ANALYZE hub_models")
             cur.execute("ANALYZE hub_edges")
-    except Exception as exc:
-        if type(exc).__module__.startswith("psycopg"):
-            raise StoreError(f"index build into {store.target.display} failed: {exc}") from exc
-        raise
+    except psycopg.Error as exc:
+        raise StoreError(f"index build into {store.target.display} failed: {exc}") from exc
 
 
 def _now() -> str:
@@ -297,11 +298,60 @@ def build_index_from_file(
 _FIRST_PAGE = "/api/models?expand=baseModels&expand=tags"
 
 
-def _relative(url: str) -> str:
-    """Path and query of a page URL, so a resumed build can follow it on the same endpoint
-    even when the host name in the stored link differs (a proxy, a new loopback port)."""
-    parts = urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
+@dataclass
+class _HubRun:
+    """What one ``build_index_from_hub`` call has done so far."""
+
+    seen: int  # models in the index's listing so far, earlier calls included
+    listed_now: int = 0
+    skipped_parents: int = 0
+    malformed: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def rows(self, page_no: int, items: list[Any]) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The index rows of one page; malformed items are counted and the first named."""
+        rows: list[tuple[str, list[tuple[str, str]]]] = []
+        for pos, item in enumerate(items, 1):
+            if not isinstance(item, Mapping):
+                self.malformed += 1
+                continue
+            try:
+                model = parse_listed_model(item)
+            except RecordError as exc:
+                self.malformed += 1
+                if len(self.problems) < MAX_PROBLEMS_KEPT:
+                    self.problems.append(f"page {page_no} item {pos}: {exc}")
+                continue
+            self.skipped_parents += model.skipped_parents
+            rows.append((model.model_id, list(model.parents)))
+        return rows
+
+
+def _start_or_resume(store: Store, base: str) -> tuple[str, int, bool]:
+    """The page to fetch next, the models listed so far and whether this resumes a build
+    that stopped; a fresh build empties the index first."""
+    meta = store.get_meta()
+    if (meta.get("status") == "running" and meta.get("source") == f"hub:{redact_url(base)}"
+            and bool(meta.get("next"))):
+        return meta["next"], int(meta.get("listed", "0")), True
+    store.clear()
+    store.set_meta({"schema": SCHEMA_VERSION, "source": f"hub:{redact_url(base)}",
+                    "status": "running",
+                    "next": _FIRST_PAGE, "listed": "0", "built": _now()})
+    store.commit()
+    return _FIRST_PAGE, 0, False
+
+
+def _fetch_page(client: HubClient, path: str, page_no: int, seen: int
+                ) -> tuple[list[Any], str | None]:
+    try:
+        return client.list_page(path, client.endpoint, page_no=page_no)
+    except (HubError, ParseError) as exc:
+        reason = exc.reason if isinstance(exc, HubError) else "hub-error"
+        raise HubError(
+            f"Hub listing failed on page {page_no} ({exc.message}); {seen} models indexed so "
+            "far: run the same command again to resume", subject=client.endpoint,
+            reason=reason) from exc
 
 
 def build_index_from_hub(
@@ -312,6 +362,7 @@ def build_index_from_hub(
     limit: int | None = None,
     *,
     max_retries: int = 5,
+    client: HubClient | None = None,
 ) -> BuildStats:
     """Page through the Hub's model listing (``expand=baseModels&expand=tags``) into the index.
 
@@ -320,115 +371,42 @@ def build_index_from_hub(
     ``limit``), this call continues from the stored page instead of starting over; otherwise
     it starts a fresh index. ``limit`` stops after that many models in this call (the rest is
     left for a later call). Failures raise ``HubError`` (the index keeps what was written
-    and the next call resumes) or ``StoreError``.
-
-    The listing is fetched with huggingface_hub's own HTTP helpers (retry with back-off,
-    ``hf_raise_for_status``) rather than ``HfApi.list_models``, because resuming needs the
-    page cursor that ``list_models`` hides.
+    and the next call resumes) or ``StoreError``. Pages come through mlbom's one Hub client
+    (``client``, else one for ``endpoint`` retrying ``max_retries`` times).
     """
-    from huggingface_hub import constants
-    from huggingface_hub.errors import HfHubHTTPError
-    from huggingface_hub.utils import (  # type: ignore[attr-defined]  # lazy public exports
-        build_hf_headers,
-        hf_raise_for_status,
-        http_backoff,
-    )
+    from lineage.sources.hub import resolve_endpoint
 
     started = time.perf_counter()
     progress = progress or NullProgress()
-    base = (endpoint or constants.ENDPOINT).rstrip("/")
-    headers = build_hf_headers(token=token)
-    listed_now = 0
-    skipped_parents = 0
-    malformed = 0
-    problems: list[str] = []
+    base = client.endpoint if client is not None else resolve_endpoint(endpoint)
+    client = client or HubClient(base, token, max_attempts=max_retries + 1, backoff_base=0.5,
+                                 timeout=60.0, attempt_deadline=120.0, retry_budget=300.0)
+    complete = False
     with open_store(db_url, create=True) as store:
-        meta = store.get_meta()
-        resumed = (
-            meta.get("status") == "running"
-            and meta.get("source") == f"hub:{base}"
-            and bool(meta.get("next"))
-        )
-        if resumed:
-            next_rel = meta["next"]
-            seen = int(meta.get("listed", "0"))
-        else:
-            store.clear()
-            next_rel = _FIRST_PAGE
-            seen = 0
-            store.set_meta({"schema": SCHEMA_VERSION, "source": f"hub:{base}",
-                            "status": "running", "next": next_rel, "listed": "0",
-                            "built": _now()})
-            store.commit()
-        complete = False
+        next_rel, seen, resumed = _start_or_resume(store, base)
+        run = _HubRun(seen)
         page_no = 0
-        while True:
-            if limit is not None and listed_now >= limit:
-                break
+        while not complete and (limit is None or run.listed_now < limit):
             page_no += 1
-            url = base + next_rel
-            try:
-                response = http_backoff("GET", url, headers=headers, max_retries=max_retries,
-                                        base_wait_time=0.5, timeout=60)
-                hf_raise_for_status(response)
-                page = response.json()
-            except HfHubHTTPError as exc:
-                raise HubError(
-                    f"Hub listing failed on page {page_no} ({exc}); {seen} models indexed so "
-                    "far: run the same command again to resume", subject=base,
-                ) from exc
-            except (OSError, ValueError) as exc:
-                raise HubError(
-                    f"Hub listing failed on page {page_no} ({type(exc).__name__}: {exc}); "
-                    f"{seen} models indexed so far: run the same command again to resume",
-                    subject=base, reason="offline",
-                ) from exc
-            except Exception as exc:
-                if type(exc).__module__.split(".")[0] in ("httpx", "httpx2", "httpcore"):
-                    raise HubError(
-                        f"Hub listing failed on page {page_no} ({type(exc).__name__}); "
-                        f"{seen} models indexed so far: run the same command again to resume",
-                        subject=base, reason="offline",
-                    ) from exc
-                raise
-            if not isinstance(page, list):
-                raise HubError(f"Hub listing page {page_no} is not a JSON list", subject=base)
-            link = response.links.get("next", {}).get("url")
-            take = page if limit is None else page[: limit - listed_now]
-            rows: list[tuple[str, list[tuple[str, str]]]] = []
-            for pos, item in enumerate(take, 1):
-                if not isinstance(item, Mapping):
-                    malformed += 1
-                    continue
-                try:
-                    model = parse_listed_model(item)
-                except RecordError as exc:
-                    malformed += 1
-                    if len(problems) < MAX_PROBLEMS_KEPT:
-                        problems.append(f"page {page_no} item {pos}: {exc}")
-                    continue
-                skipped_parents += model.skipped_parents
-                rows.append((model.model_id, list(model.parents)))
-            store.upsert_listed(rows)
-            listed_now += len(take)
-            seen += len(take)
-            whole_page = len(take) == len(page)
-            update = {"listed": str(seen)}
-            if whole_page:
+            page, link = _fetch_page(client, next_rel, page_no, run.seen)
+            take = page if limit is None else page[: limit - run.listed_now]
+            store.upsert_listed(run.rows(page_no, take))
+            run.listed_now += len(take)
+            run.seen += len(take)
+            update = {"listed": str(run.seen)}
+            if len(take) == len(page):  # the whole page is in: move the cursor on
                 if link:
-                    next_rel = _relative(link)
-                    update["next"] = next_rel
+                    next_rel = update["next"] = link
                 else:
                     update.update(status="complete", next="", built=_now())
                     complete = True
             store.set_meta(update)
             store.commit()
-            progress.update(seen, None, "listing")
-            if complete:
-                break
+            progress.update(run.seen, None, "listing")
         models, edges = store.counts()
     return BuildStats(
-        source=base, models=models, edges=edges, listed=listed_now,
+        source=redact_url(base), models=models, edges=edges, listed=run.listed_now,
         seconds=time.perf_counter() - started, complete=complete, resumed=resumed,
-        malformed=malformed, skipped_parents=skipped_parents, problems=tuple(problems),
+        malformed=run.malformed, skipped_parents=run.skipped_parents,
+        problems=tuple(run.problems),
     )

@@ -4,7 +4,8 @@ The Hub states a model's parents in two places: ``baseModels`` (``{"relation": "
 "models": [{"id": "org/base"}]}``; older clients and dumps also give a plain list of ids) and
 the ``base_model:<relation>:<id>`` / ``base_model:<id>`` tags. ``baseModels`` wins when both
 are present; a parent known only from a bare ``base_model:<id>`` tag gets relation
-``unknown``. Ids that are not valid Hub ids are skipped and counted, never guessed at.
+``unknown``. Ids that are not valid Hub ids are skipped and counted, never guessed at. The
+fields are read by ``lineage.hub_lineage``, the one reader of the Hub's lineage fields.
 """
 
 from __future__ import annotations
@@ -12,12 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from lineage.graph import Relation
+from lineage.hub_lineage import MAX_PARENTS, base_model_parents, tag_parents
 from lineage.refs import is_valid_repo_id
-
-RELATIONS = ("adapter", "finetune", "quantized", "merge", "unknown")
-_KNOWN = frozenset(RELATIONS)
-_TAG_PREFIX = "base_model:"
-MAX_PARENTS = 256  # a listing that names more parents than this is cut; merges name a handful
 
 
 @dataclass(frozen=True)
@@ -33,35 +31,18 @@ class RecordError(ValueError):
     """A record that cannot be indexed; the message says why (without the line number)."""
 
 
-def _relation(value: object) -> str:
-    if isinstance(value, str):
-        rel = value.strip().lower()
-        if rel in _KNOWN:
-            return rel
-    return "unknown"
-
-
-def _from_tags(tags: object) -> tuple[dict[str, str], int]:
+def _from_tags(tags: object) -> tuple[dict[str, tuple[str, str]], int]:
     """Parents named by ``base_model:`` tags, keyed by lower-case id → (id, relation)."""
-    found: dict[str, str] = {}
+    found: dict[str, tuple[str, str]] = {}
     skipped = 0
-    if not isinstance(tags, list):
-        return found, skipped
-    for tag in tags:
-        if not isinstance(tag, str) or not tag.startswith(_TAG_PREFIX):
-            continue
-        rest = tag[len(_TAG_PREFIX):]
-        rel, sep, maybe_id = rest.partition(":")
-        if sep and rel in _KNOWN:
-            parent, relation = maybe_id, rel
-        else:
-            parent, relation = rest, "unknown"
-        if not is_valid_repo_id(parent):
+    for tagged in tag_parents(tags if isinstance(tags, list) else ()):
+        if not is_valid_repo_id(tagged.parent):
             skipped += 1
             continue
-        key = parent.lower()
-        if relation != "unknown" or key not in found:
-            found[key] = parent + "\0" + relation
+        relation = (tagged.relation or Relation.UNKNOWN).value
+        key = tagged.parent.lower()
+        if relation != Relation.UNKNOWN.value or key not in found:
+            found[key] = (tagged.parent, relation)
     return found, skipped
 
 
@@ -76,30 +57,32 @@ def parse_listed_model(record: Mapping[str, object]) -> ListedModel:
         shown = repr(model_id)[:80]
         raise RecordError(f"no valid model id (id={shown})")
 
-    tag_parents, skipped = _from_tags(record.get("tags"))
-    base = record.get("baseModels")
+    tag_parents_found, skipped = _from_tags(record.get("tags"))
     parents: dict[str, tuple[str, str]] = {}
+    base = record.get("baseModels")
+    for stated in base_model_parents(base) if base else ():
+        if not is_valid_repo_id(stated.parent):
+            skipped += 1
+            continue
+        key = stated.parent.lower()
+        if stated.relation is not None:
+            rel = stated.relation.value
+        else:
+            tagged = tag_parents_found.get(key)
+            rel = tagged[1] if tagged else Relation.UNKNOWN.value
+        parents.setdefault(key, (stated.parent, rel))
     if base:
-        declared_rel: str | None = None
-        items: object = base
-        if isinstance(base, Mapping):
-            declared_rel = _relation(base.get("relation")) if base.get("relation") else None
-            items = base.get("models", base.get("ids", []))
-        if not isinstance(items, list):
-            items = []
-        for item in items[:MAX_PARENTS]:
-            parent = item.get("id") if isinstance(item, Mapping) else item
-            if not isinstance(parent, str) or not is_valid_repo_id(parent):
-                skipped += 1
-                continue
-            key = parent.lower()
-            rel = declared_rel
-            if rel is None:
-                tagged = tag_parents.get(key)
-                rel = tagged.split("\0", 1)[1] if tagged else "unknown"
-            parents.setdefault(key, (parent, rel))
+        skipped += _unreadable(base)
     if not parents:
-        for key, packed in list(tag_parents.items())[:MAX_PARENTS]:
-            parent, rel = packed.split("\0", 1)
-            parents[key] = (parent, rel)
+        for key, pair in list(tag_parents_found.items())[:MAX_PARENTS]:
+            parents[key] = pair
     return ListedModel(model_id, tuple(parents.values()), skipped)
+
+
+def _unreadable(base: object) -> int:
+    """Entries of a ``baseModels`` value that named no id at all (counted as skipped)."""
+    items = base.get("models", base.get("ids", [])) if isinstance(base, Mapping) else base
+    if not isinstance(items, list):
+        return 0
+    return sum(1 for item in items[:MAX_PARENTS]
+               if not isinstance(item.get("id") if isinstance(item, Mapping) else item, str))

@@ -16,6 +16,7 @@ from typing import Any
 
 from lineage.errors import ParseError
 from lineage.graph import Evidence, Relation
+from lineage.hub_lineage import RELATION_VALUES
 from lineage.parsers.safe import decode_text, load_yaml
 from lineage.refs import ParentValue, clip, decode_dataset_id, decode_parent_value
 
@@ -25,13 +26,6 @@ MAX_LIST_ITEMS = 1000  # base_model / datasets entries kept per card
 
 _FRONT = re.compile(r"\A\s*---[ \t]*\n(.*?)(?:\n---[ \t]*(?:\n|\Z)|\Z)", re.S)
 
-RELATION_VALUES = {
-    "adapter": Relation.ADAPTER,
-    "finetune": Relation.FINETUNE,
-    "fine-tune": Relation.FINETUNE,
-    "merge": Relation.MERGE,
-    "quantized": Relation.QUANTIZED,
-}
 
 
 @dataclass

@@ -41,6 +41,8 @@ class GgufHeader:
     tensor_count: int = 0
     kv: dict[str, Any] = field(default_factory=dict)
     truncated: bool = False  # the bytes ended before the key/value section did
+    # item counts of array values, kept even when the items are not (a vocabulary's size)
+    array_counts: dict[str, int] = field(default_factory=dict)
 
 
 class _Reader:
@@ -104,6 +106,8 @@ def parse_gguf_header(data: bytes, *, file: str = "model.gguf") -> GgufHeader:
         for _ in range(kv_count):
             key = r.string()
             vtype = r.unpack("<I", 4)
+            if vtype == GGUFValueType.ARRAY and r.pos + 12 <= len(data):
+                out.array_counts[clip(key, 200)] = struct.unpack_from("<Q", data, r.pos + 4)[0]
             out.kv[clip(key, 200)] = r.value(vtype)
     except EOFError:
         if "out" not in locals():

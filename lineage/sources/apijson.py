@@ -11,9 +11,10 @@ from typing import Any
 from lineage.graph import FileEntry
 from lineage.parsers.safe import check_depth
 from lineage.refs import clip, is_commit_sha
-from lineage.sources.interface import RepoSnapshot
+from lineage.sources.interface import RepoSnapshot, kept_before_cap
 
-MAX_SIBLINGS = 20_000
+MAX_SIBLINGS = 20_000  # files that are not weights
+MAX_WEIGHT_SIBLINGS = 200_000  # weight-like files: all of them, up to this
 MAX_TAGS = 2_000
 
 
@@ -53,17 +54,9 @@ def snapshot_from_api(data: Any, *, repo_id: str, kind: str = "model",
         problems.append(f"{repo_id}: config is not an object")
         config = None
 
-    raw_tags = data.get("tags")
-    tags = tuple(clip(t, 300) for t in raw_tags[:MAX_TAGS] if isinstance(t, str)) \
-        if isinstance(raw_tags, list) else ()
+    tags = _tags(data.get("tags"), repo_id, problems)
 
-    siblings: list[FileEntry] = []
-    raw_siblings = data.get("siblings")
-    if isinstance(raw_siblings, list):
-        for s in raw_siblings[:MAX_SIBLINGS]:
-            entry = _sibling(s)
-            if entry is not None:
-                siblings.append(entry)
+    siblings, complete = _siblings(data.get("siblings"), repo_id, problems)
 
     base_models: tuple[dict[str, Any], ...] = ()
     bm = data.get("baseModels")
@@ -95,8 +88,64 @@ def snapshot_from_api(data: Any, *, repo_id: str, kind: str = "model",
         pipeline_tag=_opt_str(data.get("pipeline_tag"), 80),
         security=security if isinstance(security, dict) else None,
         problems=tuple(problems),
+        listing_complete=complete,
         raw=data,
     )
+
+
+_LINEAGE_TAGS = ("base_model:", "dataset:", "license:")
+
+
+def _tags(raw: Any, repo_id: str, problems: list[str]) -> tuple[str, ...]:
+    """Tags, filtered before they are capped: the lineage tags (``base_model:``,
+    ``dataset:``, ``license:``) up to ``MAX_TAGS``, other tags up to ``MAX_TAGS``."""
+    if not isinstance(raw, list):
+        return ()
+    kept: list[str] = []
+    counts = {True: 0, False: 0}
+    for tag in raw:
+        if not isinstance(tag, str):
+            continue
+        lineage = tag.startswith(_LINEAGE_TAGS)
+        counts[lineage] += 1
+        if counts[lineage] <= MAX_TAGS:
+            kept.append(clip(tag, 300))
+    for lineage, n in counts.items():
+        if n > MAX_TAGS:
+            what = "lineage tags (base_model:, dataset:, license:)" if lineage else "other tags"
+            problems.append(f"{repo_id}: {n} {what}; only the first {MAX_TAGS} are kept")
+    return tuple(kept)
+
+
+def _siblings(raw: Any, repo_id: str, problems: list[str]) -> tuple[list[FileEntry], bool]:
+    """The file list, filtered by name before it is capped: every weight-like file is kept
+    (up to ``MAX_WEIGHT_SIBLINGS``), other files up to ``MAX_SIBLINGS``. Returns the list and
+    whether it holds every weight file; each cut is a problem naming the repo."""
+    if not isinstance(raw, list):
+        return [], True
+    out: list[FileEntry] = []
+    others = weights = 0
+    for s in raw:
+        entry = _sibling(s)
+        if entry is None:
+            continue
+        if not kept_before_cap(entry.name):
+            others += 1
+            if others > MAX_SIBLINGS:
+                continue
+        else:
+            weights += 1
+            if weights > MAX_WEIGHT_SIBLINGS:
+                continue
+        out.append(entry)
+    if others > MAX_SIBLINGS:
+        problems.append(f"{repo_id}: {others} other files (not weights, metadata or "
+                        f"signatures); only the first {MAX_SIBLINGS} are listed (every weight "
+                        "and metadata file is)")
+    if weights > MAX_WEIGHT_SIBLINGS:
+        problems.append(f"{repo_id}: {weights} weight files; only the first "
+                        f"{MAX_WEIGHT_SIBLINGS} are listed, so the weights are not fully checked")
+    return out, weights <= MAX_WEIGHT_SIBLINGS
 
 
 def _sibling(s: Any) -> FileEntry | None:

@@ -28,19 +28,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 from lineage.errors import HubError, InvalidIdError, ParseError
-from lineage.parsers.safe import load_json
 from lineage.refs import ModelRef, clip, is_commit_sha, is_safe_repo_file
 from lineage.sources.apijson import snapshot_from_api
+from lineage.sources.hub_client import Answer, HubClient, answered_repo
 from lineage.sources.interface import (
     MAX_INFO_BYTES,
     MAX_SMALL_FILE_BYTES,
@@ -48,21 +46,13 @@ from lineage.sources.interface import (
     Source,
 )
 
-T = TypeVar("T")
 DEFAULT_ENDPOINT = "https://huggingface.co"
-RETRY_STATUSES = {429, 500, 502, 503, 504}
 
 
 def resolve_endpoint(endpoint: str | None) -> str:
     """``--endpoint``, else ``HF_ENDPOINT`` read now (huggingface_hub reads it only at import)."""
     value = endpoint or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT
     return value.rstrip("/")
-
-
-class _Transient(Exception):
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 class HubSource(Source):
@@ -76,19 +66,20 @@ class HubSource(Source):
         cache_dir: Path | None = None,
         use_cache: bool = True,
         timeout: float = 20.0,
+        attempt_deadline: float = 30.0,
         retry_budget: float = 60.0,
         max_attempts: int = 6,
         backoff_base: float = 0.5,
         backoff_cap: float = 8.0,
         ref_ttl: float = 600.0,
+        run_deadline: float | None = None,
     ) -> None:
         self.endpoint = resolve_endpoint(endpoint)
         self.token = token
-        self.timeout = timeout
-        self.retry_budget = retry_budget
-        self.max_attempts = max_attempts
-        self.backoff_base = backoff_base
-        self.backoff_cap = backoff_cap
+        self.client = HubClient(
+            self.endpoint, token, timeout=timeout, attempt_deadline=attempt_deadline,
+            retry_budget=retry_budget, max_attempts=max_attempts, backoff_base=backoff_base,
+            backoff_cap=backoff_cap, run_deadline=run_deadline)
         self.ref_ttl = ref_ttl
         self.use_cache = use_cache and cache_dir is not None
         key = hashlib.sha256(self.endpoint.encode()).hexdigest()[:16]
@@ -96,108 +87,22 @@ class HubSource(Source):
         self._cache_root = str(self.cache_dir)
         self.counts: Counter[str] = Counter()  # requests actually sent, by kind
         self._lock = threading.Lock()
-        self._built_headers: dict[str, str] | None = None
         self._made_dirs: set[str] = set()  # cache folders known to exist
 
+    def cancel(self) -> None:
+        self.client.cancel()
+
     # -- plumbing ---------------------------------------------------------------------------
-    def _headers(self) -> dict[str, str]:
-        if self._built_headers is None:  # built once: the token and user agent do not change
-            from huggingface_hub.utils._headers import build_hf_headers
-
-            from lineage import __version__
-
-            self._built_headers = dict(build_hf_headers(
-                token=self.token, library_name="mlbom", library_version=__version__))
-        return self._built_headers
-
     def _count(self, kind: str) -> None:
         with self._lock:
             self.counts[kind] += 1
 
-    def _with_retries(self, subject: str, action: Callable[[], T]) -> T:
-        deadline = time.monotonic() + self.retry_budget
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return action()
-            except _Transient as exc:
-                delay = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
-                delay = delay * (0.5 + random.random() / 2)  # jitter: no thundering herd
-                if exc.retry_after is not None:
-                    delay = max(delay, min(exc.retry_after, self.backoff_cap * 4))
-                if attempt >= self.max_attempts or time.monotonic() + delay > deadline:
-                    raise HubError(
-                        f"gave up after {attempt} attempts ({exc}); the Hub may be down or "
-                        "rate-limiting: retry later, pass --token, or use --hub-mirror",
-                        subject=subject, reason="hub-error",
-                    ) from exc
-                time.sleep(delay)
-
     def _get(self, url: str, subject: str, *, params: dict[str, Any] | None = None,
              headers: dict[str, str] | None = None, max_bytes: int, kind: str,
-             retry: bool = True) -> tuple[bytes, dict[str, str]]:
-        """The body (capped at ``max_bytes``) and headers of one GET. A redirect's headers are
-        kept under the final answer's (``X-Repo-Commit`` comes from the Hub, not its CDN)."""
-        import httpx2
-        from huggingface_hub.errors import (
-            GatedRepoError,
-            HfHubHTTPError,
-            RemoteEntryNotFoundError,
-            RepositoryNotFoundError,
-            RevisionNotFoundError,
-        )
-        from huggingface_hub.utils._http import get_session, hf_raise_for_status
-
-        def once() -> tuple[bytes, dict[str, str]]:
-            self._count(kind)
-            try:
-                with get_session().stream("GET", url, params=params, timeout=self.timeout,
-                                          headers={**self._headers(), **(headers or {})},
-                                          follow_redirects=True) as resp:
-                    if resp.status_code in RETRY_STATUSES:
-                        ra = resp.headers.get("Retry-After")
-                        retry_after = float(ra) if ra and ra.strip().isdigit() else None
-                        raise _Transient(f"HTTP {resp.status_code}", retry_after)
-                    if resp.status_code >= 400:
-                        resp.read()
-                        hf_raise_for_status(resp)
-                    body = bytearray()
-                    for chunk in resp.iter_bytes():
-                        body.extend(chunk)
-                        if len(body) > max_bytes:
-                            break
-                    if len(body) > max_bytes:
-                        if "Range" not in (headers or {}):
-                            raise ParseError(f"answer larger than {max_bytes} bytes",
-                                             subject=subject)
-                        del body[max_bytes:]  # a server that ignored Range: keep the head
-                    answered: dict[str, str] = {}
-                    for hop in (*resp.history, resp):
-                        answered.update(hop.headers)
-                    return bytes(body), answered
-            except GatedRepoError as exc:
-                raise HubError("gated: accept its conditions on the Hub and pass --token",
-                               subject=subject, reason="gated") from exc
-            except (RepositoryNotFoundError, RevisionNotFoundError,
-                    RemoteEntryNotFoundError) as exc:
-                raise HubError("not found on the Hub (or private)", subject=subject,
-                               reason="not-found") from exc
-            except HfHubHTTPError as exc:
-                status = exc.response.status_code if exc.response is not None else None
-                if status == 451:
-                    raise HubError("unavailable for legal reasons (HTTP 451)", subject=subject,
-                                   reason="unavailable-for-legal-reasons") from exc
-                if status in (401, 403):
-                    raise HubError(f"access denied (HTTP {status}); pass --token",
-                                   subject=subject, reason="gated") from exc
-                raise HubError(f"Hub answered HTTP {status}", subject=subject) from exc
-            except httpx2.TimeoutException as exc:
-                raise _Transient("timed out") from exc
-            except (httpx2.TransportError, httpx2.RemoteProtocolError) as exc:
-                raise _Transient(f"connection failed: {type(exc).__name__}") from exc
-
-        return self._with_retries(subject, once) if retry else once()
+             retry: bool = True) -> Answer:
+        return self.client.get(url, subject, params=params, headers=headers,
+                               max_bytes=max_bytes, retry=retry,
+                               on_send=lambda: self._count(kind))
 
     # -- cache --------------------------------------------------------------------------------
     def _cache_path(self, kind: str, repo_id: str, name: str) -> str | None:
@@ -267,9 +172,10 @@ class HubSource(Source):
             url += f"/revision/{quote(ref.revision, safe='')}"
         params = {"blobs": "true", "securityStatus": "true"} if kind == "model" else \
             {"blobs": "true"}
-        body, _ = self._get(url, ref.repo_id, params=params, max_bytes=MAX_INFO_BYTES,
-                            kind=f"{kind}_info")
-        data = load_json(body, file=f"{ref.repo_id} metadata", max_bytes=MAX_INFO_BYTES)
+        data, answer = self.client.get_json(
+            url, ref.repo_id, params=params, max_bytes=MAX_INFO_BYTES,
+            what=f"{ref.repo_id} metadata", on_send=lambda: self._count(f"{kind}_info"))
+        _check_identity(data, ref, answered_repo(answer.url, api_kind) or ref.repo_id)
         snap = snapshot_from_api(data, repo_id=ref.repo_id, kind=kind, depth_checked=True)
         if snap.sha:
             self._cache_write(self._cache_path(api_kind, ref.repo_id, f"{snap.sha}.json"), data)
@@ -355,7 +261,7 @@ class HubSource(Source):
         if data is None:
             url = f"{self.endpoint}/{repo_id}/resolve/{sha or 'main'}/{quote(filename)}"
             try:
-                data, _ = self._get(url, repo_id, max_bytes=max_bytes, kind="file")
+                data = self._get(url, repo_id, max_bytes=max_bytes, kind="file").body
             except ParseError as exc:
                 raise ParseError(f"larger than {max_bytes} bytes", subject=repo_id,
                                  file=filename) from exc
@@ -394,11 +300,12 @@ class HubSource(Source):
         url = (f"{self.endpoint}/{repo_id}/resolve/{quote(revision or 'main', safe='')}/"
                f"{quote(filename)}")
         try:
-            data, headers = self._get(url, repo_id, max_bytes=max_bytes, kind="file_early",
-                                      retry=False)
-        except (HubError, ParseError, _Transient):
+            answer = self._get(url, repo_id, max_bytes=max_bytes, kind="file_early",
+                               retry=False)
+        except (HubError, ParseError):
             return None
-        commit = headers.get("x-repo-commit", "")
+        data = answer.body
+        commit = answer.headers.get("x-repo-commit", "")
         if not is_commit_sha(commit):
             return None
         self._file_cache_write(self._file_cache_path(repo_id, commit, filename), data)
@@ -411,10 +318,49 @@ class HubSource(Source):
         if cached is not None:
             return cached
         url = f"{self.endpoint}/{repo_id}/resolve/{sha or 'main'}/{quote(filename)}"
-        body, _ = self._get(url, repo_id, headers={"Range": f"bytes=0-{n_bytes - 1}"},
-                            max_bytes=n_bytes, kind="file_head")
+        body = self._get(url, repo_id, headers={"Range": f"bytes=0-{n_bytes - 1}"},
+                         max_bytes=n_bytes, kind="file_head").body
         self._file_cache_write(path, body)
         return body
+
+    def read_range(self, repo_id: str, sha: str | None, filename: str, offset: int,
+                   n_bytes: int) -> bytes:
+        """``n_bytes`` from ``offset`` by one ``Range`` request (a safetensors header after
+        its length), cached at a commit sha. An answer that is not the range asked for (a
+        server that ignored ``Range``) is refused rather than misread."""
+        if offset == 0:
+            return self.read_head(repo_id, sha, filename, n_bytes)
+        _check_file_name(repo_id, filename)
+        path = self._file_cache_path(repo_id, sha, filename, f".range{offset}-{n_bytes}")
+        cached = self._file_cache_read(path)
+        if cached is not None:
+            return cached
+        url = f"{self.endpoint}/{repo_id}/resolve/{sha or 'main'}/{quote(filename)}"
+        answer = self._get(url, repo_id, max_bytes=n_bytes, kind="file_head",
+                           headers={"Range": f"bytes={offset}-{offset + n_bytes - 1}"})
+        body = answer.body
+        if not answer.headers.get("content-range", "").startswith(f"bytes {offset}-"):
+            raise ParseError("the Hub did not answer the byte range asked for", subject=repo_id,
+                             file=filename)
+        self._file_cache_write(path, body)
+        return body
+
+
+def _check_identity(data: Any, ref: ModelRef, final_repo: str) -> None:
+    """A metadata answer must be about the repo asked for (or the one the Hub redirected a
+    renamed repo to) and, when a commit was asked for, about that commit: anything else is a
+    forged or misrouted answer, and nothing from it may reach the BOM."""
+    if not isinstance(data, dict):
+        return  # snapshot_from_api reports a non-object answer on the node
+    answered = data.get("id", data.get("modelId"))
+    wanted = {ref.repo_id.lower(), final_repo.lower()}
+    if not isinstance(answered, str) or answered.lower() not in wanted:
+        raise HubError(f"the Hub's answer is about {clip(repr(answered), 120)}, not the repo "
+                       "asked for; answer discarded", subject=ref.repo_id)
+    sha = data.get("sha")
+    if ref.revision and is_commit_sha(ref.revision) and sha != ref.revision:
+        raise HubError(f"the Hub's answer is for commit {clip(repr(sha), 60)}, not the pinned "
+                       f"{ref.revision}; answer discarded", subject=ref.repo_id)
 
 
 def _check_file_name(repo_id: str, filename: str) -> None:

@@ -2,8 +2,9 @@
 
 A source answers three questions about a repo: its metadata at a revision (``RepoSnapshot``,
 pinned to a commit sha), the bytes of a small file at that sha, and the first bytes of a large
-one (for GGUF headers). Failures raise ``HubError`` with a ``reason`` the resolver records on
-the node; a source never returns partial garbage silently.
+one (for GGUF headers), or a range of them (a safetensors header after its 8-byte length).
+Failures raise ``HubError`` with a ``reason`` the resolver records on the node; a source never
+returns partial garbage silently.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class RepoSnapshot:
     pipeline_tag: str | None = None
     security: dict[str, Any] | None = None  # ``securityRepoStatus`` as given
     problems: tuple[str, ...] = ()  # fields that were malformed and ignored
+    listing_complete: bool = True  # False: a cap cut the file list, weights may be missing
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # API JSON
 
     def has_file(self, name: str) -> bool:
@@ -74,6 +76,13 @@ class Source(ABC):
     def read_head(self, repo_id: str, sha: str | None, filename: str, n_bytes: int) -> bytes:
         """At most the first ``n_bytes`` of a (possibly huge) file, by range request."""
 
+    def read_range(self, repo_id: str, sha: str | None, filename: str, offset: int,
+                   n_bytes: int) -> bytes:
+        """At most ``n_bytes`` of a file from byte ``offset`` (a safetensors header after its
+        8-byte length). Sources that can seek or send a ``Range`` override this; the default
+        reads the head up to the end of the range, so it suits local files only."""
+        return self.read_head(repo_id, sha, filename, offset + n_bytes)[offset:]
+
     def info_if_cached(self, kind: str, ref: ModelRef) -> RepoSnapshot | None:
         """What ``model_info`` (``kind`` "model") or ``dataset_info`` would answer, when it
         can be answered without a network request; else ``None``. Never raises."""
@@ -97,3 +106,20 @@ class Source(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections or files."""
+
+    def cancel(self) -> None:  # noqa: B027 - optional hook
+        """End what is in flight now (Ctrl-C): calls then fail fast instead of waiting."""
+
+#: Files the lineage, license and signature steps read by name; a listing keeps them (like
+#: weight files) whatever its cap on other files.
+LINEAGE_FILES = frozenset({"README.md", "config.json", "adapter_config.json",
+                           "mergekit_config.yml", "mergekit_config.yaml", "model_index.json",
+                           "LICENSE", "LICENSE.md", "LICENSE.txt"})
+
+
+def kept_before_cap(name: str) -> bool:
+    """True for names a capped listing must never drop: weight files, the metadata files
+    lineage is read from, and signature bundles (``*.sig``)."""
+    from lineage.annotate.weights import weight_format
+
+    return name in LINEAGE_FILES or name.endswith(".sig") or weight_format(name) is not None

@@ -2,7 +2,8 @@
 
 Layout (one revision per repo)::
 
-    <root>/mirror.json                  {"format": "mlbom-mirror/1", "created", "targets"}
+    <root>/mirror.json                  {"format": "mlbom-mirror/1", "created", "targets",
+                                         "complete": true|false}
     <root>/models/<dir>/info.json       the Hub's /api/models/{id} answer, verbatim
     <root>/models/<dir>/files/<path>    small files at that sha; GGUF files' first bytes
     <root>/models/<dir>/error.json      {"status", "reason", "message"} for unreadable repos
@@ -11,6 +12,14 @@ Layout (one revision per repo)::
 ``<dir>`` is the repo id with ``/`` replaced by ``--``. File names are checked against the
 repo's file list and must stay inside the repo's folder: an id or file name never becomes an
 arbitrary local path.
+
+An interrupted ``mlbom mirror`` is never read as complete. The writer first writes
+``mirror.json`` with ``"complete": false``, writes each repo's files before its ``info.json``
+(so ``info.json`` says the repo is whole), and rewrites ``mirror.json`` with
+``"complete": true`` last. A folder without ``mirror.json``, or with ``"complete": false``, is
+refused (``IncompleteMirror``, exit 2); a repo folder without ``info.json`` or ``error.json``
+is unresolved (``offline``: incomplete in the mirror). Mirrors written before the flag existed
+(no ``complete`` key) are read as before.
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lineage.errors import HubError, ParseError
+from lineage.errors import HubError, InputError, ParseError
 from lineage.parsers.safe import load_json
 from lineage.refs import ModelRef, is_valid_repo_id
 from lineage.sources.apijson import snapshot_from_api
@@ -30,8 +39,30 @@ from lineage.sources.interface import (
 )
 
 MIRROR_FORMAT = "mlbom-mirror/1"
-REASON_BY_STATUS = {401: "gated", 403: "gated", 404: "not-found",
-                    451: "unavailable-for-legal-reasons"}
+#: The one status table: the writer records a reason as this status, the reader maps back.
+STATUS_BY_REASON = {"gated": 403, "not-found": 404, "unavailable-for-legal-reasons": 451}
+REASON_BY_STATUS = {401: "gated", **{status: r for r, status in STATUS_BY_REASON.items()}}
+
+
+class IncompleteMirror(InputError):
+    """The mirror folder was not finished by ``mlbom mirror`` (interrupted, or not a mirror)."""
+
+
+def check_mirror_complete(root: Path) -> None:
+    """Refuse a mirror that ``mlbom mirror`` did not finish writing."""
+    manifest = root / "mirror.json"
+    if not manifest.is_file():
+        raise IncompleteMirror(f"{root} is not a finished mlbom mirror (no mirror.json): "
+                               "`mlbom mirror` was interrupted or never ran; run it again")
+    try:
+        data = _read_json(manifest)
+    except (ParseError, HubError) as exc:
+        raise IncompleteMirror(f"{manifest} is unreadable: {exc}") from exc
+    if not isinstance(data, dict) or data.get("format") != MIRROR_FORMAT:
+        raise IncompleteMirror(f"{manifest} is not an {MIRROR_FORMAT} manifest")
+    if data.get("complete") is False:
+        raise IncompleteMirror(f"{root} is an incomplete mirror: `mlbom mirror` was "
+                               "interrupted while writing it; run it again")
 
 
 def repo_dir_name(repo_id: str) -> str:
@@ -47,6 +78,7 @@ class MirrorSource(Source):
         self.root = Path(root)
         if not self.root.is_dir():
             raise HubError(f"mirror folder {self.root} does not exist", reason="offline")
+        check_mirror_complete(self.root)
         self._dirs: dict[tuple[str, str], Path] = {}
         for kind in ("models", "datasets"):
             base = self.root / kind
@@ -72,6 +104,9 @@ class MirrorSource(Source):
                 reason = data["reason"]
             raise HubError(f"recorded in the mirror as {reason}", subject=ref.repo_id,
                            reason=reason)
+        if not (folder / "info.json").is_file():
+            raise HubError("incomplete in the mirror (no info.json)", subject=ref.repo_id,
+                           reason="offline")
         try:
             data = _read_json(folder / "info.json")
         except ParseError as exc:
@@ -107,6 +142,14 @@ class MirrorSource(Source):
 
     def read_head(self, repo_id: str, sha: str | None, filename: str, n_bytes: int) -> bytes:
         with self._file_path(repo_id, filename).open("rb") as fh:
+            return fh.read(n_bytes)
+
+    def read_range(self, repo_id: str, sha: str | None, filename: str, offset: int,
+                   n_bytes: int) -> bytes:
+        """A mirror holds the first bytes a run read of a large file (a GGUF or safetensors
+        header), so a range inside them is served and one past them is short."""
+        with self._file_path(repo_id, filename).open("rb") as fh:
+            fh.seek(offset)
             return fh.read(n_bytes)
 
 

@@ -8,22 +8,27 @@ the parent and relation it was reached through (``unknown`` when the Hub states 
 Results are in walk order: by depth, then by parent, then by id (case-insensitive), so equal
 Hubs give equal lists. ``limit`` caps the number of models returned and requested; which
 models of the last level make the cut follows the Hub's listing order.
+
+``DescendantsFinder`` is the one interface for "what derives from X on the Hub", with two
+answers: ``LiveHubDescendants`` (this walk) and ``IndexDescendants`` (the local index).
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from lineage.errors import HubError
+from lineage.hub_lineage import relation_from_tags
 from lineage.refs import ModelRef
+from lineage.sources.hub_client import HubClient
 
-RELATIONS = ("adapter", "finetune", "quantized", "merge")
 DEFAULT_MAX_DEPTH = 16
 DEFAULT_WORKERS = 4
+_EXPAND = ("baseModels", "tags", "sha", "downloads")
 
 
 @dataclass(frozen=True)
@@ -36,17 +41,6 @@ class HubDescendant:
     downloads: int | None = None
 
 
-def relation_from_tags(tags: Iterable[str], parent: str) -> str:
-    """The relation a model's ``base_model:<relation>:<parent>`` tag states, else unknown."""
-    wanted = parent.lower()
-    for tag in tags:
-        parts = tag.split(":", 2)
-        if (len(parts) == 3 and parts[0] == "base_model" and parts[2].lower() == wanted
-                and parts[1] in RELATIONS):
-            return parts[1]
-    return "unknown"
-
-
 def hub_descendants(
     model_id: str,
     endpoint: str | None = None,
@@ -55,19 +49,21 @@ def hub_descendants(
     *,
     max_depth: int = DEFAULT_MAX_DEPTH,
     workers: int = DEFAULT_WORKERS,
-    token: str | bool | None = None,
+    token: str | None = None,
+    client: HubClient | None = None,
 ) -> list[HubDescendant]:
     """Models deriving from ``model_id`` on the Hub at ``endpoint`` (see the module doc).
 
-    ``progress`` shows a live display on stderr when stderr is a terminal. Raises
+    ``progress`` shows a live display on stderr when stderr is a terminal. Listings go
+    through mlbom's one Hub client (``client``, else one for ``endpoint``). Raises
     ``InvalidIdError`` for a bad id and ``HubError`` when the Hub cannot answer.
     """
-    from huggingface_hub import HfApi
+    from lineage.sources.hub import resolve_endpoint
 
     root = ModelRef.parse(model_id).repo_id
     if limit is not None and limit < 1:
         return []
-    api = HfApi(endpoint=endpoint, token=token)
+    client = client or HubClient(resolve_endpoint(endpoint), token)
     found: list[HubDescendant] = []
     seen = {root.lower()}
     level = [root]
@@ -79,50 +75,93 @@ def hub_descendants(
             bar.update(depth, len(found), len(level))
 
             def children(parent: str, remaining: int | None = remaining) -> list[Any]:
-                return _list_children(api, parent, remaining)
+                return list(client.list_models(filter=f"base_model:{parent}", expand=_EXPAND,
+                                               limit=remaining, subject=parent))
 
             next_level: list[str] = []
             for parent, models in zip(level, pool.map(children, level), strict=True):
-                for info in sorted(models, key=lambda m: str(m.id).lower()):
-                    repo_id = str(info.id)
-                    if repo_id.lower() in seen:
+                for info in sorted(models, key=lambda m: str(m.get("id")).lower()):
+                    child = _descendant(info, parent, depth)
+                    if child is None or child.repo_id.lower() in seen:
                         continue
-                    seen.add(repo_id.lower())
-                    found.append(HubDescendant(
-                        repo_id=repo_id,
-                        parent=parent,
-                        relation=relation_from_tags(info.tags or (), parent),
-                        depth=depth,
-                        sha=getattr(info, "sha", None),
-                        downloads=getattr(info, "downloads", None),
-                    ))
-                    next_level.append(repo_id)
+                    seen.add(child.repo_id.lower())
+                    found.append(child)
+                    next_level.append(child.repo_id)
                     bar.update(depth, len(found), len(level))
             level = next_level
     return found if limit is None else found[:limit]
 
 
-def _list_children(api: Any, parent: str, limit: int | None) -> list[Any]:
-    from huggingface_hub.errors import HfHubHTTPError
+def _descendant(info: dict[str, Any], parent: str, depth: int) -> HubDescendant | None:
+    repo_id = info.get("id")
+    if not isinstance(repo_id, str):
+        return None
+    tags = info.get("tags")
+    sha, downloads = info.get("sha"), info.get("downloads")
+    return HubDescendant(
+        repo_id=repo_id, parent=parent,
+        relation=relation_from_tags(tags if isinstance(tags, list) else (), parent).value,
+        depth=depth, sha=sha if isinstance(sha, str) else None,
+        downloads=downloads if isinstance(downloads, int) else None)
 
-    try:
-        return list(api.list_models(
-            filter=f"base_model:{parent}",
-            expand=["baseModels", "tags", "sha", "downloads"],
-            limit=limit,
-        ))
-    except HfHubHTTPError as exc:
-        status = exc.response.status_code if exc.response is not None else None
-        raise HubError(
-            f"listing models derived from it failed (HTTP {status})", subject=parent
-        ) from exc
-    except Exception as exc:
-        # Transport failures (refused, reset, timeout) come from the client's HTTP library.
-        if type(exc).__module__.split(".")[0] in ("httpx", "httpx2", "requests", "urllib3"):
-            raise HubError(
-                f"the Hub is unreachable: {exc}", subject=parent, reason="offline"
-            ) from exc
-        raise
+
+# -- one interface, two answers ---------------------------------------------------------------
+class DescendantsFinder(ABC):
+    """"What derives from X on the Hub", answered live or from the local index. The two
+    answers keep their own printed forms (the index knows no sha or downloads)."""
+
+    @abstractmethod
+    def find(self, model_id: str, limit: int) -> Sequence[Any]:
+        """The descendants of ``model_id``, nearest first, at most ``limit``."""
+
+    @abstractmethod
+    def render(self, model_id: str, found: Sequence[Any], fmt: str) -> str:
+        """``found`` as text (``table``/``json``, and ``markdown`` live)."""
+
+
+class LiveHubDescendants(DescendantsFinder):
+    """Walk the Hub's listing level by level (``hub_descendants``)."""
+
+    def __init__(self, client: HubClient, *, progress: bool = False) -> None:
+        self.client = client
+        self.progress = progress
+
+    def find(self, model_id: str, limit: int) -> Sequence[Any]:
+        return hub_descendants(model_id, self.client.endpoint, limit, self.progress,
+                               client=self.client)
+
+    def render(self, model_id: str, found: Sequence[Any], fmt: str) -> str:
+        from sbom.inventory.render import render_descendants
+
+        return render_descendants(model_id, list(found), fmt)
+
+
+class IndexDescendants(DescendantsFinder):
+    """Read the local Hub-wide index (``mlbom index build``)."""
+
+    def __init__(self, db: str | None) -> None:
+        self.db = db
+
+    def find(self, model_id: str, limit: int) -> Sequence[Any]:
+        from lineage.hubindex import descendants
+
+        return descendants(self.db, model_id)[:limit]
+
+    def render(self, model_id: str, found: Sequence[Any], fmt: str) -> str:
+        from lineage.hubindex import render_hits
+
+        return render_hits(list(found), model_id=model_id, direction="descendants",
+                           fmt="json" if fmt == "json" else "table")
+
+
+def descendants_finder(*, use_index: bool, db: str | None, endpoint: str | None,
+                       token: str | None) -> DescendantsFinder:
+    if use_index:
+        return IndexDescendants(db)
+    from lineage.sources.hub import resolve_endpoint
+
+    return LiveHubDescendants(HubClient(resolve_endpoint(endpoint), token),
+                              progress=sys.stderr.isatty())
 
 
 class _Progress:

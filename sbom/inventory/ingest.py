@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lineage.errors import InputError, ParseError
-from lineage.graph import CodeNode, DatasetNode, LineageGraph
+from lineage.graph import CodeNode, DatasetNode, LineageGraph, Relation
 from lineage.ids import parse_purl
 from lineage.refs import clip, is_commit_sha
 from sbom import bom_reader
@@ -40,9 +40,7 @@ MAX_NODES = 100_000
 # BOM (a tower of diamonds) would otherwise make every query over it exponential.
 MAX_PATHS = 100_000
 
-RELATIONS = frozenset(
-    {"finetune", "adapter", "quantized", "merge", "unknown", "remote_code", "trained_on"}
-)
+RELATIONS = frozenset(r.value for r in Relation)
 KINDS = ("model", "dataset", "code", "other")
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

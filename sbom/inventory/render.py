@@ -89,8 +89,12 @@ def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]]) ->
     table = Table(title=title, show_lines=False)
     for col in columns:
         table.add_column(col, overflow="fold")
-    for row in rows:
-        table.add_row(*row)
+    from rich.text import Text
+
+    from lineage.text_safety import printable
+
+    for row in rows:  # stored BOMs are input: no markup, controls or bidi reach the terminal
+        table.add_row(*(Text(printable(cell)) for cell in row))
     buf = io.StringIO()
     Console(file=buf, width=160, no_color=True, highlight=False).print(table)
     return buf.getvalue()

@@ -149,3 +149,11 @@ def is_lineage(relation: Relation) -> bool:
 
 def edge_label(relation: Relation) -> str:
     return relation.value.replace("_", " ")
+
+
+def checked_edge_label(graph: LineageGraph, child: str, parent: str, relation: Relation) -> str:
+    """``edge_label``, marked when lineage verification found the edge cannot be true."""
+    node = graph.node(child)
+    bad = any(v.parent == parent and v.verdict == "inconsistent"
+              for v in getattr(node, "verifications", ()))
+    return edge_label(relation) + (" (inconsistent)" if bad else "")

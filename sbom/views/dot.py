@@ -4,11 +4,12 @@ escaped and control characters removed, so any card text renders as text."""
 from __future__ import annotations
 
 from lineage.graph import LineageGraph
+from lineage.text_safety import printable
 from sbom.views.common import (
     FAMILY_COLOURS,
     SIGNATURE_COLOURS,
     UNRESOLVED_FILL,
-    edge_label,
+    checked_edge_label,
     family_class,
     license_label,
     short_sha,
@@ -19,7 +20,7 @@ from sbom.views.common import (
 def dot_quote(text: str, limit: int = 200) -> str:
     """``text`` as a DOT double-quoted string (no escString sequences survive)."""
     text = text if len(text) <= limit else text[: limit - 1] + "…"
-    clean = "".join(c if c.isprintable() else " " for c in text)
+    clean = printable(text)
     return '"' + clean.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -51,9 +52,10 @@ def render_dot(graph: LineageGraph) -> str:
         lines.append(f"    {dot_quote(key, 2000)} [{body}];")
     for child, parent, data in sorted(graph.edges(), key=lambda e: (e[0], e[1])):
         style = ", style=dashed" if data.relation.value in ("trained_on", "remote_code") else ""
+        label = checked_edge_label(graph, child, parent, data.relation)
         lines.append(
             f"    {dot_quote(child, 2000)} -> {dot_quote(parent, 2000)} "
-            f"[label={dot_quote(edge_label(data.relation))}{style}];"
+            f"[label={dot_quote(label)}{style}];"
         )
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from lineage.graph import LineageGraph
+from lineage.text_safety import escape_json_text, printable
 from sbom.views.common import (
     FAMILY_COLOURS,
     SIGNATURE_COLOURS,
@@ -25,12 +26,24 @@ from sbom.views.common import (
 from sbom.views.layout import NODE_HEIGHT, NODE_WIDTH, layout_graph
 
 
+def _printable_strings(data: Any) -> Any:
+    """Every string in ``data`` made ``printable``: the page shows them to a person, and a
+    bidi override or control character would reach the screen through ``textContent``."""
+    if isinstance(data, str):
+        return printable(data)
+    if isinstance(data, dict):
+        return {k: _printable_strings(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_printable_strings(v) for v in data]
+    return data
+
+
 def _json_for_script(data: Any) -> str:
+    data = _printable_strings(data)
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    for char, code in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"),
-                       ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for char, code in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e")):
         text = text.replace(char, code)
-    return text
+    return escape_json_text(text)
 
 
 def report_data(graph: LineageGraph) -> dict[str, Any]:

@@ -9,10 +9,11 @@ family (fill) and one for the signature status (border).
 from __future__ import annotations
 
 from lineage.graph import LineageGraph
+from lineage.text_safety import printable
 from sbom.views.common import (
     FAMILY_COLOURS,
     SIGNATURE_COLOURS,
-    edge_label,
+    checked_edge_label,
     family_class,
     license_label,
     short_sha,
@@ -20,14 +21,15 @@ from sbom.views.common import (
 )
 
 _ENTITIES = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "&": "#amp;",
-             "|": "#124;", "`": "#96;", "\n": " ", "\r": " ", "\t": " "}
+             "|": "#124;", "`": "#96;", "%": "#37;"}
 
 
 def mermaid_text(text: str, limit: int = 120) -> str:
-    """``text`` safe inside a quoted Mermaid label."""
+    """``text`` safe inside a quoted Mermaid label: controls and bidi made visible
+    (``printable``), markup characters and ``%`` (so no ``%%{init}%%`` directive) as
+    entities."""
     text = text if len(text) <= limit else text[: limit - 1] + "…"
-    return "".join(_ENTITIES.get(c, c) if c in _ENTITIES or c.isprintable() else " "
-                   for c in text)
+    return "".join(_ENTITIES.get(c, c) for c in printable(text))
 
 
 def render_mermaid(graph: LineageGraph) -> str:
@@ -49,7 +51,8 @@ def render_mermaid(graph: LineageGraph) -> str:
         lines.append(f"    {ids[key]}{shape[0]}{label}{shape[1]}")
     for child, parent, data in sorted(graph.edges(), key=lambda e: (e[0], e[1])):
         arrow = "-->" if data.relation.value not in ("trained_on", "remote_code") else "-.->"
-        lines.append(f"    {ids[child]} {arrow}|{edge_label(data.relation)}| {ids[parent]}")
+        label = checked_edge_label(graph, child, parent, data.relation)
+        lines.append(f"    {ids[child]} {arrow}|{label}| {ids[parent]}")
     for fam, colour in FAMILY_COLOURS.items():
         lines.append(f"    classDef lic_{fam} fill:{colour},color:#000")
     for sig, colour in SIGNATURE_COLOURS.items():

@@ -17,6 +17,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from lineage.graph import EdgeData, LineageGraph, Node
+from lineage.text_safety import printable
 from sbom.views.common import (
     edge_label,
     family_class,
@@ -45,7 +46,7 @@ def _label(node: Node, edge: EdgeData | None, seen: bool) -> Text:
     text = Text()
     if edge is not None:
         text.append(f"{edge_label(edge.relation)} ", style="cyan")
-    text.append(node.name, style="bold" if edge is None else "")
+    text.append(printable(node.name), style="bold" if edge is None else "")
     if node.kind != "model":
         text.append(f" [{node.kind}]", style="blue")
     sha = short_sha(node)
@@ -55,13 +56,13 @@ def _label(node: Node, edge: EdgeData | None, seen: bool) -> Text:
         text.append(" (see above)", style="dim italic")
         return text
     text.append("  ")
-    text.append(license_label(node), style=_FAMILY_STYLE[family_class(node)])
+    text.append(printable(license_label(node)), style=_FAMILY_STYLE[family_class(node)])
     if getattr(node, "signature", None) is not None:
         sig_class = signature_class(node)
         text.append(f"  sig:{node.signature.status}", style=_SIG_STYLE[sig_class])  # type: ignore[attr-defined]
     for flag in node_flags(node):
         severe = flag.startswith(("unresolved", "error", "unsafe", "signature"))
-        text.append(f"\n! {flag}", style="bold red" if severe else "yellow")
+        text.append(f"\n! {printable(flag)}", style="bold red" if severe else "yellow")
     return text
 
 
@@ -74,10 +75,19 @@ def ordered_parents(graph: LineageGraph, key: str) -> list[tuple[Node, EdgeData]
 def _build(graph: LineageGraph, key: str, branch: Tree, seen: set[str]) -> None:
     for parent, edge in ordered_parents(graph, key):
         already = parent.key in seen
-        child = branch.add(_label(parent, edge, already))
+        label = _label(parent, edge, already)
+        _mark_inconsistent(label, graph.node(key), parent.key)
+        child = branch.add(label)
         if not already:
             seen.add(parent.key)
             _build(graph, parent.key, child, seen)
+
+
+def _mark_inconsistent(label: Text, child: Node, parent_key: str) -> None:
+    """The edge's verification verdict, when it says the declared lineage cannot be true."""
+    for v in getattr(child, "verifications", ()):
+        if v.parent == parent_key and v.verdict == "inconsistent":
+            label.append(f"\nx lineage inconsistent: {v.reason}", style="bold red")
 
 
 def build_rich_tree(graph: LineageGraph) -> list[Tree]:

@@ -1,0 +1,1 @@
+"""Verification of declared lineage against cheap metadata (issue 17)."""
