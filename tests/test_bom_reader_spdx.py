@@ -187,4 +187,4 @@ def test_a_malformed_spdx_document_is_an_input_error_never_a_crash(ext: str) -> 
                 read_bom_document(_swapped(doc, path, value), "x")
             except InputError as exc:
                 assert "\n" not in str(exc)
-    assert tried > 150  # the test reached the document's fields
+    assert tried > 100  # the test reached the document's fields
