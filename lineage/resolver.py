@@ -50,7 +50,7 @@ from lineage.graph import (
     dataset_key,
     model_key,
 )
-from lineage.ids import cycle_key, invalid_key, local_key
+from lineage.ids import HUB_URL, cycle_key, invalid_key, local_key
 from lineage.refs import ModelRef, ParentValue, decode_parent_value, looks_like_local_path
 from lineage.sources.interface import MAX_SMALL_FILE_BYTES, RepoSnapshot, Source
 from lineage.sources.local import LocalFolder
@@ -99,7 +99,7 @@ class _Result:
 
 def parse_target(target: str) -> Path | ModelRef:
     """A local folder, or a Hub ref (an id, or a Hub URL decoded like a card value:
-    ``https://huggingface.co/org/name[/tree/<rev>]``). ``InputError`` when it is neither,
+    ``<Hub URL>/org/name[/tree/<rev>]``). ``InputError`` when it is neither,
     and for an empty target (an unset variable must not mean the current folder)."""
     if not target.strip():
         raise InputError("the target is empty (an unset variable?); give a Hub repo id, "
@@ -108,7 +108,7 @@ def parse_target(target: str) -> Path | ModelRef:
         decoded = decode_parent_value(target)
         if decoded.ref is None:
             raise InputError(f"{target} is not a Hub model URL "
-                             "(https://huggingface.co/org/name[/tree/<revision>])")
+                             f"({HUB_URL}/org/name[/tree/<revision>])")
         return decoded.ref
     path = Path(target).expanduser()
     if path.is_dir():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
@@ -27,25 +27,6 @@ from sbom.cli_options import (
     emit,
     run_options,
 )
-
-if TYPE_CHECKING:
-    from lineage.annotate.signatures import SignatureOptions
-
-
-def signature_options(identity: str | None, issuer: str | None, public_key: Path | None,
-                      chain: list[Path] | None, trust_config: Path | None,
-                      offline: bool) -> SignatureOptions:
-    """The signature checks asked for, after checking that the files exist and pair up."""
-    from lineage.annotate.signatures import SignatureOptions
-
-    for p in [public_key, trust_config, *(chain or [])]:
-        if p is not None and not p.is_file():
-            raise InputError(f"{p} is not a file")
-    if (identity is None) != (issuer is None):
-        raise InputError("--cert-identity and --cert-oidc-issuer go together")
-    return SignatureOptions(identity=identity, oidc_issuer=issuer, public_key=public_key,
-                            certificate_chain=tuple(chain or ()), trust_config=trust_config,
-                            offline=offline)
 
 
 def generate(
@@ -107,6 +88,8 @@ def generate(
                          "NAME")
     if spec_version not in ("1.6", "1.7"):
         raise InputError(f"--spec-version must be 1.6 or 1.7, not {spec_version}")
+    from sbom.check_cmd import signature_options  # the one check of the signer options
+
     sig = signature_options(cert_identity, cert_oidc_issuer, public_key, certificate_chain,
                             trust_config, offline)
     opts = run_options(endpoint, token, offline, hub_mirror, max_depth, no_cache, sig,

@@ -44,8 +44,6 @@ from sbom.spdx_common import (
 _KIND_BY_SUMMARY = {"machine-learning model": "model", "dataset": "dataset", "remote code": "code"}
 _KIND_BY_TYPE3 = {"ai_AIPackage": "model", "dataset_DatasetPackage": "dataset",
                   "software_Package": "code"}
-_NODE_TYPES: dict[str, type[Node]] = {"model": ModelNode, "dataset": DatasetNode,
-                                      "code": CodeNode}
 
 
 def key_candidates(kind: str, name: str, unresolved: str | None) -> list[str]:
@@ -68,6 +66,26 @@ def recover_key(ident_base: str, ident: str, kind: str, name: str, unresolved: s
 
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value and value != "NOASSERTION" else None
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    """The objects in ``value`` when it is a list; anything else holds none."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _first_str(value: Any) -> str | None:
+    return value[0] if isinstance(value, list) and value and isinstance(value[0], str) else None
+
+
+def _ends(rel: dict[str, Any], src_field: str, dst_field: str, label: str
+          ) -> tuple[str, str, list[str]]:
+    """(from, type, to) of a relationship; ``InputError`` unless they are ids."""
+    src, rtype, dst = rel.get(src_field), rel.get("relationshipType"), rel.get(dst_field)
+    targets = dst if isinstance(dst, list) else [dst]
+    ids = [t for t in targets if isinstance(t, str)]
+    if not isinstance(src, str) or not isinstance(rtype, str) or len(ids) != len(targets):
+        raise InputError(f"{label}: a relationship's ends or type are not ids")
+    return src, rtype, ids
 
 
 def _objects(value: Any, what: str, label: str) -> list[dict[str, Any]]:
@@ -179,9 +197,9 @@ def guess_evidence_source(where: str, field: str) -> str:
 def read_spdx23(doc: dict[str, Any], label: str) -> LineageGraph:
     """The graph recorded in an SPDX 2.3 JSON document written by mlbom."""
     rels = _objects(doc.get("relationships"), "relationships", label)
-    described = [r.get("relatedSpdxElement") for r in rels
-                 if r.get("relationshipType") == "DESCRIBES"]
-    extracted = {e.get("licenseId"): _extracted(e) for e in
+    ends = [_ends(r, "spdxElementId", "relatedSpdxElement", label) for r in rels]
+    described = [dst[0] for _, rtype, dst in ends if rtype == "DESCRIBES"]
+    extracted = {str(e.get("licenseId")): _extracted(e) for e in
                  _objects(doc.get("hasExtractedLicensingInfos"), "hasExtractedLicensingInfos",
                           label)}
     graph, keys, files = LineageGraph(), {}, {}
@@ -198,7 +216,7 @@ def read_spdx23(doc: dict[str, Any], label: str) -> LineageGraph:
             continue  # not a package mlbom writes for a node
         facts = parse_node_comment(_str(pkg.get("comment")))
         key = recover_key("SPDXRef-", sid, kind, name, facts.unresolved)
-        declared = _str(pkg.get("licenseDeclared"))
+        declared = _str(pkg.get("licenseDeclared")) or ""
         lic = _with_known_facts(_license_info(declared, _str(pkg.get("licenseComments")),
                                               facts.license_problems, extracted.get(declared)))
         node = build_node(kind, key, name, _str(pkg.get("versionInfo")), facts, lic,
@@ -209,34 +227,34 @@ def read_spdx23(doc: dict[str, Any], label: str) -> LineageGraph:
         keys[sid] = key
     if not described or described[0] not in keys:
         raise InputError(f"{label}: the document DESCRIBES no model package (the target)")
-    for rel in rels:
-        _spdx23_relationship(graph, rel, keys, files, label)
+    for rel, (src, rtype, dst) in zip(rels, ends, strict=True):
+        _spdx23_relationship(graph, (src, rtype, dst[0], _str(rel.get("comment"))), keys, files,
+                             label)
     return graph
 
 
 def _extracted(entry: dict[str, Any]) -> dict[str, Any]:
-    refs = entry.get("seeAlsos") or entry.get("crossRefs") or []
     comment = _str(entry.get("comment")) or ""
     return {"name": _str(entry.get("name")),
-            "url": refs[0] if refs and isinstance(refs[0], str) else None,
+            "url": _first_str(entry.get("seeAlsos")) or _first_str(entry.get("crossRefs")),
             "hub_id": comment.removeprefix("Hub license id: ") if comment else None}
 
 
-def _spdx23_relationship(graph: LineageGraph, rel: dict[str, Any], keys: dict[str, str],
-                         files: dict[str, dict[str, Any]], label: str) -> None:
-    src, dst, rtype = rel.get("spdxElementId"), rel.get("relatedSpdxElement"), \
-        rel.get("relationshipType")
+def _spdx23_relationship(graph: LineageGraph, rel: tuple[str, str, str, str | None],
+                         keys: dict[str, str], files: dict[str, dict[str, Any]],
+                         label: str) -> None:
+    src, rtype, dst, comment = rel
     if rtype == "CONTAINS" and src in keys and dst in files:
-        f = files[str(dst)]
-        digest = next((c.get("checksumValue") for c in f.get("checksums") or []
-                       if isinstance(c, dict) and c.get("algorithm") == "SHA256"), None)
-        _attach_file(graph, keys[str(src)], _weight_file(
-            str(f.get("packageFileName") or f.get("name")), digest, _str(f.get("comment"))))
+        f = files[dst]
+        digest = next((_str(c.get("checksumValue")) for c in _dicts(f.get("checksums"))
+                       if c.get("algorithm") == "SHA256"), None)
+        name = _str(f.get("packageFileName")) or _str(f.get("name")) or dst
+        _attach_file(graph, keys[src], _weight_file(name, digest, _str(f.get("comment"))))
     elif rtype in ("DESCENDANT_OF", "VARIANT_OF", "DEPENDS_ON"):
         if src not in keys or dst not in keys:
-            raise InputError(f"{label}: relationship {str(src)[:80]} -> {str(dst)[:80]} names "
+            raise InputError(f"{label}: relationship {src[:80]} -> {dst[:80]} names "
                              "an unknown package")
-        _add_edge(graph, keys[str(src)], keys[str(dst)], _str(rel.get("comment")), label)
+        _add_edge(graph, keys[src], keys[dst], comment, label)
 
 
 # -- SPDX 3.0.1 -------------------------------------------------------------------------------
@@ -245,28 +263,31 @@ def read_spdx3(doc: dict[str, Any], label: str) -> LineageGraph:
     objects = _objects(doc.get("@graph"), "@graph", label)
     by_id = {o["spdxId"]: o for o in objects if isinstance(o.get("spdxId"), str)}
     sbom = next((o for o in objects if o.get("type") == "software_Sbom"), None)
-    if sbom is None or not isinstance(sbom.get("rootElement"), list) or not sbom["rootElement"]:
+    root = _first_str(sbom.get("rootElement")) if sbom is not None else None
+    if sbom is None or root is None:
         raise InputError(f"{label}: SPDX 3 document has no software_Sbom with a root element")
     ns = str(sbom.get("spdxId", "")).removesuffix("/sbom")
-    rels = [o for o in objects if o.get("type") == "Relationship"]
-    licenses = {str(r.get("from")): by_id.get((r.get("to") or [None])[0]) for r in rels
-                if r.get("relationshipType") == "hasDeclaredLicense"}
+    rels = [(_ends(o, "from", "to", label), _str(o.get("comment"))) for o in objects
+            if o.get("type") == "Relationship"]
+    licenses = {src: by_id.get(to[0]) for (src, rtype, to), _ in rels
+                if rtype == "hasDeclaredLicense" and to}
     graph, keys = LineageGraph(), {}
     graph.meta["read_from"] = label
     for obj in objects:
         kind = _KIND_BY_TYPE3.get(str(obj.get("type")))
         if kind is None:
             continue
-        node = _spdx3_node(obj, kind, ns, licenses.get(obj["spdxId"]),
-                           obj["spdxId"] == sbom["rootElement"][0])
+        if not isinstance(obj.get("spdxId"), str):
+            raise InputError(f"{label}: a package has no spdxId")
+        node = _spdx3_node(obj, kind, ns, licenses.get(obj["spdxId"]), obj["spdxId"] == root)
         if node.key in graph:
             raise InputError(f"{label}: package {node.name[:120]!r} appears twice")
         graph.add_node(node)
         keys[obj["spdxId"]] = node.key
-    if sbom["rootElement"][0] not in keys:
+    if root not in keys:
         raise InputError(f"{label}: the SBOM's root element is not a package mlbom wrote")
-    for rel in rels:
-        _spdx3_relationship(graph, rel, keys, by_id, label)
+    for (src, rtype, to), comment in rels:
+        _spdx3_relationship(graph, (src, rtype, to, comment), keys, by_id, label)
     return graph
 
 
@@ -279,9 +300,9 @@ def _spdx3_node(obj: dict[str, Any], kind: str, ns: str, lic: dict[str, Any] | N
     custom = None
     spdx = None
     if lic is not None and lic.get("type") == "expandedlicensing_CustomLicense":
-        see = lic.get("expandedlicensing_seeAlso") or []
         comment = _str(lic.get("comment")) or ""
-        custom = {"name": _str(lic.get("name")), "url": see[0] if see else None,
+        custom = {"name": _str(lic.get("name")),
+                  "url": _first_str(lic.get("expandedlicensing_seeAlso")),
                   "hub_id": comment.removeprefix("Hub license id: ") if comment else None}
     elif lic is not None:
         spdx = _str(lic.get("simplelicensing_licenseExpression"))
@@ -291,26 +312,26 @@ def _spdx3_node(obj: dict[str, Any], kind: str, ns: str, lic: dict[str, Any] | N
     if isinstance(node, ModelNode):
         task = _str(obj.get("ai_informationAboutApplication")) or ""
         node.task = task.removeprefix("task: ") or None
-        types = obj.get("ai_typeOfModel")
-        node.architecture = types[0] if isinstance(types, list) and types else None
+        node.architecture = _first_str(obj.get("ai_typeOfModel"))
     if isinstance(node, DatasetNode):
         node.purpose = _str(obj.get("dataset_intendedUse")) or node.purpose
     return node
 
 
-def _spdx3_relationship(graph: LineageGraph, rel: dict[str, Any], keys: dict[str, str],
-                        by_id: dict[str, dict[str, Any]], label: str) -> None:
-    src, rtype, targets = rel.get("from"), rel.get("relationshipType"), rel.get("to") or []
+def _spdx3_relationship(graph: LineageGraph, rel: tuple[str, str, list[str], str | None],
+                        keys: dict[str, str], by_id: dict[str, dict[str, Any]],
+                        label: str) -> None:
+    src, rtype, targets, comment = rel
     if rtype == "contains" and src in keys:
         for fid in targets:
             f = by_id.get(fid, {})
-            digest = next((h.get("hashValue") for h in f.get("verifiedUsing") or []
-                           if isinstance(h, dict) and h.get("algorithm") == "sha256"), None)
-            _attach_file(graph, keys[str(src)], _weight_file(
-                str(f.get("name")), digest, _str(f.get("comment"))))
+            digest = next((_str(h.get("hashValue")) for h in _dicts(f.get("verifiedUsing"))
+                           if h.get("algorithm") == "sha256"), None)
+            name = _str(f.get("name")) or fid
+            _attach_file(graph, keys[src], _weight_file(name, digest, _str(f.get("comment"))))
     elif rtype in ("descendantOf", "trainedOn", "dependsOn"):
         for dst in targets:
             if src not in keys or dst not in keys:
-                raise InputError(f"{label}: relationship {str(src)[:80]} -> {str(dst)[:80]} "
+                raise InputError(f"{label}: relationship {src[:80]} -> {dst[:80]} "
                                  "names an unknown package")
-            _add_edge(graph, keys[str(src)], keys[dst], _str(rel.get("comment")), label)
+            _add_edge(graph, keys[src], keys[dst], comment, label)

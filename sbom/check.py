@@ -355,7 +355,7 @@ def _apply_policy(findings: list[CheckFinding], policy: Policy | None, today: dt
         return findings
     out = []
     for f in findings:
-        if f.kind in policy.severity and f.kind not in ("policy-denied", "policy-review"):
+        if f.kind in policy.severity:
             f = replace(f, severity=policy.severity[f.kind])
         if f.waived is None:
             for exc in policy.exceptions:

@@ -111,26 +111,21 @@ def _load_target(target: str, opts: object, policy: Policy | None) -> LineageGra
 
 
 def read_bom_or_product(path: Path) -> LineageGraph:
-    """The graph of a BOM written by mlbom; a product BOM (``generate --scan``: its
-    ``metadata.component`` is the application) is read with the product standing in as the
-    target, marked ``graph.meta["product_key"]`` so the check reviews each model it loads."""
+    """The graph of a BOM written by mlbom. For a product BOM (``generate --scan``; the one
+    BOM reader makes the product the root) ``graph.meta["product_key"]`` marks the root so
+    the check reviews each model the product loads. The BOM's ``vulnerabilities`` are kept in
+    ``graph.meta["bom_vulnerabilities"]`` (see ``sbom.advisories.recorded_advisories``)."""
     import json
 
     from sbom.bom_reader import MAX_BOM_BYTES, read_bom
 
+    graph = read_bom(path)  # every error message comes from the one BOM reader
+    if graph.meta.get("product"):
+        graph.meta["product_key"] = graph.target_key
     try:
-        raw = path.read_bytes() if path.stat().st_size <= MAX_BOM_BYTES else b""
-        doc = json.loads(raw) if raw.lstrip().startswith(b"{") else None
+        doc = json.loads(path.read_bytes()) if path.stat().st_size <= MAX_BOM_BYTES else None
     except (OSError, ValueError, RecursionError):
         doc = None
-    root = doc.get("metadata", {}).get("component") if isinstance(doc, dict) else None
-    if not (isinstance(root, dict) and root.get("type") == "application"):
-        graph = read_bom(path)  # every error message comes from the one BOM reader
-    else:
-        root["type"] = "machine-learning-model"
-        graph = read_bom(json.dumps(doc))
-        graph.meta["read_from"] = str(path)
-        graph.meta["product_key"] = graph.target_key
     if isinstance(doc, dict) and isinstance(doc.get("vulnerabilities"), list):
         graph.meta["bom_vulnerabilities"] = doc["vulnerabilities"]
     return graph
@@ -182,6 +177,8 @@ def check(
     from sbom.check_formats import render_check, summary_line
     from sbom.policy import load_policy
 
+    if not target.strip():  # an unset variable must not check the current folder
+        raise InputError("empty TARGET: give a Hub repo id, a model folder or a BOM file")
     pol = load_policy(policy) if policy is not None else None
     advs = load_advisories(advisories or [])
     sig = signature_options(cert_identity, cert_oidc_issuer, public_key, certificate_chain,

@@ -54,6 +54,9 @@ SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 _MAX_TEXT = 1024 * 1024
+#: GitHub code scanning takes at most 25,000 results per run; findings are sorted most severe
+#: first, so the ones left out are the least severe, and ``omittedResults`` counts them.
+MAX_SARIF_RESULTS = 25_000
 
 
 # -- locations -----------------------------------------------------------------------------
@@ -253,7 +256,7 @@ def check_to_sarif(report: CheckReport, graph: LineageGraph) -> dict[str, Any]:
     kinds = list(ALL_KINDS) + sorted({f.kind for f in report.findings} - set(ALL_KINDS))
     rules = [_rule(k) for k in kinds]
     results = []
-    for f in report.findings:
+    for f in report.findings[:MAX_SARIF_RESULTS]:
         loc = locate(graph, report, f)
         physical: dict[str, Any] = {"artifactLocation": {"uri": loc["uri"]},
                                     "region": {"startLine": loc["line"]}}
@@ -286,7 +289,8 @@ def check_to_sarif(report: CheckReport, graph: LineageGraph) -> dict[str, Any]:
             "automationDetails": {"id": f"mlbom-check/{report.target}"},
             "results": results,
             "properties": {"target": report.target, "policy": report.policy,
-                           "advisories": report.advisories},
+                           "advisories": report.advisories,
+                           "omittedResults": max(len(report.findings) - MAX_SARIF_RESULTS, 0)},
         }],
     }
 

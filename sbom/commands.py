@@ -11,18 +11,6 @@ from contextlib import nullcontext
 from pathlib import Path
 
 
-def affected_text(item: str, kind: str, db: str | None, fmt: str) -> tuple[str, int]:
-    """Products whose stored lineage contains ``item``; returns (text, number of hits)."""
-    from sbom.inventory.affected import find_affected, parse_item
-    from sbom.inventory.render import render_affected
-    from sbom.inventory.store import open_store
-
-    query = parse_item(item, kind)
-    with open_store(db) as store:
-        hits = find_affected(store, item, kind)
-    return render_affected(hits, fmt, query), len(hits)
-
-
 def hub_descendants_text(model: str, fmt: str, *, endpoint: str | None, token: str | None,
                          limit: int, db: str | None, use_index: bool) -> str:
     """Public models deriving from ``model``: live from the Hub, or from the local index."""

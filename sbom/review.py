@@ -707,6 +707,8 @@ def review_graph(
     reviewer.run()
     if policy is not None:
         reviewer.apply_exceptions(policy)
+        reviewer.findings = [replace(f, severity=policy.severity.get(f.kind, f.severity))
+                             for f in reviewer.findings]  # the policy's ``severity:``
     unique: dict[tuple[str, tuple[str, ...], str], ReviewFinding] = {}
     for f in reviewer.findings:
         unique.setdefault((f.kind, f.path, f.message), f)

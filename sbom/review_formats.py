@@ -11,7 +11,8 @@ Every format states the inherited obligations, even with no finding.
       "summary": {"error": n, "warning": n, "info": n, "waived": n},   # waived not counted
       "findings": [{"kind", "ruleId", "severity", "path": [names, target first],
                     "node": "<bom-ref of the cause>", "evidence": [...], "message",
-                    "remediation", "waived": "<exception reason>" | null}],
+                    "remediation", "waived": "<exception reason>" | null,
+                    "also": [other kinds the same cause breaks]}],
       "obligations": [{"kind", "license", "text", "nodes": [names], "url"}],
       "licenses": [{"key", "name", "kind", "license", "family", "source", "declared", "url",
                     "unresolved", "problems": [...]}]

@@ -27,7 +27,6 @@ import typer
 from lineage.errors import InputError, MlbomError, ValidationFailure
 from lineage.ids import hub_url, node_key
 from lineage.refs import ModelRef
-from lineage.text_safety import escape_json_text, printable
 from sbom.cli_options import (
     OutOpt,
     emit,
@@ -52,6 +51,19 @@ RULES = {
 _SARIF_LEVEL = {"warning": "warning", "note": "note"}
 
 
+
+def _printable(text: str) -> str:
+    """``lineage.text_safety.printable``, imported when first used (start-up stays light)."""
+    from lineage.text_safety import printable
+
+    return printable(text)
+
+
+def _json_text(document: str) -> str:
+    from lineage.text_safety import escape_json_text
+
+    return escape_json_text(document)
+
 def _findings(result: ScanResult) -> list[tuple[str, Reference]]:
     out = []
     for ref in result.references:
@@ -73,10 +85,10 @@ def finding_message(rule: str, ref: Reference) -> str:
 # -- outputs of `mlbom scan` ------------------------------------------------------------------
 def render_scan(result: ScanResult, fmt: str, *, width: int = 100) -> str:
     if fmt == "json":
-        return escape_json_text(json.dumps(result.as_json(), indent=2, ensure_ascii=False)) + "\n"
+        return _json_text(json.dumps(result.as_json(), indent=2, ensure_ascii=False)) + "\n"
     if fmt == "sarif":
         sarif = json.dumps(scan_to_sarif(result), indent=2, ensure_ascii=False)
-        return escape_json_text(sarif) + "\n"
+        return _json_text(sarif) + "\n"
     return _table(result, width)
 
 
@@ -94,8 +106,8 @@ def _table(result: ScanResult, width: int) -> str:
         t.add_column(col, overflow="fold", no_wrap=col in ("Reference", "Where"))
     for ref in result.references:
         pinned = "yes" if ref.pinned else ("branch " + ref.revision if ref.revision else "no")
-        t.add_row(ref.kind, Text(printable(ref.id)), Text(printable(f"{ref.file}:{ref.line}")),
-                  pinned, Text(printable(ref.evidence)))
+        t.add_row(ref.kind, Text(_printable(ref.id)), Text(_printable(f"{ref.file}:{ref.line}")),
+                  pinned, Text(_printable(ref.evidence)))
     console.print(t)
     counts = {k: sum(1 for r in result.references if r.kind == k)
               for k in ("model", "adapter", "dataset", "code", "unknown")}
@@ -104,7 +116,7 @@ def _table(result: ScanResult, width: int) -> str:
                   f"({unpinned} unpinned) in {result.files_read} files read of "
                   f"{result.files_seen}")
     for p in result.problems:
-        console.print(Text(printable(f"not fully read: {p}")))
+        console.print(Text(_printable(f"not fully read: {p}")))
     return buf.getvalue()
 
 
@@ -121,7 +133,7 @@ def scan_to_sarif(result: ScanResult) -> dict[str, Any]:
             "ruleId": f"mlbom/{rule}",
             "ruleIndex": rule_ids.index(rule),
             "level": _SARIF_LEVEL[level],
-            "message": {"text": printable(f"{finding_message(rule, ref)}. {fix}")},
+            "message": {"text": _printable(f"{finding_message(rule, ref)}. {fix}")},
             "locations": [{"physicalLocation": {
                 "artifactLocation": {"uri": ref.file, "uriBaseId": "SRCROOT"},
                 "region": {"startLine": ref.line},
@@ -246,7 +258,7 @@ def product_bom(result: ScanResult, product: str, version: str | None, opts: Run
             source.close()
     _finish(doc, reproducible)
     validate_cyclonedx_document(doc, spec_version)
-    return escape_json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n", problems
+    return _json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n", problems
 
 
 def _as_bom(component: dict[str, Any]) -> dict[str, Any]:
@@ -292,7 +304,7 @@ def merge_documents(app_path: Path, ml_paths: list[Path]) -> str:
         validate_cyclonedx_document(app, spec, versions=MERGE_SPEC_VERSIONS)
     except ValidationFailure as exc:
         raise ValidationFailure(f"the merged SBOM is not valid: {exc}") from exc
-    return escape_json_text(json.dumps(app, indent=2, ensure_ascii=False)) + "\n"
+    return _json_text(json.dumps(app, indent=2, ensure_ascii=False)) + "\n"
 
 
 # -- the typer commands ----------------------------------------------------------------------
@@ -351,9 +363,9 @@ def generate_product(scan_path: Path, product: str, product_version: str | None,
         sys.stderr.write(f"{product}: {len(models)} model(s) found in {result.files_read} "
                          f"files; {unpinned} unpinned, {unknown} undecidable reference(s)\n")
         for line in problems:
-            sys.stderr.write(printable(f"unresolved {line}") + "\n")
+            sys.stderr.write(_printable(f"unresolved {line}") + "\n")
         for p in result.problems:
-            sys.stderr.write(printable(f"not fully read: {p}") + "\n")
+            sys.stderr.write(_printable(f"not fully read: {p}") + "\n")
         where = f"written to {output}" if output else "written to stdout"
         sys.stderr.write(f"CycloneDX {spec_version} product BOM {where}\n")
 

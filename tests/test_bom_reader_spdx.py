@@ -152,3 +152,41 @@ def test_an_spdx_relationship_to_an_unknown_package_is_an_input_error(
     assert main(["licenses", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "unknown package" in err and len(err.strip().splitlines()) == 1
+
+
+def _mutations(doc: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    """Every place in ``doc`` (a path of keys and indexes), to swap for a hostile value."""
+    out: list[tuple[object, ...]] = [path] if path else []
+    if isinstance(doc, dict):
+        for k, v in list(doc.items())[:12]:
+            out += _mutations(v, (*path, k))
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc[:3]):
+            out += _mutations(v, (*path, i))
+    return out
+
+
+def _swapped(doc: object, path: tuple[object, ...], value: object) -> object:
+    copy = json.loads(json.dumps(doc))
+    node = copy
+    for step in path[:-1]:
+        node = node[step]  # type: ignore[index]
+    node[path[-1]] = value  # type: ignore[index]
+    return copy
+
+
+@pytest.mark.parametrize("ext", SPDX)
+def test_a_malformed_spdx_document_is_an_input_error_never_a_crash(ext: str) -> None:
+    from lineage.errors import InputError
+    from sbom.bom_reader import read_bom_document
+
+    doc = json.loads((SNAPSHOTS / f"contoso--gemma-2-2b-lora-support.{ext}").read_text())
+    tried = 0
+    for path in _mutations(doc):
+        for value in (None, 7, [[]], {"x": []}, ["a", {"b": 1}]):
+            tried += 1
+            try:
+                read_bom_document(_swapped(doc, path, value), "x")
+            except InputError as exc:
+                assert "\n" not in str(exc)
+    assert tried > 100  # the test reached the document's fields

@@ -171,6 +171,22 @@ def test_an_expired_exception_no_longer_waives(tmp_path: Path,
     assert any("expired on 2020-01-01" in f["message"] for f in doc["findings"])
 
 
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["", "--hub-mirror", HUB], 2, "empty TARGET"),
+    (["acme/x", "--offline"], 3, "cannot read a Hub model offline"),
+    (["/nonexistent/bom.json"], 2, "is not a model folder"),
+    (["acme/mini-sentiment", "--hub-mirror", HUB, "--policy", "/nonexistent.yml"], 2,
+     "cannot read policy file"),
+    (["acme/mini-sentiment", "--hub-mirror", HUB, "--cert-identity", "a@b"], 2,
+     "--cert-identity and --cert-oidc-issuer go together"),
+])
+def test_bad_input_is_a_one_line_error_with_the_usual_exit_codes(
+        args: list[str], code: int, message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", *args]) == code
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("signers:\n  - models: [a/*]\n    identity: x@y\n", "policy.yml:2: signers[0].issuer"),
     ("signers:\n  - models: [a/*]\n    public-key: nope.pem\n",
@@ -551,6 +567,7 @@ def test_check_through_the_hub_client_against_the_fake_hub(
         fake_hub: Any, capsys: pytest.CaptureFixture[str]) -> None:
     """The real huggingface_hub client: the Hub's scan verdict and the signature are read
     from the (fake) Hub, weights are never downloaded."""
+    fake_hub.reset_counts()  # the shared Hub's log holds earlier tests' requests
     code, doc, _ = check(capsys, "contoso/gpt2-pickle-ft", "--endpoint", fake_hub.endpoint,
                          "--no-cache")
     assert code == 1 and "dangerous-pickle-import" in kinds(doc)
@@ -608,3 +625,18 @@ def test_pickles_nobody_scanned_are_said_never_a_quiet_all_clear(
     # the scanned fixture has no such finding
     code, doc, _ = check(capsys, "contoso/gpt2-pickle-ft", "--hub-mirror", HUB)
     assert "pickle-unscanned" not in kinds(doc)
+
+
+def test_licenses_honours_the_policys_severity_overrides_too(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    policy = tmp_path / "policy.yml"
+    policy.write_text("severity:\n  license-drift: warning\n  noncommercial-ancestor: warning\n"
+                      "  noncommercial-dataset: info\n")  # the merged finding takes the worse
+    args = ["licenses", "contoso/Hybrid-NC-Merge-7B", "--hub-mirror", HUB]
+    assert main(args) == 1
+    assert main([*args, "--policy", str(policy), "--format", "json"]) == 0
+    capsys.readouterr()
+    main([*args, "--policy", str(policy), "--format", "json"])
+    review = json.loads(capsys.readouterr().out)
+    assert {(f["kind"], f["severity"]) for f in review["findings"]} == {
+        ("license-drift", "warning"), ("noncommercial-dataset", "info")}

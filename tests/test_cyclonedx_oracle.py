@@ -92,6 +92,30 @@ def test_pickle_scan_findings_are_vulnerabilities_like_the_library_model() -> No
     assert vuln["affects"] == [{"ref": "model:contoso/gpt2-pickle-ft"}]
 
 
+@pytest.mark.parametrize("spec", ["1.6", "1.7"])
+def test_every_scan_finding_kind_is_a_vulnerability_like_the_library_model(spec: str) -> None:
+    from lineage.graph import Finding
+
+    graph = sample_graph(hostile=False)
+    target = graph.target
+    target.findings += [
+        Finding("hub-security-scan", "warning", "the Hub's security scan rates x.bin suspicious",
+                "x.bin"),
+        Finding("suspicious-pickle-import", "warning", "y.pt imports globals outside the allow "
+                "list: numpy.core.multiarray._reconstruct", "y.pt"),
+        Finding("dangerous-pickle-import", "error", "y.pt imports os.system when unpickled",
+                "y.pt"),
+        Finding("pickle-scan-error", "warning", "z.pkl: truncated", "z.pkl"),  # not a vuln
+    ]
+    _same_as_library(graph, spec)
+    vulns = build_document(graph, spec, WHEN)["vulnerabilities"]
+    assert sorted((v["id"], v["source"]["name"], v["ratings"][0]["severity"]) for v in vulns) == [
+        ("MLBOM-HUB-SCAN", "Hugging Face Hub security scan", "medium"),
+        ("MLBOM-PICKLE-DANGEROUS", "mlbom pickle scan (picklescan)", "high"),
+        ("MLBOM-PICKLE-SUSPICIOUS", "mlbom pickle scan (picklescan)", "medium"),
+    ]
+
+
 def test_synthetic_lineage_with_merges_datasets_and_code_matches_the_library_model() -> None:
     from bench_export import big_graph
 

@@ -31,8 +31,11 @@ SHA = "0123456789abcdef0123456789abcdef01234567"
 # what builds an id, and the modules allowed to hold it (with why)
 ID_RULES = {
     r"PackageURL\(": {"lineage/ids.py"},
+    # the purl form named in text (docstrings, error messages) ...
     r"pkg:huggingface": {"lineage/ids.py", "sbom/inventory/ingest.py",  # ingest: its docstring
                          "sbom/advisories.py"},  # the advisory format in docs and messages
+    # ... but parsed by one regular expression
+    r"pkg:(huggingface|\{PURL_TYPE\})/\(\?P": {"lineage/ids.py"},
     r"https://huggingface\.co\b": {
         "lineage/ids.py",
         "lineage/refs.py",  # reads Hub URLs that cards declare as parents

@@ -147,23 +147,28 @@ def find_affected(
     """Every product version whose stored lineage contains ``item`` as ``kind`` (pinned to
     the revision, if one is given), sorted by product and version; ``[]`` when none."""
     query = parse_item(item, kind)
-    repo = _repo_id(store, query.repo_id)
-    if repo is None:
-        return []
-    _, hits = _Finder(store, repo, kind, query.revision, max_paths).affected(
-        _NO_LIMIT, 0)
-    return hits
+    with store.reading():
+        repo = _repo_id(store, query.repo_id)
+        if repo is None:
+            return []
+        return _Finder(store, repo, kind, query.revision, max_paths).affected(_NO_LIMIT, 0)[1]
 
 
 def query_affected(
     store: Store, item: str, kind: str | None = None, *, limit: int | None = None,
     offset: int = 0, max_paths: int = DEFAULT_MAX_PATHS,
 ) -> AffectedAnswer:
-    """The full answer for ``item`` (see the module docstring); ``ItemNotFound`` when no
-    stored BOM holds it."""
+    """The full answer for ``item`` (see the module docstring), read in one snapshot;
+    ``ItemNotFound`` when no stored BOM holds it."""
     query = parse_item(item, kind)
     if limit is not None and limit < 1 or offset < 0:
         raise InputError("--limit must be at least 1 and --offset at least 0")
+    with store.reading():
+        return _answer(store, query, kind, limit, offset, max_paths)
+
+
+def _answer(store: Store, query: AffectedQuery, kind: str | None, limit: int | None,
+            offset: int, max_paths: int) -> AffectedAnswer:
     repo = _repo_id(store, query.repo_id)
     present = _kinds_present(store, repo) if repo is not None else set()
     kinds = _kinds_to_answer(present, kind)

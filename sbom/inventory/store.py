@@ -97,6 +97,7 @@ class Store:
     engine: str = "sqlite"
 
     has_schema = True  # False: a reading command opened a store nothing was ever written to
+    _reader: _Cursor | None = None  # the cursor of an open ``reading()`` block
 
     def __init__(self, url: str) -> None:
         self.url = url  # with any password removed
@@ -142,8 +143,30 @@ class Store:
                 raise self._wrap(exc) from exc
         raise StoreError(f"inventory {self.url}: gave up after {_RETRIES} attempts")
 
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Run every ``query`` in the block in ONE read transaction: one snapshot (totals and
+        pages agree while others ingest) and no BEGIN/COMMIT round trips per statement."""
+        if self._reader is not None:
+            yield
+            return
+        try:
+            with self._transaction(False) as cur:
+                self._reader = cur
+                try:
+                    yield
+                finally:
+                    self._reader = None
+        except (InputError, StoreError):
+            raise
+        except Exception as exc:
+            raise self._wrap(exc) from exc
+
     def query(self, text: str, params: Sequence[Any]) -> list[Any]:
         """One read-only statement; returns all rows."""
+        if self._reader is not None:
+            self._reader.execute(self.sql(text), params)
+            return list(self._reader.fetchall())
 
         def work(cur: _Cursor) -> list[Any]:
             cur.execute(self.sql(text), params)
