@@ -154,3 +154,19 @@ def test_render_table_and_json(family_db: str) -> None:
     assert lines[4].split() == ["2", "quantized", "c/q", "a/FT"]
     assert lines[-1].startswith("5 descendants of Org/Base")
     assert "\x1b" not in table
+
+
+def test_index_tables_never_carry_terminal_controls() -> None:
+    """Defence in depth: whatever an index holds, the table a person reads has no escape
+    sequences and the JSON stays valid with the same data."""
+    import json as _json
+
+    from lineage.hubindex import IndexHit
+    from sbom.views.index_hits import render_hits
+
+    evil = "org/x\x1b]0;pwned\x07\x1b[2J\u202e"
+    hits = [IndexHit(model_id=evil, depth=1, relation="finetune\x9b", via="org/base")]
+    table = render_hits(hits, model_id=evil, direction="descendants")
+    assert not any(c in table for c in "\x1b\x07\x9b\u202e")
+    doc = _json.loads(render_hits(hits, model_id=evil, direction="descendants", fmt="json"))
+    assert doc["hits"][0]["model"] == evil  # the data is kept, escaped

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from lineage.hubindex import IndexHit
+from lineage.text_safety import escape_json_text, printable
 
 
 def render_hits(
@@ -33,13 +34,14 @@ def render_hits(
                 for h in hits
             ],
         }
-        return json.dumps(doc, indent=2) + "\n"
+        return escape_json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
     header = ("DEPTH", "RELATION", "MODEL", "VIA")
-    rows = [(str(h.depth), h.relation, h.model_id, h.via) for h in hits]
+    rows = [(str(h.depth), printable(h.relation), printable(h.model_id), printable(h.via))
+            for h in hits]
     widths = [max([len(header[i])] + [len(r[i]) for r in rows]) for i in range(3)]
     lines = []
     for row in (header, *rows):
         lines.append("  ".join(v.ljust(widths[i]) for i, v in enumerate(row[:3])) + "  " + row[3])
     summary = ", ".join(f"{n} {rel}" for rel, n in by_relation.items()) or "none"
-    lines.append(f"{len(hits)} {direction} of {model_id} ({summary})")
+    lines.append(printable(f"{len(hits)} {direction} of {model_id} ({summary})"))
     return "\n".join(line.rstrip() for line in lines) + "\n"
