@@ -51,8 +51,10 @@ def finding_lines(graph: LineageGraph, limit: int = MAX_FINDINGS) -> list[str]:
     advisories = list({id(m.advisory): m.advisory for m in matches}.values())
     report = check_graph(graph, None, advisories)
     shown = [f for f in report.findings if f.kind != "unknown-provenance"]
-    if not shown:
-        return ["findings: none"]
+    unknown = len(report.findings) - len(shown)
+    if not shown:  # never an all-clear when parts of the lineage could not be read
+        return [f"findings: none besides the {unknown} unresolved part(s) listed above "
+                "(unknown provenance: not checked)" if unknown else "findings: none"]
     c = report.counts
     out = [f"findings: {c.get('error', 0)} error(s), {c.get('warning', 0)} warning(s), "
            f"{c.get('info', 0)} info (most severe first)"]

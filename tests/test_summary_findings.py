@@ -42,3 +42,10 @@ def test_one_cause_is_one_summary_line_and_advisories_are_included(
 def test_a_clean_lineage_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     lines = summary(tmp_path, capsys, "acme/mini-sentiment")
     assert lines[-1] == "findings: none"
+
+
+def test_unread_parents_are_never_summarised_as_no_findings(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lines = summary(tmp_path, capsys, "acme/Atlas-Merge-7B")
+    assert lines[-1] == ("findings: none besides the 1 unresolved part(s) listed above "
+                         "(unknown provenance: not checked)")
