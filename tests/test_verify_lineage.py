@@ -34,7 +34,7 @@ from sbom.spdx2 import graph_to_spdx23  # noqa: E402
 from sbom.spdx3 import graph_to_spdx3_objects  # noqa: E402
 from sbom.views.tree import render_tree  # noqa: E402
 
-CORPUS = REPO.parent.parent / "shared" / "corpus"
+CORPUS = REPO.parent / "shared" / "corpus"  # ../shared beside the checkout, as in CI
 HUB_SNAPSHOT = REPO / "fixtures" / "hub"
 
 
