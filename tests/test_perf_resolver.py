@@ -18,6 +18,7 @@ sys.path.insert(0, str(BENCH))
 from bench_resolver import graph_shape, naive_resolve  # noqa: E402
 from hubgen import FamilySpec, write_families  # noqa: E402
 
+from lineage.extract import READ_EARLY  # noqa: E402
 from lineage.pipeline import RunOptions, build_graph  # noqa: E402
 from lineage.sources.hub import HubSource  # noqa: E402
 
@@ -91,7 +92,8 @@ def test_the_requests_sent_do_not_depend_on_timing(make_fake_hub: object, famili
     build_graph(spec.target, _opts(hub, tmp_path / "slow"))
     assert _sent(hub) == _sent(even)
     guesses = [p for k, p, _ in _sent(hub) if k == "file" and "/resolve/main/" in p]
-    assert len(guesses) == spec.n_models  # one guess with every model read from the network
+    # one guess per early file with every model read from the network
+    assert len(guesses) == spec.n_models * len(READ_EARLY)
 
 
 @pytest.mark.parametrize("spec", FAMILIES, ids=lambda s: s.name)

@@ -61,7 +61,9 @@ def test_a_file_read_with_the_metadata_is_used_and_not_read_again(
     hub = make_fake_hub(root)
     graph = build_graph("org/base", RunOptions(endpoint=hub.endpoint, cache_dir=tmp_path / "c"))
     assert _parents(graph, "model:org/base") == ["org/pretrain-run"]
-    assert _file_paths(hub) == ["/org/base/resolve/main/config.json"]
+    # both early reads (the card, for recipes in its body, and config.json) are used as read
+    assert _file_paths(hub) == ["/org/base/resolve/main/README.md",
+                                "/org/base/resolve/main/config.json"]
     assert graph.node("model:org/base").problems == []
 
 
@@ -97,6 +99,7 @@ def test_a_file_read_early_from_a_moved_branch_is_read_again_at_the_pinned_sha(
     assert _parents(graph, "model:org/base") == ["org/run-at-commit-a"]
     assert node.problems == []
     assert _file_paths(hub) == [f"/org/base/resolve/{SHA_A}/config.json",
+                                "/org/base/resolve/main/README.md",  # answered before the move
                                 "/org/base/resolve/main/config.json"]
     # each commit's bytes are cached under that commit only
     hub.reset_counts()
