@@ -35,11 +35,11 @@ import os
 import re
 from collections.abc import Callable
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from lineage import __version__  # the one version every document names
 from lineage.errors import InputError
 from lineage.graph import LineageGraph
 from lineage.ids import HUB_URL as HUB  # only when a node has no Hub URL of its own
@@ -229,13 +229,6 @@ def check_to_dict(report: CheckReport, graph: LineageGraph) -> dict[str, Any]:
     }
 
 
-def _version() -> str:
-    try:
-        return metadata.version("mlbom")
-    except metadata.PackageNotFoundError:
-        return "0.0.0"
-
-
 def _rule(kind: str) -> dict[str, Any]:
     k = kind_info(kind)
     level = _SARIF_LEVEL.get(k.severity, "warning")
@@ -283,7 +276,7 @@ def check_to_sarif(report: CheckReport, graph: LineageGraph) -> dict[str, Any]:
         "$schema": SARIF_SCHEMA_URI,
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": "mlbom", "version": _version(),
+            "tool": {"driver": {"name": "mlbom", "version": __version__,
                                 "informationUri": "https://pypi.org/project/mlbom/",
                                 "rules": rules}},
             "automationDetails": {"id": f"mlbom-check/{report.target}"},

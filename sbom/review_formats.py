@@ -34,7 +34,6 @@ import io
 import json
 import re
 from collections.abc import Callable
-from importlib import metadata
 from typing import Any
 from urllib.parse import quote
 
@@ -43,6 +42,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from lineage import __version__  # the one version every document names
 from lineage.errors import InputError
 from lineage.text_safety import escape_json_text, printable, redact_url
 from sbom.review import KIND_DESCRIPTIONS, RULE_IDS, Review, ReviewFinding
@@ -73,13 +73,6 @@ def render_review(review: Review, fmt: str, *, color: bool = False, width: int |
     if fmt == "table":
         return _table(review, color=color, width=width or table_width())
     raise InputError(f"unknown review format {fmt!r} (expected {', '.join(FORMATS)})")
-
-
-def _version() -> str:
-    try:
-        return metadata.version("mlbom")
-    except metadata.PackageNotFoundError:
-        return "0.0.0"
 
 
 def review_to_dict(review: Review) -> dict[str, Any]:
@@ -157,7 +150,7 @@ def review_to_sarif(review: Review, locate: Locator | None = None) -> dict[str, 
         "runs": [{
             "tool": {"driver": {
                 "name": "mlbom",
-                "version": _version(),
+                "version": __version__,
                 "informationUri": "https://pypi.org/project/mlbom/",
                 "rules": rules,
             }},
