@@ -706,7 +706,8 @@ class _Handler(BaseHTTPRequestHandler):
                 401, "Access to this model is restricted.", "GatedRepo", commit
             )
         sibling = next(
-            (s for s in info.get("siblings") or [] if s.get("rfilename") == filename), None
+            (s for s in info.get("siblings") or []  # hostile fixtures hold non-objects too
+             if isinstance(s, dict) and s.get("rfilename") == filename), None
         )
         files_root = (repo.dir / "files").resolve()
         path = (files_root / filename).resolve()
