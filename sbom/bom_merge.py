@@ -26,9 +26,7 @@ from typing import Any
 
 from lineage import __version__
 from lineage.errors import InputError
-
-MLBOM_TOOL = {"bom-ref": "tool:mlbom", "name": "mlbom", "type": "application",
-              "version": __version__}
+from sbom.cyclonedx import mlbom_tool
 
 
 def _walk_components(components: list[Any]) -> Iterator[dict[str, Any]]:
@@ -170,12 +168,12 @@ def _merge_metadata(base: dict[str, Any], ml: dict[str, Any]) -> None:
     if isinstance(tools, dict):
         comps = tools.setdefault("components", [])
         if not any(isinstance(c, dict) and c.get("name") == "mlbom" for c in comps):
-            comps.append(dict(MLBOM_TOOL))
+            comps.append(mlbom_tool())
     elif isinstance(tools, list):  # the pre-1.5 array of tools
         if not any(isinstance(t, dict) and t.get("name") == "mlbom" for t in tools):
             tools.append({"vendor": "mlbom", "name": "mlbom", "version": __version__})
     else:
-        meta["tools"] = {"components": [dict(MLBOM_TOOL)]}
+        meta["tools"] = {"components": [mlbom_tool()]}
     props: list[dict[str, Any]] = meta.setdefault("properties", [])
     have = {(p.get("name"), p.get("value")) for p in props if isinstance(p, dict)}
     for p in ml.get("metadata", {}).get("properties", []) or []:

@@ -307,10 +307,25 @@ def _component(graph: LineageGraph, node: Node) -> dict[str, Any]:
     return comp
 
 
-def _timestamp(graph: LineageGraph, reproducible: bool) -> datetime:
+def document_time(reproducible: bool) -> datetime:
+    """The timestamp every mlbom CycloneDX document carries (reproducible: the one clock)."""
     if not reproducible:
         return datetime.now(tz=timezone.utc).replace(microsecond=0)
     return reproducible_time()
+
+
+def mlbom_tool() -> dict[str, str]:
+    """mlbom's entry in ``metadata.tools.components`` (BOMs, product BOMs, merged SBOMs)."""
+    return {"bom-ref": "tool:mlbom", "name": "mlbom", "type": "application",
+            "version": __version__}
+
+
+def document_serial(doc: dict[str, Any], reproducible: bool) -> str:
+    """A new serial number: derived from the content when reproducible, else random."""
+    if reproducible:
+        content = json.dumps(doc, sort_keys=True).encode()
+        return uuid.uuid5(uuid.NAMESPACE_URL, "mlbom:" + _sha(content)).urn
+    return uuid.uuid4().urn
 
 
 def _meta_properties(graph: LineageGraph) -> list[tuple[str, str]]:
@@ -357,8 +372,7 @@ def build_document(graph: LineageGraph, spec_version: str, timestamp: datetime) 
         "component": target,
         "properties": _properties(_meta_properties(graph)),
         "timestamp": timestamp.isoformat(),
-        "tools": {"components": [{"bom-ref": "tool:mlbom", "name": "mlbom",
-                                  "type": "application", "version": __version__}]},
+        "tools": {"components": [mlbom_tool()]},
     }
     doc["serialNumber"] = uuid.UUID(int=0).urn
     doc["version"] = 1
@@ -513,13 +527,8 @@ def graph_to_cyclonedx_json(graph: LineageGraph, *, spec_version: str = "1.6",
     """Build, validate, serialise. Raises ``ValidationFailure`` for an invalid document."""
     if spec_version not in SPEC_VERSIONS:
         raise InputError(f"unsupported CycloneDX version {spec_version}; use 1.6 or 1.7")
-    doc = build_document(graph, spec_version, _timestamp(graph, reproducible))
-    if reproducible:
-        content = json.dumps(doc, sort_keys=True).encode()
-        serial = uuid.uuid5(uuid.NAMESPACE_URL, "mlbom:" + _sha(content))
-    else:
-        serial = uuid.uuid4()
-    doc["serialNumber"] = serial.urn
+    doc = build_document(graph, spec_version, document_time(reproducible))
+    doc["serialNumber"] = document_serial(doc, reproducible)
     validate_cyclonedx_document(doc, spec_version)
     return escape_json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
 

@@ -162,17 +162,9 @@ def scan_to_sarif(result: ScanResult) -> dict[str, Any]:
 
 
 # -- the product BOM of `mlbom generate --scan` ----------------------------------------------
-def _timestamp(reproducible: bool) -> str:
-    if reproducible:
-        from sbom.reproducible import reproducible_time
-
-        return reproducible_time().isoformat()
-    return datetime.now(tz=timezone.utc).replace(microsecond=0).isoformat()
-
-
 def _product_skeleton(product: str, version: str | None, spec_version: str,
                       result: ScanResult, reproducible: bool) -> dict[str, Any]:
-    from lineage import __version__
+    from sbom.cyclonedx import document_time, mlbom_tool
 
     ref = f"product:{product}"
     component: dict[str, Any] = {"bom-ref": ref, "name": product, "type": "application"}
@@ -192,9 +184,8 @@ def _product_skeleton(product: str, version: str | None, spec_version: str,
         "bomFormat": "CycloneDX", "specVersion": spec_version,
         "serialNumber": uuid.UUID(int=0).urn, "version": 1,
         "metadata": {
-            "timestamp": _timestamp(reproducible), "component": component,
-            "tools": {"components": [{"bom-ref": "tool:mlbom", "name": "mlbom",
-                                      "type": "application", "version": __version__}]},
+            "timestamp": document_time(reproducible).isoformat(), "component": component,
+            "tools": {"components": [mlbom_tool()]},
         },
         "components": [], "dependencies": [{"ref": ref}],
     }
@@ -275,12 +266,9 @@ def _finish(doc: dict[str, Any], reproducible: bool) -> None:
         if "dependsOn" in dep:
             dep["dependsOn"] = sorted(dep["dependsOn"])
     doc["dependencies"].sort(key=lambda d: d["ref"])
-    if reproducible:
-        content = json.dumps(doc, sort_keys=True).encode()
-        doc["serialNumber"] = uuid.uuid5(uuid.NAMESPACE_URL, "mlbom:" + hashlib.sha256(
-            content).hexdigest()).urn
-    else:
-        doc["serialNumber"] = uuid.uuid4().urn
+    from sbom.cyclonedx import document_serial
+
+    doc["serialNumber"] = document_serial(doc, reproducible)
 
 
 # -- mlbom merge ------------------------------------------------------------------------------
