@@ -192,7 +192,8 @@ def _product_skeleton(product: str, version: str | None, spec_version: str,
 
 
 def _unresolved_component(ref: Reference, error: MlbomError) -> dict[str, Any]:
-    reason = getattr(error, "reason", None) or "hub-error"
+    reason = getattr(error, "reason", None) or (
+        "invalid-id" if isinstance(error, InputError) else "hub-error")
     kind = "data" if ref.kind == "dataset" else "machine-learning-model"
     prefix = "dataset" if ref.kind == "dataset" else "model"
     return {"bom-ref": node_key(prefix, ref.id), "name": ref.id, "type": kind,
@@ -236,9 +237,7 @@ def product_bom(result: ScanResult, product: str, version: str | None, opts: Run
                 graph = build_graph(ModelRef(repo_id, revision), opts, source=source,
                                     progress=progress)
                 ml = build_document(graph, spec_version, datetime.now(tz=timezone.utc))
-            except InputError:
-                raise
-            except MlbomError as exc:
+            except MlbomError as exc:  # one bad reference never ends the product's BOM
                 message = " ".join(str(exc).split())[:200]
                 problems.append(message if message.startswith(repo_id) else
                                 f"{repo_id}: {message}")

@@ -77,6 +77,24 @@ def test_a_model_that_does_not_resolve_is_recorded_not_fatal(
     assert "unresolved acme/no-such-model" in capsys.readouterr().err
 
 
+def test_a_reference_with_an_unusable_revision_is_recorded_not_fatal(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "app.py").write_text(
+        "from transformers import AutoModel\n"
+        "AutoModel.from_pretrained('acme/gpt2-onnx')\n"
+        "AutoModel.from_pretrained('acme/atlas-base-1b', revision='v1 (beta)')\n")
+    out = tmp_path / "p.json"
+    assert main(["generate", "--scan", str(tree), "--product", "p", "--hub-mirror", HUB,
+                 "-o", str(out)]) == 0
+    comps = {c["bom-ref"]: c for c in json.loads(out.read_text())["components"]}
+    bad = {p["name"]: p["value"] for p in comps["model:acme/atlas-base-1b"]["properties"]}
+    assert bad["mlbom:lineage:unresolved"] == "invalid-id"
+    assert "not a valid revision" in bad["mlbom:lineage:problem"]
+    assert "model:acme/gpt2-onnx" in comps
+
+
 def test_product_bom_in_the_inventory_is_found_from_a_foundation_model(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bom = tmp_path / "product.cdx.json"
