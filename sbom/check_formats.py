@@ -39,7 +39,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from lineage import __version__  # the one version every document names
 from lineage.errors import InputError
 from lineage.graph import LineageGraph
 from lineage.ids import HUB_URL as HUB  # only when a node has no Hub URL of its own
@@ -47,12 +46,11 @@ from lineage.text_safety import escape_json_text, printable
 from sbom.check import CheckFinding, CheckReport
 from sbom.finding_kinds import ALL_KINDS, kind_info, rule_name
 from sbom.review import ReviewFinding
+from sbom.sarif import sarif_level, sarif_log, sarif_result
 
 FORMATS = ("table", "json", "markdown", "sarif")
 CHECK_FORMAT = "mlbom-check/1"
-SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 
-_SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 _MAX_TEXT = 1024 * 1024
 #: GitHub code scanning takes at most 25,000 results per run; findings are sorted most severe
 #: first, so the ones left out are the least severe, and ``omittedResults`` counts them.
@@ -231,7 +229,7 @@ def check_to_dict(report: CheckReport, graph: LineageGraph) -> dict[str, Any]:
 
 def _rule(kind: str) -> dict[str, Any]:
     k = kind_info(kind)
-    level = _SARIF_LEVEL.get(k.severity, "warning")
+    level = sarif_level(k.severity)
     return {
         "id": k.rule_id,
         "name": rule_name(kind),
@@ -247,45 +245,29 @@ def _rule(kind: str) -> dict[str, Any]:
 
 def check_to_sarif(report: CheckReport, graph: LineageGraph) -> dict[str, Any]:
     kinds = list(ALL_KINDS) + sorted({f.kind for f in report.findings} - set(ALL_KINDS))
-    rules = [_rule(k) for k in kinds]
     results = []
     for f in report.findings[:MAX_SARIF_RESULTS]:
         loc = locate(graph, report, f)
-        physical: dict[str, Any] = {"artifactLocation": {"uri": loc["uri"]},
-                                    "region": {"startLine": loc["line"]}}
         also = f" Also breaks: {', '.join(f.also)}." if f.also else ""
-        result: dict[str, Any] = {
-            "ruleId": f.rule_id,
-            "ruleIndex": kinds.index(f.kind),
-            "level": _SARIF_LEVEL[f.severity],
-            "message": {"text": printable(f"{f.message}.{also} What to do: {f.remediation}")},
-            "locations": [{
-                "physicalLocation": physical,
+        results.append(sarif_result(
+            rule_id=f.rule_id, rule_index=kinds.index(f.kind), severity=f.severity,
+            text=f"{f.message}.{also} What to do: {f.remediation}",
+            locations=[{
+                "physicalLocation": {"artifactLocation": {"uri": loc["uri"]},
+                                     "region": {"startLine": loc["line"]}},
                 "logicalLocations": [{"name": f.path[-1],
                                       "fullyQualifiedName": " > ".join(f.path),
                                       "kind": "module"}],
             }],
-            "partialFingerprints": {"mlbomFinding/v1": f.fingerprint},
-            "properties": {"kind": f.kind, "severity": f.severity, "path": list(f.path),
-                           "node": f.node, "evidence": list(f.evidence), "also": list(f.also)},
-        }
-        if f.waived:
-            result["suppressions"] = [{"kind": "external", "justification": f.waived}]
-        results.append(result)
-    return {
-        "$schema": SARIF_SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "mlbom", "version": __version__,
-                                "informationUri": "https://pypi.org/project/mlbom/",
-                                "rules": rules}},
-            "automationDetails": {"id": f"mlbom-check/{report.target}"},
-            "results": results,
-            "properties": {"target": report.target, "policy": report.policy,
-                           "advisories": report.advisories,
-                           "omittedResults": max(len(report.findings) - MAX_SARIF_RESULTS, 0)},
-        }],
-    }
+            fingerprint=("mlbomFinding/v1", f.fingerprint),
+            properties={"kind": f.kind, "severity": f.severity, "path": list(f.path),
+                        "node": f.node, "evidence": list(f.evidence), "also": list(f.also)},
+            waived=f.waived))
+    return sarif_log(
+        run_id=f"mlbom-check/{report.target}", rules=[_rule(k) for k in kinds], results=results,
+        properties={"target": report.target, "policy": report.policy,
+                    "advisories": report.advisories,
+                    "omittedResults": max(len(report.findings) - MAX_SARIF_RESULTS, 0)})
 
 
 # -- for people ------------------------------------------------------------------------------

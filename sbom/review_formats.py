@@ -42,16 +42,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from lineage import __version__  # the one version every document names
 from lineage.errors import InputError
 from lineage.text_safety import escape_json_text, printable, redact_url
+from sbom.finding_kinds import rule_name
 from sbom.review import KIND_DESCRIPTIONS, RULE_IDS, Review, ReviewFinding
+from sbom.sarif import sarif_log, sarif_result
 from sbom.views.terminal import Breakable, table_width
 
 FORMATS = ("table", "json", "markdown", "sarif")
 REVIEW_FORMAT = "mlbom-review/1"
-SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
-_SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -112,7 +111,7 @@ def review_to_sarif(review: Review, locate: Locator | None = None) -> dict[str, 
     rules = [
         {
             "id": RULE_IDS[k],
-            "name": "".join(p.capitalize() for p in k.split("-")),
+            "name": rule_name(k),
             "shortDescription": {"text": KIND_DESCRIPTIONS[k]},
             "fullDescription": {"text": f"mlbom license review: {k}. {KIND_DESCRIPTIONS[k]}"},
             "properties": {"kind": k, "tags": ["license", "ml-supply-chain"]},
@@ -121,48 +120,23 @@ def review_to_sarif(review: Review, locate: Locator | None = None) -> dict[str, 
     ]
     results = []
     for f in review.findings:
-        result: dict[str, Any] = {
-            "ruleId": f.rule_id,
-            "ruleIndex": kinds.index(f.kind),
-            "level": _SARIF_LEVEL[f.severity],
-            "message": {"text": printable(f"{f.message}. What to do: {f.remediation}")},
-            "locations": [{"logicalLocations": [{
-                "name": f.path[-1],
-                "fullyQualifiedName": " > ".join(f.path),
-                "kind": "module",
-            }]}],
-            "partialFingerprints": {"mlbomFinding/v1": _fingerprint(f)},
-            "properties": {"kind": f.kind, "path": list(f.path), "node": f.node,
-                           "evidence": list(f.evidence), "remediation": f.remediation,
-                           "also": list(f.also)},
-        }
+        location: dict[str, Any] = {"logicalLocations": [{
+            "name": f.path[-1], "fullyQualifiedName": " > ".join(f.path), "kind": "module"}]}
         if locate is not None:
             physical = locate(f)
-            result["locations"][0]["physicalLocation"] = {
-                "artifactLocation": {"uri": physical["uri"]},
-                "region": {"startLine": physical["line"]}}
-        if f.waived:
-            result["suppressions"] = [{"kind": "external", "justification": f.waived}]
-        results.append(result)
-    return {
-        "$schema": SARIF_SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "mlbom",
-                "version": __version__,
-                "informationUri": "https://pypi.org/project/mlbom/",
-                "rules": rules,
-            }},
-            "automationDetails": {"id": f"mlbom-licenses/{review.target}"},
-            "results": results,
-            "properties": {
-                "target": review.target,
-                "policy": review.policy,
-                "obligations": review_to_dict(review)["obligations"],
-            },
-        }],
-    }
+            location["physicalLocation"] = {"artifactLocation": {"uri": physical["uri"]},
+                                            "region": {"startLine": physical["line"]}}
+        results.append(sarif_result(
+            rule_id=f.rule_id, rule_index=kinds.index(f.kind), severity=f.severity,
+            text=f"{f.message}. What to do: {f.remediation}", locations=[location],
+            fingerprint=("mlbomFinding/v1", _fingerprint(f)),
+            properties={"kind": f.kind, "path": list(f.path), "node": f.node,
+                        "evidence": list(f.evidence), "remediation": f.remediation,
+                        "also": list(f.also)},
+            waived=f.waived))
+    return sarif_log(run_id=f"mlbom-licenses/{review.target}", rules=rules, results=results,
+                     properties={"target": review.target, "policy": review.policy,
+                                 "obligations": review_to_dict(review)["obligations"]})
 
 
 # -- markdown ------------------------------------------------------------------------------------

@@ -48,7 +48,6 @@ RULES = {
         "code (an f-string, a parameter, a variable set elsewhere).",
         "Make the model id a literal or a module constant so it can be reviewed and pinned."),
 }
-_SARIF_LEVEL = {"warning": "warning", "note": "note"}
 
 
 
@@ -121,7 +120,8 @@ def _table(result: ScanResult, width: int) -> str:
 
 
 def scan_to_sarif(result: ScanResult) -> dict[str, Any]:
-    from lineage import __version__
+    from sbom.finding_kinds import rule_name
+    from sbom.sarif import sarif_level, sarif_log, sarif_result
 
     rule_ids = list(RULES)
     results = []
@@ -129,36 +129,19 @@ def scan_to_sarif(result: ScanResult) -> dict[str, Any]:
         level, _, fix = RULES[rule]
         fingerprint = hashlib.sha256("\x1f".join(
             (rule, ref.file, ref.id, ref.kind, ref.evidence)).encode()).hexdigest()[:32]
-        results.append({
-            "ruleId": f"mlbom/{rule}",
-            "ruleIndex": rule_ids.index(rule),
-            "level": _SARIF_LEVEL[level],
-            "message": {"text": _printable(f"{finding_message(rule, ref)}. {fix}")},
-            "locations": [{"physicalLocation": {
+        results.append(sarif_result(
+            rule_id=f"mlbom/{rule}", rule_index=rule_ids.index(rule), severity=level,
+            text=f"{finding_message(rule, ref)}. {fix}",
+            locations=[{"physicalLocation": {
                 "artifactLocation": {"uri": ref.file, "uriBaseId": "SRCROOT"},
                 "region": {"startLine": ref.line},
             }}],
-            "partialFingerprints": {"mlbomScan/v1": fingerprint},
-            "properties": {"id": ref.id, "kind": ref.kind, "evidence": ref.evidence},
-        })
-    return {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "mlbom", "version": __version__,
-                "informationUri": "https://pypi.org/project/mlbom/",
-                "rules": [{"id": f"mlbom/{r}", "name": "".join(
-                    p.capitalize() for p in r.split("-")),
-                    "shortDescription": {"text": RULES[r][1]},
-                    "help": {"text": RULES[r][2]},
-                    "defaultConfiguration": {"level": _SARIF_LEVEL[RULES[r][0]]}}
-                    for r in rule_ids],
-            }},
-            "automationDetails": {"id": "mlbom-scan/"},
-            "results": results,
-        }],
-    }
+            fingerprint=("mlbomScan/v1", fingerprint),
+            properties={"id": ref.id, "kind": ref.kind, "evidence": ref.evidence}))
+    rules = [{"id": f"mlbom/{r}", "name": rule_name(r),
+              "shortDescription": {"text": RULES[r][1]}, "help": {"text": RULES[r][2]},
+              "defaultConfiguration": {"level": sarif_level(RULES[r][0])}} for r in rule_ids]
+    return sarif_log(run_id="mlbom-scan/", rules=rules, results=results)
 
 
 # -- the product BOM of `mlbom generate --scan` ----------------------------------------------
