@@ -112,3 +112,20 @@ def test_one_module_builds_sarif() -> None:
     assert copies == [], "build SARIF with sbom/sarif.py:\n" + "\n".join(copies)
     builder = {key for _, key in _sarif_keys(ast.parse(SARIF_BUILDER.read_text("utf-8")))}
     assert builder == set(SARIF_KEYS)  # the check above looks at keys the builder writes
+
+
+DB_MODULE = ROOT / "lineage" / "db.py"
+
+
+def test_one_module_connects_to_a_database() -> None:
+    # both stores open connections through lineage.db and catch its real exception classes
+    found = [f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)[:60]}"
+             for path, tree in _sources() if path != DB_MODULE
+             for node in ast.walk(tree)
+             if (isinstance(node, ast.Call)
+                 and ast.unparse(node.func) in ("sqlite3.connect", "psycopg.connect"))
+             or (isinstance(node, ast.Attribute) and node.attr == "__module__")]
+    assert found == [], "open databases with lineage/db.py:\n" + "\n".join(found)
+    calls = {ast.unparse(n.func) for n in ast.walk(ast.parse(DB_MODULE.read_text("utf-8")))
+             if isinstance(n, ast.Call)}
+    assert {"sqlite3.connect", "psycopg.connect"} <= calls
