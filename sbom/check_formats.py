@@ -42,7 +42,7 @@ from urllib.parse import quote
 from lineage.errors import InputError
 from lineage.graph import LineageGraph
 from lineage.ids import HUB_URL as HUB  # only when a node has no Hub URL of its own
-from lineage.text_safety import escape_json_text, printable
+from lineage.text_safety import json_document, printable
 from sbom.check import CheckFinding, CheckReport
 from sbom.finding_kinds import ALL_KINDS, kind_info, rule_name
 from sbom.review import ReviewFinding
@@ -197,11 +197,9 @@ def review_locator(graph: LineageGraph) -> Callable[[ReviewFinding], dict[str, A
 def render_check(report: CheckReport, graph: LineageGraph, fmt: str, *, color: bool = False,
                  width: int = 120) -> str:
     if fmt == "json":
-        return escape_json_text(json.dumps(check_to_dict(report, graph), indent=2,
-                                           ensure_ascii=False)) + "\n"
+        return json_document(check_to_dict(report, graph))
     if fmt == "sarif":
-        return escape_json_text(json.dumps(check_to_sarif(report, graph), indent=2,
-                                           ensure_ascii=False)) + "\n"
+        return json_document(check_to_sarif(report, graph))
     if fmt == "markdown":
         return _markdown(report)
     if fmt == "table":

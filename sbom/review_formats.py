@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -43,7 +42,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lineage.errors import InputError
-from lineage.text_safety import escape_json_text, printable, redact_url
+from lineage.text_safety import json_document, printable, redact_url
 from sbom.finding_kinds import rule_name
 from sbom.review import KIND_DESCRIPTIONS, RULE_IDS, Review, ReviewFinding
 from sbom.sarif import sarif_log, sarif_result
@@ -62,11 +61,9 @@ def render_review(review: Review, fmt: str, *, color: bool = False, width: int |
     """``review`` as text in ``fmt`` (table, json, markdown, sarif). JSON formats end with a
     newline and never contain colour codes."""
     if fmt == "json":
-        return escape_json_text(json.dumps(review_to_dict(review), indent=2,
-                                           ensure_ascii=False)) + "\n"
+        return json_document(review_to_dict(review))
     if fmt == "sarif":
-        return escape_json_text(json.dumps(review_to_sarif(review, locate), indent=2,
-                                           ensure_ascii=False)) + "\n"
+        return json_document(review_to_sarif(review, locate))
     if fmt == "markdown":
         return _markdown(review)
     if fmt == "table":

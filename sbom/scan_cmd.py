@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -58,10 +57,11 @@ def _printable(text: str) -> str:
     return printable(text)
 
 
-def _json_text(document: str) -> str:
-    from lineage.text_safety import escape_json_text
+def _json_document(value: Any) -> str:
+    """``lineage.text_safety.json_document``, imported when first used (start-up stays light)."""
+    from lineage.text_safety import json_document
 
-    return escape_json_text(document)
+    return json_document(value)
 
 def _findings(result: ScanResult) -> list[tuple[str, Reference]]:
     out = []
@@ -84,10 +84,9 @@ def finding_message(rule: str, ref: Reference) -> str:
 # -- outputs of `mlbom scan` ------------------------------------------------------------------
 def render_scan(result: ScanResult, fmt: str, *, width: int = 100) -> str:
     if fmt == "json":
-        return _json_text(json.dumps(result.as_json(), indent=2, ensure_ascii=False)) + "\n"
+        return _json_document(result.as_json())
     if fmt == "sarif":
-        sarif = json.dumps(scan_to_sarif(result), indent=2, ensure_ascii=False)
-        return _json_text(sarif) + "\n"
+        return _json_document(scan_to_sarif(result))
     return _table(result, width)
 
 
@@ -231,7 +230,7 @@ def product_bom(result: ScanResult, product: str, version: str | None, opts: Run
             source.close()
     _finish(doc, reproducible)
     validate_cyclonedx_document(doc, spec_version)
-    return _json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n", problems
+    return _json_document(doc), problems
 
 
 def _as_bom(component: dict[str, Any]) -> dict[str, Any]:
@@ -274,7 +273,7 @@ def merge_documents(app_path: Path, ml_paths: list[Path]) -> str:
         validate_cyclonedx_document(app, spec, versions=MERGE_SPEC_VERSIONS)
     except ValidationFailure as exc:
         raise ValidationFailure(f"the merged SBOM is not valid: {exc}") from exc
-    return _json_text(json.dumps(app, indent=2, ensure_ascii=False)) + "\n"
+    return _json_document(app)
 
 
 # -- the typer commands ----------------------------------------------------------------------
