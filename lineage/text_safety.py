@@ -118,6 +118,16 @@ def printable(text: object) -> str:
     return UNSAFE_CHARS.sub(_escape, s)
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#|!~])")
+
+
+def markdown_text(text: object) -> str:
+    """``printable(text)`` safe inside a markdown table cell or list item: HTML and markdown
+    syntax escaped, so a hostile card value cannot inject markup into a pull-request comment."""
+    s = printable(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", s)
+
+
 def printable_lines(text: str) -> str:
     """Like ``printable`` but keeps ``\\n`` line breaks (for text already split into lines
     by its writer, such as a message list)."""

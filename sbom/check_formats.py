@@ -42,9 +42,9 @@ from urllib.parse import quote
 from lineage.errors import InputError
 from lineage.graph import LineageGraph
 from lineage.ids import HUB_URL as HUB  # only when a node has no Hub URL of its own
-from lineage.text_safety import json_document, printable
+from lineage.text_safety import json_document, markdown_text, printable
 from sbom.check import CheckFinding, CheckReport
-from sbom.finding_kinds import ALL_KINDS, kind_info, rule_name
+from sbom.finding_kinds import ALL_KINDS, counts_line, kind_info, rule_name
 from sbom.review import ReviewFinding
 from sbom.sarif import sarif_level, sarif_log, sarif_result
 
@@ -270,21 +270,10 @@ def check_to_sarif(report: CheckReport, graph: LineageGraph) -> dict[str, Any]:
 
 # -- for people ------------------------------------------------------------------------------
 def summary_line(report: CheckReport) -> str:
-    c = report.counts
-    parts = [f"{c.get('error', 0)} error(s)", f"{c.get('warning', 0)} warning(s)",
-             f"{c.get('info', 0)} info"]
-    if c.get("waived"):
-        parts.append(f"{c['waived']} waived")
-    return ", ".join(parts)
+    return counts_line(report.counts)
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#|!~])")
-
-
-def _md(text: object) -> str:
-    s = printable(str(text)).replace("\n", " ").replace("\r", " ")
-    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", s)
+_md = markdown_text
 
 
 def _markdown(report: CheckReport) -> str:

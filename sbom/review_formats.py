@@ -42,8 +42,8 @@ from rich.table import Table
 from rich.text import Text
 
 from lineage.errors import InputError
-from lineage.text_safety import json_document, printable, redact_url
-from sbom.finding_kinds import rule_name
+from lineage.text_safety import json_document, markdown_text, printable, redact_url
+from sbom.finding_kinds import counts_line, rule_name
 from sbom.review import KIND_DESCRIPTIONS, RULE_IDS, Review, ReviewFinding
 from sbom.sarif import sarif_log, sarif_result
 from sbom.views.terminal import Breakable, table_width
@@ -137,13 +137,7 @@ def review_to_sarif(review: Review, locate: Locator | None = None) -> dict[str, 
 
 
 # -- markdown ------------------------------------------------------------------------------------
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#|!~])")
-
-
-def _md(text: object) -> str:
-    s = printable(text)
-    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", s)
+_md = markdown_text
 
 
 def _md_url(url: str | None) -> str | None:
@@ -154,12 +148,7 @@ def _md_url(url: str | None) -> str | None:
 
 
 def _summary_line(review: Review) -> str:
-    c = review.counts
-    parts = [f"{c.get('error', 0)} error(s)", f"{c.get('warning', 0)} warning(s)",
-             f"{c.get('info', 0)} info"]
-    if c.get("waived"):
-        parts.append(f"{c['waived']} waived")
-    return ", ".join(parts)
+    return counts_line(review.counts)
 
 
 def _markdown(review: Review) -> str:
