@@ -46,6 +46,7 @@ from lineage.text_safety import json_document, markdown_text, printable
 from sbom.check import CheckFinding, CheckReport
 from sbom.finding_kinds import ALL_KINDS, counts_line, kind_info, rule_name
 from sbom.review import ReviewFinding
+from sbom.review_formats import findings_markdown
 from sbom.sarif import sarif_level, sarif_log, sarif_result
 
 FORMATS = ("table", "json", "markdown", "sarif")
@@ -273,28 +274,11 @@ def summary_line(report: CheckReport) -> str:
     return counts_line(report.counts)
 
 
-_md = markdown_text
 
 
 def _markdown(report: CheckReport) -> str:
-    out = [f"## mlbom check: {_md(report.target)}", ""]
-    policy = f" (policy: {_md(report.policy)})" if report.policy else ""
-    out += [f"**{summary_line(report)}**{policy}", ""]
-    if not report.findings:
-        return "\n".join(out + ["No findings.", ""])
-    out += ["| Severity | Kind | Path | Finding | What to do |", "|---|---|---|---|---|"]
-    for f in report.findings:
-        sev = f.severity + (" (waived)" if f.waived else "")
-        kind = ", ".join((f.kind, *f.also))
-        out.append(f"| {sev} | {_md(kind)} | {' → '.join(_md(p) for p in f.path)} | "
-                   f"{_md(f.message)} | {_md(f.remediation)} |")
-    out += ["", "<details><summary>Evidence</summary>", ""]
-    for i, f in enumerate(report.findings, 1):
-        out.append(f"{i}. **{f.rule_id}** {' → '.join(_md(p) for p in f.path)}")
-        out += [f"   - {_md(e)}" for e in f.evidence]
-        if f.waived:
-            out.append(f"   - waived: {_md(f.waived)}")
-    return "\n".join(out + ["", "</details>", ""])
+    return "\n".join(findings_markdown(f"mlbom check: {markdown_text(report.target)}",
+                                       report.policy, report.counts, report.findings))
 
 
 def _table(report: CheckReport, *, color: bool, width: int) -> str:

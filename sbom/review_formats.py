@@ -32,8 +32,8 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from rich import box
@@ -147,30 +147,57 @@ def _md_url(url: str | None) -> str | None:
     return quote(redact_url(_CONTROL.sub("", url)), safe=":/?#=&%+,;@~.-_")
 
 
-def _summary_line(review: Review) -> str:
-    return counts_line(review.counts)
+class MarkdownFinding(Protocol):
+    """What ``findings_markdown`` reads: a ``CheckFinding`` or a ``ReviewFinding``."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def path(self) -> tuple[str, ...]: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def evidence(self) -> tuple[str, ...]: ...
+    @property
+    def remediation(self) -> str: ...
+    @property
+    def waived(self) -> str | None: ...
+    @property
+    def also(self) -> tuple[str, ...]: ...
+    @property
+    def rule_id(self) -> str: ...
+
+
+def findings_markdown(title: str, policy: str | None, counts: Mapping[str, int],
+                      findings: Sequence[MarkdownFinding]) -> list[str]:
+    """The lines of a gate's or review's markdown up to its findings: heading (``title`` is
+    already escaped), summary, one table row per finding and their evidence; "No findings."
+    when there are none. Every value from a card or BOM is escaped."""
+    out = [f"## {title}", ""]
+    policy_text = f" (policy: {_md(policy)})" if policy else ""
+    out += [f"**{counts_line(counts)}**{policy_text}", ""]
+    if not findings:
+        return out + ["No findings.", ""]
+    out += ["| Severity | Kind | Path | Finding | What to do |", "|---|---|---|---|---|"]
+    for f in findings:
+        sev = f.severity + (" (waived)" if f.waived else "")
+        out.append(f"| {sev} | {_md(', '.join((f.kind, *f.also)))} | "
+                   f"{' → '.join(_md(p) for p in f.path)} | "
+                   f"{_md(f.message)} | {_md(f.remediation)} |")
+    out += ["", "<details><summary>Evidence</summary>", ""]
+    for i, f in enumerate(findings, 1):
+        out.append(f"{i}. **{f.rule_id}** {' → '.join(_md(p) for p in f.path)}")
+        out += [f"   - {_md(e)}" for e in f.evidence]
+        if f.waived:
+            out.append(f"   - waived: {_md(f.waived)}")
+    return out + ["", "</details>", ""]
 
 
 def _markdown(review: Review) -> str:
-    out = [f"## mlbom license review: {_md(review.target)}", ""]
-    policy = f" (policy: {_md(review.policy)})" if review.policy else ""
-    out += [f"**{_summary_line(review)}**{policy}", ""]
-    if review.findings:
-        out += ["| Severity | Kind | Path | Finding | What to do |", "|---|---|---|---|---|"]
-        for f in review.findings:
-            sev = f.severity + (" (waived)" if f.waived else "")
-            out.append(f"| {sev} | {', '.join((f.kind, *f.also))} | "
-                       f"{' → '.join(_md(p) for p in f.path)} | "
-                       f"{_md(f.message)} | {_md(f.remediation)} |")
-        out += ["", "<details><summary>Evidence</summary>", ""]
-        for i, f in enumerate(review.findings, 1):
-            out.append(f"{i}. **{f.rule_id}** {' → '.join(_md(p) for p in f.path)}")
-            out += [f"   - {_md(e)}" for e in f.evidence]
-            if f.waived:
-                out.append(f"   - waived: {_md(f.waived)}")
-        out += ["", "</details>", ""]
-    else:
-        out += ["No findings.", ""]
+    out = findings_markdown(f"mlbom license review: {_md(review.target)}", review.policy,
+                            review.counts, review.findings)
     out += ["### Inherited obligations", ""]
     if review.obligations:
         for o in review.obligations:
@@ -252,7 +279,7 @@ def _table(review: Review, *, color: bool, width: int) -> str:
                       emoji=False)
     narrow = width < NARROW_TABLE
     console.print(Breakable(Text.assemble(("License review: ", "bold"), _plain(review.target),
-                                          f"  ({_summary_line(review)})")))
+                                          f"  ({counts_line(review.counts)})")))
     if review.policy:
         console.print(Breakable(Text.assemble("Policy: ", _plain(review.policy))))
     if review.findings:
