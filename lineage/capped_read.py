@@ -13,7 +13,8 @@ reason the read failed, so each command's error lines stay what its users alread
 from __future__ import annotations
 
 import os
-from typing import Literal
+from collections.abc import Iterator
+from typing import BinaryIO, Literal
 
 Reason = Literal["unreadable", "too-large", "not-utf8"]
 
@@ -66,3 +67,17 @@ def read_capped_text(path: str | os.PathLike[str], limit: int) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         raise CappedReadError("not-utf8", limit) from None
+
+
+def capped_lines(fh: BinaryIO, limit: int) -> Iterator[tuple[bytes | None, int]]:
+    """Each line of ``fh`` (newline included) as ``(line, size)``. A line longer than
+    ``limit`` bytes is ``(None, size)``: it is skipped in pieces, never held whole, so a
+    file without newlines cannot fill memory."""
+    while line := fh.readline(limit + 1):
+        if len(line) <= limit:
+            yield line, len(line)
+            continue
+        size = len(line)
+        while not line.endswith(b"\n") and (line := fh.readline(limit + 1)):
+            size += len(line)
+        yield None, size

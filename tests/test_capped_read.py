@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lineage.capped_read import CappedReadError, read_capped, read_capped_text
+from lineage.capped_read import CappedReadError, capped_lines, read_capped, read_capped_text
 from lineage.errors import InputError, PolicyError
 from sbom.advisories import AdvisoryError, load_advisories
 from sbom.bom_reader import read_bom
@@ -141,3 +141,12 @@ def test_the_rule_sees_the_idiom() -> None:
         "read_bytes", "read", "read(limit + 1)"]
     helper = _whole_or_capped_reads(ast.parse(HELPER.read_text("utf-8")))
     assert [w for _, w in helper] == ["read(limit + 1)"]
+
+
+def test_lines_longer_than_the_limit_are_skipped_in_pieces() -> None:
+    import io
+
+    data = b"short\n" + b"x" * 100 + b"\n" + b"y" * 25 + b"\nlast"
+    lines = list(capped_lines(io.BytesIO(data), 10))
+    assert lines == [(b"short\n", 6), (None, 101), (None, 26), (b"last", 4)]
+    assert sum(size for _, size in lines) == len(data)  # progress counts every byte

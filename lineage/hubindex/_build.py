@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
+from lineage.capped_read import capped_lines
 from lineage.db import connect_sqlite, database_errors, store_error
 from lineage.errors import HubError, InputError, ParseError
 from lineage.hubindex._records import RecordError, parse_listed_model
@@ -133,11 +134,11 @@ def _read_jsonl(path: Path, acc: _Accumulator, progress: BuildProgress) -> None:
     total = path.stat().st_size
     done = 0
     with path.open("rb") as fh:
-        for lineno, line in enumerate(fh, 1):
-            done += len(line)
+        for lineno, (line, size) in enumerate(capped_lines(fh, MAX_LINE_BYTES), 1):
+            done += size
             if lineno % _PROGRESS_EVERY == 0:
                 progress.update(done, total, "reading")
-            if len(line) > MAX_LINE_BYTES:
+            if line is None:
                 acc.problem(f"line {lineno}", f"longer than {MAX_LINE_BYTES} bytes")
                 continue
             if not line.strip():
