@@ -20,6 +20,7 @@ from sbom.cli_options import (
     DepthOpt,
     EndpointOpt,
     FailOn,
+    HubIndexOpt,
     MirrorOpt,
     NoCacheOpt,
     OfflineOpt,
@@ -165,6 +166,7 @@ def check(
     max_depth: DepthOpt = 50,
     deadline: DeadlineOpt = None,
     no_cache: NoCacheOpt = False,
+    hub_index: HubIndexOpt = None,
     cert_identity: CertIdentityOpt = None,
     cert_oidc_issuer: CertIssuerOpt = None,
     public_key: PublicKeyOpt = None,
@@ -184,7 +186,7 @@ def check(
     sig = signature_options(cert_identity, cert_oidc_issuer, public_key, certificate_chain,
                             trust_config, offline)
     opts = run_options(endpoint, token, offline, hub_mirror, max_depth, no_cache, sig,
-                       deadline=deadline)
+                       deadline=deadline, hub_index=hub_index)
     graph = _load_target(target, opts, pol)
     known = {a.id for a in advs}  # a BOM's recorded advisories count too, files given win
     recorded = [a for a in recorded_advisories(graph) if a.id not in known]
