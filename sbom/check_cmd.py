@@ -28,6 +28,7 @@ from sbom.cli_options import (
     ReviewFormat,
     TokenOpt,
     emit,
+    refuse_hub_index_for_bom,
     run_options,
 )
 
@@ -106,6 +107,7 @@ def _load_target(target: str, opts: object, policy: Policy | None) -> LineageGra
 
     path = Path(target)
     if path.is_file() and path.suffix.lower() == ".json":
+        refuse_hub_index_for_bom(opts)
         return read_bom_or_product(path)
     signers = policy_signers(policy) if policy is not None else None
     return build_graph_with_progress(target, opts, signers=signers)  # type: ignore[no-any-return]

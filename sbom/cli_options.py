@@ -162,6 +162,15 @@ def emit(text: str, output: Path | None) -> None:
     write_atomic(output, text)
 
 
+def refuse_hub_index_for_bom(opts: object) -> None:
+    """``--hub-index`` looks up suspected parents from a run's evidence, which a BOM read
+    back does not carry: asking for it on a BOM is a usage error, never a quiet no-op."""
+    if getattr(opts, "hub_index", None):
+        raise InputError("--hub-index needs a model to resolve (a repo id or a folder); a BOM "
+                         "read back carries no evidence to look up: regenerate it with "
+                         "--hub-index")
+
+
 def load_graph(target: str, opts: object) -> object:
     """A graph from a BOM file written by mlbom, else from resolving ``target`` (with the
     progress display of ``sbom.progress`` on stderr)."""
@@ -169,6 +178,7 @@ def load_graph(target: str, opts: object) -> object:
     if path.is_file() and path.suffix.lower() == ".json":
         from sbom.bom_reader import read_bom
 
+        refuse_hub_index_for_bom(opts)
         return read_bom(path)
     from sbom.progress import build_graph_with_progress
 

@@ -282,3 +282,17 @@ def test_a_missing_index_is_a_clear_error(fp_root: Path, tmp_path: Path,
     assert main(["tree", "acme/fresh-8b", "--hub-mirror", str(fp_root),
                  "--hub-index", missing]) == 3
     assert "no Hub index at" in capsys.readouterr().err
+
+
+def test_hub_index_on_a_bom_read_back_is_a_usage_error(
+        fp_root: Path, sqlite_index: str, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    bom = tmp_path / "bom.json"
+    assert main(["generate", "acme/fresh-8b", "--hub-mirror", str(fp_root), "--hub-index",
+                 sqlite_index, "-o", str(bom), "--quiet"]) == 0
+    assert "mlbom:hub-index" in bom.read_text("utf-8")
+    for command in ("check", "tree"):
+        assert main([command, str(bom), "--hub-index", sqlite_index]) == 2
+        assert "--hub-index needs a model to resolve" in capsys.readouterr().err
+    assert main(["tree", str(bom)]) == 0  # the suspects written into it are read back
+    assert "may derive from meta-llama/Llama-3.1-8B" in capsys.readouterr().out
