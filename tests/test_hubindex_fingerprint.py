@@ -134,10 +134,34 @@ def test_hub_build_and_dump_build_store_the_same_fingerprints(
         "acme/fresh-8b-counts", "acme/declared-8b", "late-org/llama-8b-2025"]
     assert [h.parents for h in from_hub.hits] == [1, 0, 0, 1, 0]
 
+    # the run-side look-up reads the same engine
+    graph = build_graph("acme/fresh-8b", RunOptions(hub_mirror=fp_root, hub_index=db_url))
+    assert [sp.parent for sp in graph.target.suspected_parents] == [
+        "model:meta-llama/llama-3.1-8b", "model:mirror-org/llama-3.1-8b-copy"]
+
     dump = tmp_path / "dump.jsonl"
     _listing_dump(hub.endpoint, dump)
     assert build_index_from_file(db_url, dump).fingerprinted == 12
     assert same_fingerprint(db_url, "meta-llama/Llama-3.1-8B") == from_hub
+
+
+def test_parquet_dump_with_json_text_columns(tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    config = {"model_type": "llama", "architectures": ["LlamaForCausalLM"]}
+    table = pa.table({
+        "id": ["org/base", "org/copy", "org/other"],
+        "config": [json.dumps(config)] * 3,  # JSON text, as some dumps store nested fields
+        "safetensors": [json.dumps({"parameters": {"BF16": LLAMA31_8B_PARAMS}})] * 2
+        + [json.dumps({"parameters": {"F32": LLAMA31_8B_PARAMS}})],
+        "createdAt": ["2024-07-14T00:00:00.000Z", "2024-08-01T00:00:00.000Z", None],
+    })
+    pq.write_table(table, tmp_path / "dump.parquet")
+    db = f"sqlite:///{tmp_path / 'index.db'}"
+    assert build_index_from_file(db, tmp_path / "dump.parquet").fingerprinted == 3
+    found = same_fingerprint(db, "org/base")
+    assert [(h.model_id, h.created) for h in found.hits] == [
+        ("org/copy", "2024-08-01T00:00:00.000Z")]
 
 
 def test_near_misses_share_no_fingerprint(sqlite_index: str) -> None:
