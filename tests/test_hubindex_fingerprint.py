@@ -234,6 +234,10 @@ def test_the_reason_says_what_the_index_fingerprint_did_not_compare(
         "(BF16 8,030,261,248) equal an older indexed foundation's (Hub index fingerprint: "
         "config dimensions and tokenizer not compared); 2 older indexed foundations share it, "
         "the oldest 2 named; declares no parent")
+    from sbom.spdx2 import graph_to_spdx23
+
+    notes = [a.annotation_comment for a in graph_to_spdx23(graph).annotations]
+    assert f"mlbom:lineage:suspected-parent {suspected[0]}" in notes
     index_note = [p["value"] for p in bom["metadata"]["properties"]
                   if p["name"] == "mlbom:hub-index"]
     assert len(index_note) == 1 and index_note[0].startswith("index.db (built ")
