@@ -80,7 +80,8 @@ class _Accumulator:
         self.names: list[str] = []
         self.listed = bytearray()
         self.edges: dict[int, list[tuple[int, str]]] = {}
-        self.details: dict[int, tuple[str | None, str | None]] = {}  # created, fingerprint
+        self.details: dict[int, tuple[str | None, int | None]] = {}  # created, fingerprint
+        self.fingerprints: dict[str, int] = {}  # text -> row id - 1, in order of first sight
         self.read = 0
         self.malformed = 0
         self.skipped_parents = 0
@@ -117,7 +118,9 @@ class _Accumulator:
         self.skipped_parents += model.skipped_parents
         child = self._id(model.model_id, True)
         if model.created or model.fingerprint:
-            self.details[child] = (model.created, model.fingerprint)
+            fp = None if model.fingerprint is None else \
+                self.fingerprints.setdefault(model.fingerprint, len(self.fingerprints))
+            self.details[child] = (model.created, fp)
         else:
             self.details.pop(child, None)
         if model.parents:
@@ -130,13 +133,17 @@ class _Accumulator:
         rows.sort()
         return rows
 
-    def model_rows(self) -> Iterator[tuple[int, str, str, int, str | None, str | None]]:
+    def model_rows(self) -> Iterator[tuple[int, str, str, int, str | None, int | None]]:
         for i, name in enumerate(self.names):
             created, fp = self.details.get(i, (None, None))
-            yield i + 1, name.lower(), name, self.listed[i], created, fp
+            yield i + 1, name.lower(), name, self.listed[i], created, \
+                None if fp is None else fp + 1
+
+    def fingerprint_rows(self) -> Iterator[tuple[int, str]]:
+        return ((i + 1, text) for text, i in self.fingerprints.items())
 
     def fingerprinted(self) -> int:
-        return sum(1 for _created, fp in self.details.values() if fp)
+        return sum(1 for _created, fp in self.details.values() if fp is not None)
 
 
 def _read_jsonl(path: Path, acc: _Accumulator, progress: BuildProgress) -> None:
@@ -218,10 +225,12 @@ def _write_sqlite_fresh(final: Path, acc: _Accumulator, meta: dict[str, str]) ->
             for stmt in table_ddl(False):
                 conn.execute(stmt)
             conn.executemany(
-                "INSERT INTO hub_models (id, key, name, listed, created, fingerprint)"
+                "INSERT INTO hub_models (id, key, name, listed, created, fingerprint_id)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 acc.model_rows(),
             )
+            conn.executemany("INSERT INTO hub_fingerprints (id, text) VALUES (?, ?)",
+                             acc.fingerprint_rows())
             conn.executemany(
                 "INSERT INTO hub_edges (child, parent, relation) VALUES (?, ?, ?)",
                 ((c + 1, p + 1, r) for c, p, r in acc.edge_rows()),
@@ -250,18 +259,22 @@ def _write_pg_fresh(store: Store, acc: _Accumulator, meta: dict[str, str]) -> No
     conn: Any = store.conn
     try:
         with conn.transaction(), conn.cursor() as cur:
-            cur.execute("TRUNCATE hub_edges, hub_models, hub_meta")
-            with cur.copy("COPY hub_models (id, key, name, listed, created, fingerprint)"
+            cur.execute("TRUNCATE hub_edges, hub_models, hub_fingerprints, hub_meta")
+            with cur.copy("COPY hub_models (id, key, name, listed, created, fingerprint_id)"
                           " FROM STDIN") as copy:
                 for row in acc.model_rows():
                     copy.write_row(row)
+            with cur.copy("COPY hub_fingerprints (id, text) FROM STDIN") as copy:
+                for fp_row in acc.fingerprint_rows():
+                    copy.write_row(fp_row)
             with cur.copy("COPY hub_edges (child, parent, relation) FROM STDIN") as copy:
                 for c, p, r in acc.edge_rows():
                     copy.write_row((c + 1, p + 1, r))
-            cur.execute(
-                "SELECT setval(pg_get_serial_sequence('hub_models', 'id'),"
-                " GREATEST((SELECT MAX(id) FROM hub_models), 1))"
-            )
+            for table in ("hub_models", "hub_fingerprints"):
+                cur.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                    f" GREATEST((SELECT MAX(id) FROM {table}), 1))"
+                )
             store.set_meta(meta)
             cur.execute("ANALYZE hub_models")
             cur.execute("ANALYZE hub_edges")

@@ -133,8 +133,9 @@ def _fingerprint_of(store: Store, value: str) -> tuple[str | None, str | None]:
     if is_fingerprint(value.strip()):
         return value.strip(), None
     key = _normalise(value)
-    row = store.execute("SELECT name, fingerprint FROM hub_models WHERE key = ? AND listed = 1",
-                        (key,)).fetchone()
+    row = store.execute(
+        "SELECT m.name, f.text FROM hub_models m LEFT JOIN hub_fingerprints f"
+        " ON f.id = m.fingerprint_id WHERE m.key = ? AND m.listed = 1", (key,)).fetchone()
     if row is None:
         raise InputError(f"{value}: not a listed model in the Hub index {store.target.display}")
     return (str(row[1]) if row[1] is not None else None), str(row[0])
@@ -145,16 +146,20 @@ def lookup_fingerprint(store: Store, fp: str, *, foundations_only: bool = False,
                        exclude_key: str = "") -> FingerprintMatches:
     """Every listed model whose fingerprint is ``fp`` (an indexed equality look-up), but the
     one whose key is ``exclude_key``."""
+    found = store.execute("SELECT id FROM hub_fingerprints WHERE text = ?", (fp,)).fetchone()
+    if found is None:
+        return FingerprintMatches(query or fp, fp, (), 0, foundations_only)
     parentless = (" AND NOT EXISTS (SELECT 1 FROM hub_edges e WHERE e.child = m.id)"
                   if foundations_only else "")
-    where = f"m.fingerprint = ? AND m.listed = 1 AND m.key <> ?{parentless}"
-    total = int(store.execute(f"SELECT COUNT(*) FROM hub_models m WHERE {where}",
-                              (fp, exclude_key)).fetchone()[0])
+    where = f"m.fingerprint_id = ? AND m.listed = 1 AND m.key <> ?{parentless}"
+    params = (int(found[0]), exclude_key)
+    total = int(store.execute(f"SELECT COUNT(*) FROM hub_models m WHERE {where}", params)
+                .fetchone()[0])
     rows = store.execute(
         "SELECT m.name, m.created, (SELECT COUNT(*) FROM hub_edges e WHERE e.child = m.id)"
         f" FROM hub_models m WHERE {where}"
         " ORDER BY (CASE WHEN m.created IS NULL THEN 1 ELSE 0 END), m.created, m.key LIMIT ?",
-        (fp, exclude_key, max(0, limit))).fetchall()
+        (*params, max(0, limit))).fetchall()
     hits = tuple(FingerprintHit(str(n), str(c) if c is not None else None, int(p))
                  for n, c, p in rows)
     return FingerprintMatches(query or fp, fp, hits, total, foundations_only)

@@ -3,19 +3,22 @@
 Both hold the same three tables, written with the same SQL (``?`` placeholders are turned into
 ``%s`` for PostgreSQL):
 
-- ``hub_models(id, key, name, listed, created, fingerprint)``: every model id seen, as a
+- ``hub_models(id, key, name, listed, created, fingerprint_id)``: every model id seen, as a
   listed model or as a parent only (``listed = 0``). ``key`` is the lower-case id, which makes
   lookups case-insensitive; ``name`` keeps the id as the Hub spells it. ``created`` is the
-  listing's ``createdAt`` and ``fingerprint`` the listing's fingerprint (``_fingerprint``),
-  both NULL when the listing did not carry them; a partial index on ``fingerprint`` answers
-  "which models share this fingerprint".
+  listing's ``createdAt`` and ``fingerprint_id`` points at the listing's fingerprint
+  (``_fingerprint``), both NULL when the listing did not carry them; a partial index on
+  ``fingerprint_id`` answers "which models share this fingerprint".
+- ``hub_fingerprints(id, text)``: each distinct fingerprint once (unique ``text``): many
+  models share one, so an integer per model costs a fraction of the text.
 - ``hub_edges(child, parent, relation)``: one row per parent link, primary key
   ``(child, parent)`` for ancestor walks and an index on ``(parent, child)`` for descendants.
 - ``hub_meta(k, v)``: build facts, ``schema`` (``SCHEMA_VERSION``) and the ``--from-hub``
   pagination checkpoint.
 
-Schema 2 added ``created`` and ``fingerprint``. Reading an index of another schema is a
-``StoreError`` telling to rebuild it; a build over one drops the old tables first.
+Schema 2 added ``created``, ``fingerprint_id`` and ``hub_fingerprints``. Reading an index of
+another schema is a ``StoreError`` telling to rebuild it; a build over one drops the old tables
+first.
 
 Walks are breadth-first in Python over indexed look-ups, one query per level, with a visited
 set: see ``bench/README.md`` for why this beat recursive SQL, networkx and CSR arrays.
@@ -37,7 +40,7 @@ from lineage.errors import StoreError
 from lineage.hubindex._records import ListedModel
 
 SCHEMA_VERSION = "2"
-TABLES = ("hub_edges", "hub_models", "hub_meta")
+TABLES = ("hub_edges", "hub_models", "hub_fingerprints", "hub_meta")
 
 
 def table_ddl(pg: bool) -> tuple[str, ...]:
@@ -48,7 +51,8 @@ def table_ddl(pg: bool) -> tuple[str, ...]:
     return (
         f"CREATE TABLE IF NOT EXISTS hub_models (id {model_id}, key TEXT NOT NULL,"
         " name TEXT NOT NULL, listed INTEGER NOT NULL DEFAULT 1, created TEXT,"
-        " fingerprint TEXT)",
+        " fingerprint_id BIGINT)",
+        f"CREATE TABLE IF NOT EXISTS hub_fingerprints (id {model_id}, text TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS hub_edges (child BIGINT NOT NULL, parent BIGINT NOT NULL,"
         " relation TEXT NOT NULL, PRIMARY KEY (child, parent))" + ("" if pg else " WITHOUT ROWID"),
         "CREATE TABLE IF NOT EXISTS hub_meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)",
@@ -58,8 +62,9 @@ def table_ddl(pg: bool) -> tuple[str, ...]:
 INDEX_DDL = (
     "CREATE UNIQUE INDEX IF NOT EXISTS hub_models_key ON hub_models (key)",
     "CREATE INDEX IF NOT EXISTS hub_edges_parent ON hub_edges (parent, child)",
-    "CREATE INDEX IF NOT EXISTS hub_models_fp ON hub_models (fingerprint)"
-    " WHERE fingerprint IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS hub_models_fp ON hub_models (fingerprint_id)"
+    " WHERE fingerprint_id IS NOT NULL",
+    "CREATE UNIQUE INDEX IF NOT EXISTS hub_fingerprints_text ON hub_fingerprints (text)",
 )
 
 
@@ -224,11 +229,12 @@ class Store:
             " ON CONFLICT (key) DO NOTHING",
             [(k, n) for k, (n, flag) in names.items() if not flag],
         )
+        fp_ids = self.fingerprint_ids({m.fingerprint for m in listed if m.fingerprint})
         self.executemany(
-            "INSERT INTO hub_models (key, name, listed, created, fingerprint)"
+            "INSERT INTO hub_models (key, name, listed, created, fingerprint_id)"
             " VALUES (?, ?, 1, ?, ?) ON CONFLICT (key) DO UPDATE SET name = excluded.name,"
-            " listed = 1, created = excluded.created, fingerprint = excluded.fingerprint",
-            [(m.model_id.lower(), m.model_id, m.created, m.fingerprint)
+            " listed = 1, created = excluded.created, fingerprint_id = excluded.fingerprint_id",
+            [(m.model_id.lower(), m.model_id, m.created, fp_ids.get(m.fingerprint or ""))
              for m in {m.model_id.lower(): m for m in listed}.values()],
         )
         ids = self.ids_by_key(list(names))
@@ -246,6 +252,18 @@ class Store:
             rows,
         )
         return len(rows)
+
+    def fingerprint_ids(self, texts: set[str]) -> dict[str, int]:
+        """The ids of fingerprints, added to ``hub_fingerprints`` when new."""
+        if not texts:
+            return {}
+        ordered = sorted(texts)
+        self.executemany("INSERT INTO hub_fingerprints (text) VALUES (?)"
+                         " ON CONFLICT (text) DO NOTHING", [(t,) for t in ordered])
+        cond = "text = ANY(?)" if self.pg else "text IN (SELECT value FROM json_each(?))"
+        param: Any = ordered if self.pg else json.dumps(ordered)
+        return {str(t): int(i) for i, t in
+                self.execute(f"SELECT id, text FROM hub_fingerprints WHERE {cond}", (param,))}
 
     def ids_by_key(self, keys: Sequence[str]) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -265,8 +283,8 @@ class Store:
 
     def fingerprinted(self) -> int:
         """How many indexed models have a fingerprint."""
-        return int(self.execute("SELECT COUNT(*) FROM hub_models WHERE fingerprint IS NOT NULL")
-                   .fetchone()[0])
+        return int(self.execute(
+            "SELECT COUNT(*) FROM hub_models WHERE fingerprint_id IS NOT NULL").fetchone()[0])
 
 
 @contextmanager
