@@ -324,3 +324,21 @@ def test_hub_index_on_a_bom_read_back_is_a_usage_error(
         assert "--hub-index needs a model to resolve" in capsys.readouterr().err
     assert main(["tree", str(bom)]) == 0  # the suspects written into it are read back
     assert "may derive from meta-llama/Llama-3.1-8B" in capsys.readouterr().out
+
+
+def test_a_local_folder_without_a_date_suspects_every_foundation_and_says_so(
+        fp_root: Path, sqlite_index: str, tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "vendor-model"
+    shutil.copytree(fp_root / "models" / "acme--fresh-8b" / "files", folder)
+    (folder / "README.md").write_text("---\nlicense: apache-2.0\n---\n# vendor model\n")
+    graph = build_graph(str(folder), RunOptions(offline=True, hub_index=sqlite_index))
+    assert [sp.parent for sp in graph.target.suspected_parents] == [
+        "model:meta-llama/llama-3.1-8b", "model:mirror-org/llama-3.1-8b-copy",
+        "model:acme/fresh-8b-counts"]
+    assert graph.target.suspected_parents[0].reason == (
+        "architecture LlamaForCausalLM and parameter counts (BF16 8,030,261,248) equal an "
+        "indexed foundation's (creation dates not compared; Hub index fingerprint: config "
+        "dimensions and tokenizer not compared); 4 indexed foundations share it, the first 3 "
+        "named; declares no parent")

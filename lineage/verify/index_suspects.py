@@ -61,14 +61,17 @@ def annotate_index_suspects(graph: LineageGraph, db_url: str) -> None:
         fp = prints.get(node.key)
         if fp is None:
             continue
-        hits = [h for h in found[fp].hits if h.model_id.lower() != (node.repo_id or "").lower()
+        matches = found[fp]
+        hits = [h for h in matches.hits if h.model_id.lower() != (node.repo_id or "").lower()
                 and _older(h.created, node)]
+        count = f"at least {len(hits)}" if matches.total > len(matches.hits) else str(len(hits))
         known = {sp.parent for sp in node.suspected_parents}
         for hit in hits[:MAX_SUSPECTS_FROM_INDEX]:
             key = node_key("model", hit.model_id)
             if key in known:
                 continue
-            reason = _reason(fp, len(hits))
+            dated = bool(hit.created and node.activity and node.activity.created_at)
+            reason = _reason(fp, len(hits), count, dated)
             node.suspected_parents.append(SuspectedParent(key, reason))
             node.findings.append(Finding("lineage-suspected-parent", "info",
                                          f"may derive from {hit.model_id}: {reason}"))
@@ -79,13 +82,18 @@ def annotate_index_suspects(graph: LineageGraph, db_url: str) -> None:
                                "parents")
 
 
-def _reason(fp: str, foundations: int) -> str:
+def _reason(fp: str, foundations: int, count: str, dated: bool) -> str:
+    """``count`` is how many foundations share ``fp`` as far as the look-up saw (``at least
+    N`` when it was cut short); ``dated``: both creation dates were known and compared."""
     from lineage.hubindex._fingerprint import fingerprint_parts
 
     _mt, arch, counts = fingerprint_parts(fp)
     shown = ", ".join(f"{d} {n:,}" for d, n in counts.items())
-    more = (f"; {foundations} older indexed foundations share it, the oldest "
-            f"{min(foundations, MAX_SUSPECTS_FROM_INDEX)} named" if foundations > 1 else "")
-    return (f"architecture {arch} and parameter counts ({shown}) equal an older indexed "
-            "foundation's (Hub index fingerprint: config dimensions and tokenizer not "
+    older = "older " if dated else ""
+    more = (f"; {count} {older}indexed foundations share it, the "
+            f"{'oldest ' if dated else 'first '}{min(foundations, MAX_SUSPECTS_FROM_INDEX)} "
+            "named" if foundations > 1 else "")
+    dates = "" if dated else "creation dates not compared; "
+    return (f"architecture {arch} and parameter counts ({shown}) equal an {older}indexed "
+            f"foundation's ({dates}Hub index fingerprint: config dimensions and tokenizer not "
             f"compared){more}; declares no parent")
