@@ -342,3 +342,22 @@ def test_a_local_folder_without_a_date_suspects_every_foundation_and_says_so(
         "indexed foundation's (creation dates not compared; Hub index fingerprint: config "
         "dimensions and tokenizer not compared); 4 indexed foundations share it, the first 3 "
         "named; declares no parent")
+
+
+def test_an_index_of_another_schema_is_refused_on_both_engines(db_url: str,
+                                                               tmp_path: Path) -> None:
+    from lineage.hubindex._store import open_store
+
+    dump = tmp_path / "dump.jsonl"
+    dump.write_text(json.dumps({"id": "org/base", "config": {"model_type": "llama"},
+                                "safetensors": {"parameters": {"BF16": 7}}}) + "\n")
+    build_index_from_file(db_url, dump)
+    with open_store(db_url) as store:  # as if an older mlbom had written it
+        store.execute("UPDATE hub_meta SET v = '1' WHERE k = 'schema'")
+        store.commit()
+    with pytest.raises(StoreError, match="has schema 1, this mlbom reads schema 2"):
+        same_fingerprint(db_url, "org/base")
+    with pytest.raises(StoreError, match="has schema 1"):
+        descendants(db_url, "org/base")
+    assert build_index_from_file(db_url, dump).fingerprinted == 1  # a build replaces it
+    assert same_fingerprint(db_url, "org/base").fingerprint == "safetensors:llama:-:BF16=7"
