@@ -28,6 +28,7 @@ from sbom.atomic import check_output_folder, write_atomic
 class _Recorded:
     info: dict[str, object] | None = None
     error: dict[str, object] | None = None
+    redirect: str | None = None  # a renamed repo's old id: the id the Hub redirected it to
     files: dict[str, bytes] = field(default_factory=dict)
 
 
@@ -54,6 +55,8 @@ class RecordingSource(Source):
                     "message": exc.message}
             raise
         self._rec(kind, snap.repo_id).info = snap.raw
+        if snap.renamed_from:
+            self._rec(kind, snap.renamed_from).redirect = snap.repo_id
         return snap
 
     def model_info(self, ref: ModelRef) -> RepoSnapshot:
@@ -141,6 +144,9 @@ def _write_repo(folder: Path, item: _Recorded) -> int:
     elif item.error is not None:
         folder.mkdir(parents=True, exist_ok=True)
         write_atomic(folder / "error.json", json.dumps(item.error, indent=1) + "\n")
+    elif item.redirect is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_atomic(folder / "redirect.json", json.dumps({"to": item.redirect}) + "\n")
     return n_files
 
 
