@@ -86,14 +86,15 @@ def main(argv: list[str] | None = None) -> int:
     args = [a for a in args if a != "--debug"]  # accepted anywhere on the line
     command = typer.main.get_command(app)
     previous_term = _terminate_like_ctrl_c()
+    _deadline_cuts(forget=True)
     try:
         result = command.main(args=args, prog_name="mlbom", standalone_mode=False)
         if result == _TYPER_INTERRUPTED:  # typer turns Ctrl-C into Exit(130), click returns it
             sys.stderr.write("mlbom: interrupted; no output file was written\n")
             return EXIT_OPERATIONAL
-        return result if isinstance(result, int) else EXIT_OK
+        return _partial_if_cut(result if isinstance(result, int) else EXIT_OK)
     except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
+        return _partial_if_cut(int(exc.exit_code))
     except click.exceptions.Abort:
         sys.stderr.write("mlbom: interrupted\n")
         return EXIT_OPERATIONAL
@@ -127,6 +128,29 @@ def main(argv: list[str] | None = None) -> int:
 
 
 _TYPER_INTERRUPTED = 130
+
+
+def _deadline_cuts(*, forget: bool = False) -> bool:
+    """Whether ``--deadline`` cut a Hub request in this run (never, when no Hub client was
+    even imported: ``--help`` stays light)."""
+    client = sys.modules.get("lineage.sources.hub_client")
+    if client is None:
+        return False
+    if forget:
+        client.forget_deadline_cuts()
+        return False
+    return bool(client.deadline_cut_a_request())
+
+
+def _partial_if_cut(code: int) -> int:
+    """A run the deadline cut wrote what it had; it is an operational failure all the same,
+    so a gate never takes a partial answer for a complete one."""
+    if code not in (EXIT_OK, EXIT_FINDINGS) or not _deadline_cuts():
+        return code
+    sys.stderr.write("mlbom: the --deadline was reached before the Hub had answered every "
+                     "request: what was written is partial (what was not read is marked "
+                     "hub-error: timed out, or named above); exit 3\n")
+    return EXIT_OPERATIONAL
 
 
 def _print_traceback() -> None:

@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from lineage.errors import HubError
 from lineage.hub_lineage import relation_from_tags
 from lineage.refs import ModelRef
 from lineage.sources.hub_client import HubClient
@@ -41,6 +42,16 @@ class HubDescendant:
     downloads: int | None = None
 
 
+@dataclass
+class DescendantsWalk:
+    """What a walk found, and why it stopped short of the whole tree (``None``: it did not).
+    A cut list is never presented as complete: it is the list of a model's descendants a
+    responder reads to decide whether they are affected."""
+
+    found: list[HubDescendant]
+    cut: str | None = None
+
+
 def hub_descendants(
     model_id: str,
     endpoint: str | None = None,
@@ -57,12 +68,31 @@ def hub_descendants(
     ``progress`` shows a live display on stderr when stderr is a terminal. Listings go
     through mlbom's one Hub client (``client``, else one for ``endpoint``). Raises
     ``InvalidIdError`` for a bad id and ``HubError`` when the Hub cannot answer.
+    ``walk_hub_descendants`` also says where the walk was cut.
     """
+    return walk_hub_descendants(model_id, endpoint, limit, progress, max_depth=max_depth,
+                                workers=workers, token=token, client=client).found
+
+
+def walk_hub_descendants(
+    model_id: str,
+    endpoint: str | None = None,
+    limit: int | None = None,
+    progress: bool = False,
+    *,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    workers: int = DEFAULT_WORKERS,
+    token: str | None = None,
+    client: HubClient | None = None,
+) -> DescendantsWalk:
+    """``hub_descendants`` with the reason the walk stopped early: ``limit`` reached (more
+    may exist), ``max_depth`` reached with a level still to list, or the client's run
+    deadline passed (the level it was listing is dropped whole)."""
     from lineage.sources.hub import resolve_endpoint
 
     root = ModelRef.parse(model_id).repo_id
     if limit is not None and limit < 1:
-        return []
+        return DescendantsWalk([])
     client = client or HubClient(resolve_endpoint(endpoint), token)
     found: list[HubDescendant] = []
     seen = {root.lower()}
@@ -78,8 +108,16 @@ def hub_descendants(
                 return list(client.list_models(filter=f"base_model:{parent}", expand=_EXPAND,
                                                limit=remaining, subject=parent))
 
+            try:
+                listings = list(pool.map(children, level))
+            except HubError:
+                if not client.deadline_passed():
+                    raise
+                return DescendantsWalk(found, f"the --deadline was reached while listing "
+                                              f"depth {depth}: depths {depth} and beyond are "
+                                              "not listed")
             next_level: list[str] = []
-            for parent, models in zip(level, pool.map(children, level), strict=True):
+            for parent, models in zip(level, listings, strict=True):
                 for info in sorted(models, key=lambda m: str(m.get("id")).lower()):
                     child = _descendant(info, parent, depth)
                     if child is None or child.repo_id.lower() in seen:
@@ -89,7 +127,12 @@ def hub_descendants(
                     next_level.append(child.repo_id)
                     bar.update(depth, len(found), len(level))
             level = next_level
-    return found if limit is None else found[:limit]
+    if limit is not None and len(found) >= limit:
+        return DescendantsWalk(found[:limit], f"stopped at --limit {limit}: more may exist")
+    if level and depth >= max_depth:
+        return DescendantsWalk(found, f"stopped at depth {max_depth}: deeper descendants are "
+                                      "not listed")
+    return DescendantsWalk(found)
 
 
 def _descendant(info: dict[str, Any], parent: str, depth: int) -> HubDescendant | None:
@@ -108,7 +151,10 @@ def _descendant(info: dict[str, Any], parent: str, depth: int) -> HubDescendant 
 # -- one interface, two answers ---------------------------------------------------------------
 class DescendantsFinder(ABC):
     """"What derives from X on the Hub", answered live or from the local index. The two
-    answers keep their own printed forms (the index knows no sha or downloads)."""
+    answers keep their own printed forms (the index knows no sha or downloads). After
+    ``find``, ``cut`` says why the answer is not the whole tree (``None``: it is)."""
+
+    cut: str | None = None
 
     @abstractmethod
     def find(self, model_id: str, limit: int) -> Sequence[Any]:
@@ -127,13 +173,15 @@ class LiveHubDescendants(DescendantsFinder):
         self.progress = progress
 
     def find(self, model_id: str, limit: int) -> Sequence[Any]:
-        return hub_descendants(model_id, self.client.endpoint, limit, self.progress,
-                               client=self.client)
+        walk = walk_hub_descendants(model_id, self.client.endpoint, limit, self.progress,
+                                    client=self.client)
+        self.cut = walk.cut
+        return walk.found
 
     def render(self, model_id: str, found: Sequence[Any], fmt: str) -> str:
         from sbom.inventory.render import render_descendants
 
-        return render_descendants(model_id, list(found), fmt)
+        return render_descendants(model_id, list(found), fmt, cut=self.cut)
 
 
 class IndexDescendants(DescendantsFinder):
@@ -145,7 +193,10 @@ class IndexDescendants(DescendantsFinder):
     def find(self, model_id: str, limit: int) -> Sequence[Any]:
         from lineage.hubindex import descendants
 
-        return descendants(self.db, model_id)[:limit]
+        found = descendants(self.db, model_id)
+        self.cut = f"stopped at --limit {limit}: {len(found)} in the index" \
+            if len(found) > limit else None
+        return found[:limit]
 
     def render(self, model_id: str, found: Sequence[Any], fmt: str) -> str:
         from sbom.views.index_hits import render_hits
@@ -155,12 +206,16 @@ class IndexDescendants(DescendantsFinder):
 
 
 def descendants_finder(*, use_index: bool, db: str | None, endpoint: str | None,
-                       token: str | None) -> DescendantsFinder:
+                       token: str | None, run_deadline: float | None = None
+                       ) -> DescendantsFinder:
+    """``run_deadline`` (a ``time.monotonic()`` value, from ``--deadline``) bounds every
+    listing request of the live walk."""
     if use_index:
         return IndexDescendants(db)
     from lineage.sources.hub import resolve_endpoint
 
-    return LiveHubDescendants(HubClient(resolve_endpoint(endpoint), token),
+    return LiveHubDescendants(HubClient(resolve_endpoint(endpoint), token,
+                                        run_deadline=run_deadline),
                               progress=sys.stderr.isatty())
 
 
