@@ -70,6 +70,27 @@ index_app.command("ancestors")(inventory_cmd.index_ancestors)
 
 
 # -- entry point ------------------------------------------------------------------------------
+def _light_help_app() -> typer.Typer:
+    """``app`` as ``mlbom --help`` shows it: the same root, names and help texts, but each
+    command a stub without options. Building every command's options (evaluating their
+    annotations) is most of the CPU ``--help`` spends beyond imports, for text the top-level
+    help never shows; a test checks that both give the same help, byte for byte."""
+    light = typer.Typer(add_completion=False, no_args_is_help=True,
+                        pretty_exceptions_enable=False, suggest_commands=False,
+                        rich_markup_mode=None, help=app.info.help)
+    light.callback(invoke_without_command=True)(_root)
+    for info in app.registered_commands:
+        def stub() -> None:
+            """A stand-in: only its help text is read."""
+        stub.__doc__ = info.callback.__doc__ if info.callback is not None else None
+        light.command(info.name, help=info.help, short_help=info.short_help)(stub)
+    for group in app.registered_groups:
+        sub = group.typer_instance
+        help_text = sub.info.help if sub is not None else group.help
+        light.add_typer(typer.Typer(rich_markup_mode=None, help=help_text), name=group.name)
+    return light
+
+
 def exit_code_for(exc: BaseException) -> int:
     for cls, code in EXIT.items():
         if isinstance(exc, cls):
@@ -84,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or os.environ.get("MLBOM_DEBUG") == "1"
     args = [a for a in args if a != "--debug"]  # accepted anywhere on the line
-    command = typer.main.get_command(app)
+    command = typer.main.get_command(_light_help_app() if args in ([], ["--help"]) else app)
     previous_term = _terminate_like_ctrl_c()
     _deadline_cuts(forget=True)
     try:
