@@ -102,10 +102,14 @@ def load_advisories(paths: Iterable[str | Path]) -> list[Advisory]:
     included (``match_advisories`` skips them). Raises ``AdvisoryError``."""
     out: list[Advisory] = []
     for path in paths:
+        before = len(out)
         for file in _files(Path(path)):
             out.extend(_read_file(file))
             if len(out) > MAX_ADVISORIES:
                 raise AdvisoryError(f"{path}: more than {MAX_ADVISORIES} advisories")
+        if len(out) == before:  # an empty JSON Lines file: a gate would check against nothing
+            raise AdvisoryError(f"{path}: holds no advisories (an empty file?); nothing to "
+                                "match against")
     return out
 
 

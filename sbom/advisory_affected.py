@@ -129,7 +129,7 @@ def advisory_descendants_text(paths: list[Any], fmt: str, *, endpoint: str | Non
     for adv, entry in iter_repo_ids(load_advisories(paths)):
         seen.setdefault((adv.id, entry.repo_id), commands.hub_descendants_text(
             entry.repo_id, fmt, endpoint=endpoint, token=token, limit=limit, db=db,
-            use_index=use_index, run_deadline=run_deadline))
+            use_index=use_index, run_deadline=run_deadline, must_exist=False))
     if fmt == "json":
         doc = {"format": "mlbom-advisories-descendants/1", "advisories": [
             {"id": adv_id, "repo": repo, "descendants": json.loads(text)}

@@ -92,6 +92,10 @@ def _light_help_app() -> typer.Typer:
 
 
 def exit_code_for(exc: BaseException) -> int:
+    from lineage.errors import HubError
+
+    if isinstance(exc, HubError) and exc.reason == "not-found":
+        return EXIT_INPUT  # the Hub answered: no such repo (a typo, or private without token)
     for cls, code in EXIT.items():
         if isinstance(exc, cls):
             return code

@@ -13,7 +13,7 @@ from pathlib import Path
 
 def hub_descendants_text(model: str, fmt: str, *, endpoint: str | None, token: str | None,
                          limit: int, db: str | None, use_index: bool,
-                         run_deadline: float | None = None) -> str:
+                         run_deadline: float | None = None, must_exist: bool = True) -> str:
     """Public models deriving from ``model``: live from the Hub, or from the local index.
     An answer cut short (limit, depth cap, ``--deadline``) says so in the document and on
     stderr."""
@@ -24,7 +24,7 @@ def hub_descendants_text(model: str, fmt: str, *, endpoint: str | None, token: s
     register_run_secrets(endpoint, token)
 
     finder = descendants_finder(use_index=use_index, db=db, endpoint=endpoint, token=token,
-                                run_deadline=run_deadline)
+                                run_deadline=run_deadline, must_exist=must_exist)
     text = finder.render(model, finder.find(model, limit), fmt)
     if finder.cut:
         sys.stderr.write(f"mlbom: descendants of {printable(model)} are partial: "

@@ -168,15 +168,38 @@ class DescendantsFinder(ABC):
 class LiveHubDescendants(DescendantsFinder):
     """Walk the Hub's listing level by level (``hub_descendants``)."""
 
-    def __init__(self, client: HubClient, *, progress: bool = False) -> None:
+    def __init__(self, client: HubClient, *, progress: bool = False,
+                 must_exist: bool = False) -> None:
         self.client = client
         self.progress = progress
+        self.must_exist = must_exist
 
     def find(self, model_id: str, limit: int) -> Sequence[Any]:
         walk = walk_hub_descendants(model_id, self.client.endpoint, limit, self.progress,
                                     client=self.client)
         self.cut = walk.cut
+        if not walk.found and walk.cut is None and self.must_exist:
+            self._check_exists(ModelRef.parse(model_id).repo_id)
         return walk.found
+
+    def _check_exists(self, repo_id: str) -> None:
+        """No descendant is an answer only for a model the Hub has: for a typo the tag filter
+        matches nothing too, and "0 models derive from it" would be a false all-clear. A
+        model deleted from the Hub keeps the descendants that name it, so this is asked only
+        when there are none."""
+        from lineage.errors import InputError
+        from lineage.sources.interface import MAX_INFO_BYTES
+
+        try:
+            self.client.get_json(f"{self.client.endpoint}/api/models/{repo_id}", repo_id,
+                                 what=f"{repo_id} metadata", max_bytes=MAX_INFO_BYTES,
+                                 params={"expand": "sha"})
+        except HubError as exc:
+            if exc.reason != "not-found":
+                raise
+            raise InputError(f"{repo_id} is not a model on the Hub at {self.client.endpoint} "
+                             "and no public model names it as a base: check the id (a typo?)"
+                             ) from exc
 
     def render(self, model_id: str, found: Sequence[Any], fmt: str) -> str:
         from sbom.inventory.render import render_descendants
@@ -206,17 +229,18 @@ class IndexDescendants(DescendantsFinder):
 
 
 def descendants_finder(*, use_index: bool, db: str | None, endpoint: str | None,
-                       token: str | None, run_deadline: float | None = None
-                       ) -> DescendantsFinder:
+                       token: str | None, run_deadline: float | None = None,
+                       must_exist: bool = False) -> DescendantsFinder:
     """``run_deadline`` (a ``time.monotonic()`` value, from ``--deadline``) bounds every
-    listing request of the live walk."""
+    listing request of the live walk; ``must_exist``: a model with no descendants must be on
+    the Hub (``InputError`` otherwise: a typo is not an all-clear)."""
     if use_index:
         return IndexDescendants(db)
     from lineage.sources.hub import resolve_endpoint
 
     return LiveHubDescendants(HubClient(resolve_endpoint(endpoint), token,
                                         run_deadline=run_deadline),
-                              progress=sys.stderr.isatty())
+                              progress=sys.stderr.isatty(), must_exist=must_exist)
 
 
 class _Progress:

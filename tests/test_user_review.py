@@ -1,0 +1,94 @@
+"""A demanding user's review of the commands: inputs that used to give a quiet wrong answer
+(an all-clear, a pass) now give a clear error or a finding. Real files, the real CLI, the real
+client against the fake Hub."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import HUB_SNAPSHOT
+from tests.hostile import run_cli
+
+HUB = str(HUB_SNAPSHOT)
+
+
+# -- a typo'd model id ---------------------------------------------------------------------------
+def test_hub_descendants_of_a_typo_is_an_input_error_not_zero_models(
+        fake_hub: Any, capsys: Any) -> None:
+    run = run_cli(["affected", "Qwen/Qwen2.5-7B-Instrcut", "--hub-descendants", "--endpoint",
+                   fake_hub.endpoint], capsys)
+    assert run.code == 2, run.stdout
+    assert "Qwen/Qwen2.5-7B-Instrcut is not a model on the Hub" in run.stderr
+    assert "0 public model" not in run.stdout
+
+
+def test_hub_descendants_of_a_real_leaf_is_still_zero(fake_hub: Any, capsys: Any) -> None:
+    run = run_cli(["affected", "acme/Atlas-Merge-7B", "--hub-descendants", "--endpoint",
+                   fake_hub.endpoint], capsys)
+    assert run.code == 0, run.stderr
+    assert "0 public model(s) derived from acme/Atlas-Merge-7B" in " ".join(run.stdout.split())
+
+
+def test_a_deleted_model_keeps_the_descendants_that_name_it(make_fake_hub: Any,
+                                                           tmp_path: Path, capsys: Any) -> None:
+    root = tmp_path / "hub"
+    shutil.copytree(HUB_SNAPSHOT, root)
+    shutil.rmtree(root / "models" / "Qwen--Qwen2.5-7B")  # the foundation is gone from the Hub
+    hub = make_fake_hub(root)
+    run = run_cli(["affected", "Qwen/Qwen2.5-7B", "--hub-descendants", "--endpoint",
+                   hub.endpoint, "--format", "json"], capsys)
+    assert run.code == 0, run.stderr
+    assert len(json.loads(run.stdout)["descendants"]) == 6
+
+
+def test_a_target_the_hub_does_not_have_is_exit_2(fake_hub: Any, tmp_path: Path,
+                                                  capsys: Any) -> None:
+    out = tmp_path / "bom.json"
+    run = run_cli(["generate", "acme/Atlas-Merge-7b-typo", "--endpoint", fake_hub.endpoint,
+                   "-o", str(out)], capsys)
+    assert run.code == 2 and not out.exists()
+    assert "acme/Atlas-Merge-7b-typo" in run.stderr and "Traceback" not in run.stderr
+
+
+# -- an empty advisory file ----------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["", "\n\n  \n"])
+def test_an_advisory_file_with_no_advisories_is_refused(text: str, tmp_path: Path,
+                                                        capsys: Any) -> None:
+    empty = tmp_path / "feed.jsonl"
+    empty.write_text(text, "utf-8")
+    run = run_cli(["check", "acme/Atlas-Merge-7B", "--hub-mirror", HUB, "--advisories",
+                   str(empty)], capsys)
+    assert run.code == 2, run.stderr
+    assert "feed.jsonl: holds no advisories" in run.stderr
+    run = run_cli(["affected", "--advisories", str(empty), "--db",
+                   f"sqlite:///{tmp_path / 'inv.db'}"], capsys)
+    assert run.code == 2 and "holds no advisories" in run.stderr
+
+
+# -- a mirror missing a file ---------------------------------------------------------------------
+def test_a_lineage_file_that_could_not_be_read_is_a_finding(tmp_path: Path,
+                                                            capsys: Any) -> None:
+    mirror = tmp_path / "mirror"
+    shutil.copytree(HUB_SNAPSHOT, mirror)
+    (mirror / "models" / "acme--Mistral-7B-Orca-Med" / "files" / "README.md").unlink()
+    run = run_cli(["check", "acme/Atlas-Merge-7B", "--hub-mirror", str(mirror),
+                   "--format", "json", "--fail-on", "warning"], capsys)
+    assert run.code == 1, run.stderr
+    [unread] = [f for f in json.loads(run.stdout)["findings"] if f["kind"] == "metadata-unread"]
+    assert unread["severity"] == "warning"
+    assert "acme/Mistral-7B-Orca-Med: README.md could not be read" in unread["message"]
+    # the same from the BOM: the problem line travels with it
+    bom = tmp_path / "bom.json"
+    assert run_cli(["generate", "acme/Atlas-Merge-7B", "--hub-mirror", str(mirror), "-q",
+                    "-o", str(bom)], capsys).code == 0
+    run = run_cli(["check", str(bom), "--format", "json"], capsys)
+    assert [f["kind"] for f in json.loads(run.stdout)["findings"]].count("metadata-unread") == 1
+    # and the complete mirror has no such finding
+    run = run_cli(["check", "acme/Atlas-Merge-7B", "--hub-mirror", HUB, "--format", "json"],
+                  capsys)
+    assert "metadata-unread" not in run.stdout
