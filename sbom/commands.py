@@ -60,10 +60,13 @@ def index_build_text(db: str | None, from_file: Path | None, endpoint: str | Non
 
 def index_query_text(direction: str, db: str | None, model: str, fmt: str,
                      max_depth: int | None) -> str:
-    from lineage.hubindex import ancestors, descendants
+    from lineage.hubindex import ancestors, descendants, index_gap
     from sbom.views.index_hits import render_hits
 
     walk = descendants if direction == "descendants" else ancestors
     hits = walk(db, model, max_depth=max_depth)
+    gap = index_gap(db)
+    if gap:
+        sys.stderr.write(f"mlbom: this answer is partial: {gap}\n")
     return render_hits(hits, model_id=model, direction=direction,  # type: ignore[arg-type]
                        fmt="json" if fmt == "json" else "table")

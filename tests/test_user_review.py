@@ -92,3 +92,34 @@ def test_a_lineage_file_that_could_not_be_read_is_a_finding(tmp_path: Path,
     run = run_cli(["check", "acme/Atlas-Merge-7B", "--hub-mirror", HUB, "--format", "json"],
                   capsys)
     assert "metadata-unread" not in run.stdout
+
+
+# -- an empty folder -----------------------------------------------------------------------------
+@pytest.mark.parametrize("command", ["generate", "check", "licenses"])
+def test_an_empty_folder_is_not_a_model_with_no_findings(command: str, tmp_path: Path,
+                                                         capsys: Any) -> None:
+    folder = tmp_path / "model"  # e.g. a download that has not finished
+    folder.mkdir()
+    run = run_cli([command, str(folder), "--offline"], capsys)
+    assert run.code == 2, run.stdout
+    assert f"{folder} is an empty folder" in run.stderr and "Traceback" not in run.stderr
+
+
+# -- an index whose build did not finish -----------------------------------------------------------
+def test_answers_from_an_unfinished_index_say_they_are_partial(
+        fake_hub: Any, tmp_path: Path, capsys: Any) -> None:
+    db = f"sqlite:///{tmp_path / 'index.db'}"
+    run = run_cli(["index", "build", "--from-hub", "--endpoint", fake_hub.endpoint, "--db", db,
+                   "--limit", "10"], capsys)
+    assert run.code == 0 and "build incomplete" in run.stderr
+    run = run_cli(["index", "ancestors", "acme/Atlas-Merge-7B", "--db", db], capsys)
+    assert run.code == 0, run.stderr
+    assert "this answer is partial" in run.stderr and "is incomplete" in run.stderr
+    run = run_cli(["index", "descendants", "Qwen/Qwen2.5-7B", "--db", db], capsys)
+    assert run.code == 2 and "not in the Hub index" in run.stderr
+    assert "is incomplete" in run.stderr  # not there *yet*: the user is told why
+    # finished, the same question is answered whole
+    assert run_cli(["index", "build", "--from-hub", "--endpoint", fake_hub.endpoint,
+                    "--db", db], capsys).code == 0
+    run = run_cli(["index", "ancestors", "acme/Atlas-Merge-7B", "--db", db], capsys)
+    assert run.code == 0 and "partial" not in run.stderr

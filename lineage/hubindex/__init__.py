@@ -7,6 +7,7 @@ Public API (what the CLI calls):
 - ``build_index_from_hub(db_url, endpoint, token, progress, limit=None) -> BuildStats``
 - ``descendants(db_url, model_id, max_depth=None) -> list[IndexHit]``
 - ``ancestors(db_url, model_id, max_depth=None) -> list[IndexHit]``
+- ``index_gap(db_url) -> str | None``: why answers may be partial (an unfinished build)
 - ``default_db_url()``
 
 Rendering hits and drawing build progress are the CLI's: ``sbom.views.index_hits.render_hits``
@@ -25,12 +26,12 @@ from lineage.hubindex._build import (
     build_index_from_file,
     build_index_from_hub,
 )
-from lineage.hubindex._query import IndexHit, ancestors, descendants
+from lineage.hubindex._query import IndexHit, ancestors, descendants, index_gap
 from lineage.hubindex._store import default_db_url, parse_db_url
 
 __all__ = [
     "BuildProgress", "BuildStats", "IndexHit", "NullProgress", "ancestors",
     "build_index_from_file", "build_index_from_hub", "default_db_url", "descendants",
-    "parse_db_url",
+    "index_gap", "parse_db_url",
 ]
 

@@ -214,11 +214,11 @@ class IndexDescendants(DescendantsFinder):
         self.db = db
 
     def find(self, model_id: str, limit: int) -> Sequence[Any]:
-        from lineage.hubindex import descendants
+        from lineage.hubindex import descendants, index_gap
 
         found = descendants(self.db, model_id)
         self.cut = f"stopped at --limit {limit}: {len(found)} in the index" \
-            if len(found) > limit else None
+            if len(found) > limit else index_gap(self.db)
         return found[:limit]
 
     def render(self, model_id: str, found: Sequence[Any], fmt: str) -> str:
