@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import HUB_SNAPSHOT
-from tests.hostile import run_cli
+from tests.hostile import cli_subprocess, run_cli
 
 HUB = str(HUB_SNAPSHOT)
 
@@ -123,3 +125,23 @@ def test_answers_from_an_unfinished_index_say_they_are_partial(
                     "--db", db], capsys).code == 0
     run = run_cli(["index", "ancestors", "acme/Atlas-Merge-7B", "--db", db], capsys)
     assert run.code == 0 and "partial" not in run.stderr
+
+
+# -- Ctrl-C ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_ctrl_c_ends_a_hub_descendants_walk_at_once(make_fake_hub: Any, sig: int) -> None:
+    # the second level's listings hang for 8 s: the walk's worker threads are inside them
+    hub = make_fake_hub(faults=[{"path": r"filter=base_model%3AQwen%2FQwen2\.5-7B-Instruct",
+                                 "action": "delay", "delay": 8, "times": 100}])
+    proc = cli_subprocess(["affected", "Qwen/Qwen2.5-7B", "--hub-descendants", "--endpoint",
+                           hub.endpoint])
+    wait_until = time.monotonic() + 20
+    while not any("Instruct" in r.path for r in hub.requests) and time.monotonic() < wait_until:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    start = time.monotonic()
+    proc.send_signal(sig)
+    _, stderr = proc.communicate(timeout=60)
+    took = time.monotonic() - start
+    assert proc.returncode == 3 and "interrupted" in stderr and "Traceback" not in stderr
+    assert took < 4, took  # it waited for the listings in flight (58.7 s with a 20 s hang)

@@ -110,6 +110,9 @@ def walk_hub_descendants(
 
             try:
                 listings = list(pool.map(children, level))
+            except KeyboardInterrupt:  # Ctrl-C: end the listings in flight, or the pool's
+                client.cancel()        # shutdown waits for them (their retries included)
+                raise
             except HubError:
                 if not client.deadline_passed():
                     raise
