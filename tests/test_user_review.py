@@ -145,3 +145,12 @@ def test_ctrl_c_ends_a_hub_descendants_walk_at_once(make_fake_hub: Any, sig: int
     took = time.monotonic() - start
     assert proc.returncode == 3 and "interrupted" in stderr and "Traceback" not in stderr
     assert took < 4, took  # it waited for the listings in flight (58.7 s with a 20 s hang)
+
+
+# -- a gate option that cannot gate ----------------------------------------------------------------
+def test_fail_if_affected_is_refused_where_it_would_always_pass(fake_hub: Any,
+                                                                capsys: Any) -> None:
+    # the descendants exist, but --fail-if-affected gates on stored products: it exited 0
+    run = run_cli(["affected", "Qwen/Qwen2.5-7B", "--hub-descendants", "--endpoint",
+                   fake_hub.endpoint, "--fail-if-affected"], capsys)
+    assert run.code == 2 and "--fail-if-affected" in run.stderr

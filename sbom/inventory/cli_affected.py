@@ -60,6 +60,10 @@ def affected(
     import time
 
     run_deadline = None if deadline is None else time.monotonic() + deadline
+    if fail_if_affected and (hub_descendants or use_index):
+        # it gates on stored products; a list of public models would always pass it
+        raise InputError("--fail-if-affected gates on the stored products; it does not apply "
+                         "to --hub-descendants (public Hub models)")
     if advisories:
         _affected_by_advisories(advisories, db, fmt.value, hub_descendants or use_index,
                                 endpoint=endpoint, token=token, limit=limit or 1000,
