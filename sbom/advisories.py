@@ -253,11 +253,13 @@ def _repo_from_package(package: dict[str, Any], where: str) -> str | None:
 # -- matching ----------------------------------------------------------------------------------
 def match_advisories(graph: LineageGraph, advisories: Iterable[Advisory]) -> list[AdvisoryMatch]:
     """Every (advisory, node) pair where the node is the advisory's repo at an affected (or
-    possibly affected) commit. Repo ids compare case-insensitively, as on the Hub."""
+    possibly affected) commit. Repo ids compare case-insensitively, as on the Hub. A repo
+    renamed on the Hub is matched by its old id too (``renamed_from``): an advisory written
+    before the rename still names it."""
     by_repo: dict[str, list[Node]] = {}
     for node in graph.nodes():
-        if node.repo_id:
-            by_repo.setdefault(node.repo_id.lower(), []).append(node)
+        for repo_id in dict.fromkeys(i.lower() for i in (node.repo_id, node.renamed_from) if i):
+            by_repo.setdefault(repo_id, []).append(node)
     out: list[AdvisoryMatch] = []
     for adv in advisories:
         if adv.withdrawn:

@@ -88,3 +88,19 @@ def test_a_renamed_target_and_a_mirror_of_it(make_fake_hub: Any, tmp_path: Path,
                    "-o", str(tmp_path / "m.json")], capsys)
     assert res.code == 0, res.stderr
     _check_renamed(json.loads((tmp_path / "m.json").read_text("utf-8")))
+
+
+def test_an_advisory_naming_the_old_id_still_matches(make_fake_hub: Any, tmp_path: Path,
+                                                      capsys: Any) -> None:
+    hub = make_fake_hub(_renamed_hub(tmp_path))
+    advisory = tmp_path / "osv.json"
+    advisory.write_text(json.dumps({
+        "id": "MLBOM-TEST-RENAMED", "modified": "2026-01-01T00:00:00Z",
+        "summary": "published before the rename",
+        "affected": [{"package": {"ecosystem": "Hugging Face", "name": OLD,
+                                  "purl": f"pkg:huggingface/{OLD}"}}]}), "utf-8")
+    run = run_cli(["check", CHILD, "--endpoint", hub.endpoint, "--advisories", str(advisory),
+                   "--format", "json"], capsys)
+    kinds = [f["kind"] for f in json.loads(run.stdout)["findings"]]
+    assert "advisory" in kinds, run.stdout
+    assert run.code == 1
