@@ -154,3 +154,21 @@ def test_fail_if_affected_is_refused_where_it_would_always_pass(fake_hub: Any,
     run = run_cli(["affected", "Qwen/Qwen2.5-7B", "--hub-descendants", "--endpoint",
                    fake_hub.endpoint, "--fail-if-affected"], capsys)
     assert run.code == 2 and "--fail-if-affected" in run.stderr
+
+
+# -- a mirror written while the Hub failed ---------------------------------------------------------
+def test_a_mirror_missing_a_repo_the_hub_failed_to_answer_is_not_a_clean_run(
+        make_fake_hub: Any, tmp_path: Path, capsys: Any) -> None:
+    # the base's metadata comes back as an HTML page (a proxy error): a hub-error, not a fact
+    hub = make_fake_hub(faults=[{"path": r"^/api/models/mistralai/Mistral-7B-v0\.3",
+                                 "action": "html", "times": 1000}])
+    mirror = tmp_path / "mirror"
+    run = run_cli(["mirror", "mistralai/Mistral-7B-Instruct-v0.3", "--endpoint", hub.endpoint,
+                   "-o", str(mirror)], capsys)
+    assert run.code == 3, run.stderr  # was 0 with "0 recorded as unreadable"
+    assert "not mirrored: mistralai/Mistral-7B-v0.3" in run.stderr
+    assert "missing 1 repo(s)" in run.stderr
+    # what was read is still there for an offline run, which names the gap on the node
+    run = run_cli(["tree", "mistralai/Mistral-7B-Instruct-v0.3", "--hub-mirror", str(mirror)],
+                  capsys)
+    assert run.code == 0 and "not in the mirror" in run.stdout
