@@ -172,3 +172,24 @@ def test_a_mirror_missing_a_repo_the_hub_failed_to_answer_is_not_a_clean_run(
     run = run_cli(["tree", "mistralai/Mistral-7B-Instruct-v0.3", "--hub-mirror", str(mirror)],
                   capsys)
     assert run.code == 0 and "not in the mirror" in run.stdout
+
+
+# -- a scan that read nothing ----------------------------------------------------------------------
+@pytest.mark.parametrize("how", ["empty", "all-excluded"])
+def test_a_scan_of_nothing_is_not_a_clean_product(how: str, tmp_path: Path,
+                                                  capsys: Any) -> None:
+    tree = tmp_path / "app"
+    tree.mkdir()
+    args = ["--exclude", "*"] if how == "all-excluded" else []
+    if how == "all-excluded":
+        (tree / "serve.py").write_text('from_pretrained("acme/mini-sentiment")\n', "utf-8")
+    run = run_cli(["scan", str(tree), *args], capsys)
+    assert run.code == 2 and "holds no files to scan" in run.stderr
+    if how == "all-excluded":
+        return  # generate --scan takes no --exclude
+    out = tmp_path / "p.json"
+    run = run_cli(["generate", "--scan", str(tree), "--product", "p", "--hub-mirror", HUB,
+                   "-o", str(out)], capsys)
+    # before: a product BOM with no models, and `check` on it said "No findings."
+    assert run.code == 2 and not out.exists(), run.stderr
+    assert "holds no files to scan" in run.stderr
