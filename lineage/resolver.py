@@ -249,10 +249,14 @@ class _Fetcher:
             evidence = self._cached_evidence(snap) if self._verify else None
             want_evidence = self._verify and evidence is None
             if facts is None or want_evidence:
+                links = metadata_links(snap)
+                if facts is None and depth is not None:  # the critical path: parents first
+                    self._start_links(links, depth)
                 reads = _RepoReads(self, snap, early, facts=facts is None,
-                                   evidence=want_evidence)
+                                   evidence=want_evidence,
+                                   named=any(kind == "model" for kind, _ in links))
                 if facts is None:
-                    facts = self._extract(snap, reads, depth)
+                    facts = self._extract(snap, reads)
                 if depth is not None:  # parents first: evidence reads never delay them
                     self._start_links(_fact_links(facts), depth)
                     depth = None
@@ -264,10 +268,8 @@ class _Fetcher:
         except (HubError, ParseError) as exc:
             return _Result(error=exc)
 
-    def _extract(self, snap: RepoSnapshot, reads: _RepoReads, depth: int | None) -> RepoFacts:
+    def _extract(self, snap: RepoSnapshot, reads: _RepoReads) -> RepoFacts:
         """The repo's facts, cached at its sha unless a read failed (it may not fail again)."""
-        if depth is not None:
-            self._start_links(metadata_links(snap), depth)
         facts = extract_repo_facts(snap, reads.read_file, reads.read_head)
         if snap.sha is not None and not reads.failed:
             self._source.store_derived(snap.repo_id, snap.sha, self._facts_name(snap),
@@ -337,14 +339,15 @@ class _RepoReads:
 
     def __init__(self, fetcher: _Fetcher, snap: RepoSnapshot,
                  early: dict[str, Future[tuple[bytes, str] | None]], *, facts: bool,
-                 evidence: bool) -> None:
+                 evidence: bool, named: bool) -> None:
         self._source, self._slots, self._snap = fetcher._source, fetcher._slots, snap
         self._early = early
         self.failed: list[HubError] = []
         self.evidence_failed: list[HubError] = []
         self._got: dict[str, bytes] = {}
         self._ahead: dict[tuple[str, int | None], Future[bytes]] = {}
-        names, heads, only_evidence = _planned(snap, facts=facts, evidence=evidence)
+        names, heads, only_evidence = _planned(snap, facts=facts, evidence=evidence,
+                                               named=named)
         for name in names:
             if name not in early:
                 sink = self.evidence_failed if (name, None) in only_evidence else self.failed
@@ -411,14 +414,14 @@ class _RepoReads:
             raise
 
 
-def _planned(snap: RepoSnapshot, *, facts: bool, evidence: bool
+def _planned(snap: RepoSnapshot, *, facts: bool, evidence: bool, named: bool
              ) -> tuple[list[str], list[tuple[str, int]], set[tuple[str, int | None]]]:
     """Files and heads to read ahead for the facts and/or the evidence, and which of them
-    only the evidence wants: their failures never stop the facts from being cached."""
+    only the evidence wants: their failures never stop the facts from being cached.
+    ``named``: the metadata names a parent model."""
     names, heads = planned_reads(snap) if facts else ([], [])
     if not evidence:
         return names, heads, set()
-    named = any(kind == "model" for kind, _ in metadata_links(snap))
     more_files, ranges = evidence_reads(snap, named)
     more_files = [n for n in more_files if n not in names]
     more_heads = [(n, size) for n, start, size in ranges
