@@ -19,6 +19,7 @@ from sbom.cli_options import (
     DeadlineOpt,
     DepthOpt,
     EndpointOpt,
+    HubIndexOpt,
     MirrorOpt,
     NoCacheOpt,
     OfflineOpt,
@@ -46,17 +47,12 @@ def generate(
     reproducible: Annotated[bool, typer.Option(
         "--reproducible", help="Fix serial number and timestamp ($SOURCE_DATE_EPOCH).")] = False,
     no_cache: NoCacheOpt = False,
-    cert_identity: Annotated[str | None, typer.Option(
-        "--cert-identity", help="Expected signer identity (keyless).")] = None,
-    cert_oidc_issuer: Annotated[str | None, typer.Option(
-        "--cert-oidc-issuer", help="Expected OIDC issuer (keyless).")] = None,
-    public_key: Annotated[Path | None, typer.Option(
-        "--public-key", help="PEM public key the signature must verify with.")] = None,
-    certificate_chain: Annotated[list[Path] | None, typer.Option(
-        "--certificate-chain", help="PEM certificate chain (repeatable).")] = None,
-    trust_config: Annotated[Path | None, typer.Option(
-        "--trust-config", help="Sigstore trust root/config JSON to use instead of the "
-        "bundled one.")] = None,
+    hub_index: HubIndexOpt = None,
+    cert_identity: check_cmd.CertIdentityOpt = None,
+    cert_oidc_issuer: check_cmd.CertIssuerOpt = None,
+    public_key: check_cmd.PublicKeyOpt = None,
+    certificate_chain: check_cmd.ChainOpt = None,
+    trust_config: check_cmd.TrustConfigOpt = None,
     quiet: Annotated[bool, typer.Option(
         "--quiet", "-q", help="No summary and no progress display.")] = False,
     concurrency: Annotated[int, typer.Option(
@@ -94,7 +90,7 @@ def generate(
     sig = signature_options(cert_identity, cert_oidc_issuer, public_key, certificate_chain,
                             trust_config, offline)
     opts = run_options(endpoint, token, offline, hub_mirror, max_depth, no_cache, sig,
-                       concurrency, deadline=deadline)
+                       concurrency, deadline=deadline, hub_index=hub_index)
     if advisories and fmt is not BomFormat.cyclonedx:
         raise InputError("--advisories writes CycloneDX vulnerabilities; SPDX has no place "
                          "for them (use --format cyclonedx)")

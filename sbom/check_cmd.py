@@ -20,6 +20,7 @@ from sbom.cli_options import (
     DepthOpt,
     EndpointOpt,
     FailOn,
+    HubIndexOpt,
     MirrorOpt,
     NoCacheOpt,
     OfflineOpt,
@@ -27,6 +28,7 @@ from sbom.cli_options import (
     ReviewFormat,
     TokenOpt,
     emit,
+    refuse_hub_index_for_bom,
     run_options,
 )
 
@@ -105,6 +107,7 @@ def _load_target(target: str, opts: object, policy: Policy | None) -> LineageGra
 
     path = Path(target)
     if path.is_file() and path.suffix.lower() == ".json":
+        refuse_hub_index_for_bom(opts)
         return read_bom_or_product(path)
     signers = policy_signers(policy) if policy is not None else None
     return build_graph_with_progress(target, opts, signers=signers)  # type: ignore[no-any-return]
@@ -117,14 +120,15 @@ def read_bom_or_product(path: Path) -> LineageGraph:
     ``graph.meta["bom_vulnerabilities"]`` (see ``sbom.advisories.recorded_advisories``)."""
     import json
 
+    from lineage.capped_read import CappedReadError, read_capped
     from sbom.bom_reader import MAX_BOM_BYTES, read_bom
 
     graph = read_bom(path)  # every error message comes from the one BOM reader
     if graph.meta.get("product"):
         graph.meta["product_key"] = graph.target_key
     try:
-        doc = json.loads(path.read_bytes()) if path.stat().st_size <= MAX_BOM_BYTES else None
-    except (OSError, ValueError, RecursionError):
+        doc = json.loads(read_capped(path, MAX_BOM_BYTES))
+    except (CappedReadError, ValueError, RecursionError):
         doc = None
     if isinstance(doc, dict) and isinstance(doc.get("vulnerabilities"), list):
         graph.meta["bom_vulnerabilities"] = doc["vulnerabilities"]
@@ -165,6 +169,7 @@ def check(
     max_depth: DepthOpt = 50,
     deadline: DeadlineOpt = None,
     no_cache: NoCacheOpt = False,
+    hub_index: HubIndexOpt = None,
     cert_identity: CertIdentityOpt = None,
     cert_oidc_issuer: CertIssuerOpt = None,
     public_key: PublicKeyOpt = None,
@@ -184,7 +189,7 @@ def check(
     sig = signature_options(cert_identity, cert_oidc_issuer, public_key, certificate_chain,
                             trust_config, offline)
     opts = run_options(endpoint, token, offline, hub_mirror, max_depth, no_cache, sig,
-                       deadline=deadline)
+                       deadline=deadline, hub_index=hub_index)
     graph = _load_target(target, opts, pol)
     known = {a.id for a in advs}  # a BOM's recorded advisories count too, files given win
     recorded = [a for a in recorded_advisories(graph) if a.id not in known]
