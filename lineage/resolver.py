@@ -511,7 +511,13 @@ def _resolve(graph: LineageGraph, tgt: Path | ModelRef, source: Source | None,
         node.evidence = result.evidence
         facts = result.facts
 
-    pending: dict[str, RepoFacts] = {node.key: facts}
+    _resolve_levels(graph, {node.key: facts}, source, fetcher, opts, say)
+
+
+def _resolve_levels(graph: LineageGraph, pending: dict[str, RepoFacts], source: Source | None,
+                    fetcher: _Fetcher | None, opts: ResolveOptions, say: Progress) -> None:
+    """Link the repos ``pending`` names, level by level in sorted order, and read the next
+    level through ``fetcher`` (which may have started them already)."""
     level = 0
     while pending:
         jobs: list[_Job] = []
