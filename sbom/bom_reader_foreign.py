@@ -79,6 +79,8 @@ class _Reader:
             raise _Malformed("BOM lists no components")
         if root_ref is None:
             root_ref = self._only_root()
+        elif root_ref not in self.nodes:
+            raise _Malformed("metadata.component is a file, not a product or model")
         edges, dropped = self._acyclic_edges(root_ref)
         return BomLineage(
             file=self.name,
