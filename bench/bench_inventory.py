@@ -204,6 +204,7 @@ def _ingest(store: Any, files: list[Path], batch: int, jobs: int | None) -> dict
         children.ru_stime - children0.ru_stime)
     return {"seconds": report.seconds, "main_cpu_s": report.cpu_seconds,
             "worker_cpu_s": worker_cpu, "workers": report.workers, "commits": report.commits,
+            "read_wait_s": report.read_seconds, "store_s": report.store_seconds,
             "load_before": load0, "load_after": os.getloadavg()}
 
 
@@ -306,6 +307,8 @@ def run_engine(engine: str, url: str, folder: str, workload: dict[str, Any], que
         "ingest_boms_per_cpu_s": round(
             len(files) / (split["main_cpu_s"] + split["worker_cpu_s"]), 1),
         "ingest_main_cpu_us_per_bom": round(split["main_cpu_s"] / len(files) * 1e6, 1),
+        "ingest_read_wait_s": round(split["read_wait_s"], 3),  # main waiting for workers
+        "ingest_store_s": round(split["store_s"], 3),  # main in add_many (write + commit)
         "ingest_load_before": [round(x, 2) for x in split["load_before"]],
         "ingest_load_after": [round(x, 2) for x in split["load_after"]],
         "store_bytes_per_bom": round(size / len(files)),
@@ -378,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="product versions per transaction")
     parser.add_argument("--page", type=int, default=50, help="--limit of the timed queries")
     parser.add_argument("--jobs", type=int, default=None,
-                        help="ingest's parsing workers (default: one per CPU; 0: none)")
+                        help="ingest's parsing workers (default: as the CLI; 0: none)")
     parser.add_argument("--pg-url", help="an existing PostgreSQL database to use (emptied)")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")

@@ -38,8 +38,8 @@ def inventory_add(
     batch: Annotated[int, typer.Option(
         "--batch", min=1, help="Product versions per durable commit.")] = 1000,
     jobs: Annotated[int | None, typer.Option(
-        "--jobs", min=0, help="Worker processes parsing BOMs (default: one per CPU from 200 "
-        "files on; 0: parse in this process).")] = None,
+        "--jobs", min=0, help="Worker processes parsing BOMs (default: one per CPU but one, "
+        "from 200 files on; 0: parse in this process).")] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress lines.")] = False,
     db: DbOpt = None,
 ) -> None:

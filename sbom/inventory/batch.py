@@ -4,13 +4,15 @@
 stores them through ``Store.add_many``, ``batch`` product versions per transaction: each
 commit is durable when it returns (SQLite ``synchronous = FULL``, PostgreSQL fsync and
 synchronous_commit on) and covers whole product versions only, so after a crash a product
-version is either stored with all its BOMs or not changed. ``jobs`` worker processes (spawned,
+version is either stored with all its BOMs or not changed. ``workers`` processes (spawned,
 so nothing of the store is shared) read and parse the BOMs and compute their rows
-(``closure.prepare``) while this process writes; ``jobs=0`` does everything here.
+(``closure.prepare``) while this process writes; ``workers=0`` does everything here (on a
+machine whose cores are all busy that is as fast: measured in bench/bench_inventory.py).
 
 A BOM that cannot be read is a ``FileFailure`` naming the file and the problem: its product
 version is not stored (nor changed), every other one is. Database failures raise
-``StoreError``; what earlier commits stored stays stored, and ``AddReport`` says how much.
+``StoreError`` and a worker that dies ``OperationalError``; what earlier commits stored stays
+stored.
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from lineage.errors import InputError
+from lineage.errors import InputError, OperationalError
 from sbom.inventory.closure import PreparedBom, prepare
 from sbom.inventory.ingest import parse_bom_file
 from sbom.inventory.store import check_name
@@ -66,6 +69,8 @@ class AddReport:
     seconds: float = 0.0
     cpu_seconds: float = 0.0
     workers: int = 0
+    read_seconds: float = 0.0  # wall time waiting for parsed BOMs (all of the parse at jobs=0)
+    store_seconds: float = 0.0  # wall time in add_many: writing and committing
 
 
 Progress = Callable[[AddReport, int], None]  # the report so far, files seen so far
@@ -83,18 +88,27 @@ def add_files(
     progress: Progress | None = None, total_files: int | None = None,
 ) -> AddReport:
     """Store every job's BOMs (see the module docstring). ``workers`` ``None``: one per CPU
-    when there are enough files to be worth it (``total_files`` tells)."""
+    but one (which this process writes on) when there are enough files to be worth it
+    (``total_files`` tells). Workers are spawned: a script that calls this with workers must
+    guard its entry point with ``if __name__ == "__main__":``."""
     job_list = list(jobs)
     files = sum(len(j.files) for j in job_list) if total_files is None else total_files
     if workers is None:
-        workers = (os.cpu_count() or 1) if files >= _IN_PROCESS_BELOW else 0
+        workers = max((os.cpu_count() or 1) - 1, 0) if files >= _IN_PROCESS_BELOW else 0
     report = AddReport(workers=workers)
     t0, c0 = time.perf_counter(), time.process_time()
     named: dict[tuple[str, str], str] = {}  # product version -> the file that named it
     pending: list[tuple[list[PreparedBom], str, str]] = []
     seen = 0
     with _paused_gc():
-        for job, parsed in _prepared(job_list, workers):
+        parsed_jobs = _prepared(job_list, workers, ahead=2 * batch)
+        while True:
+            w0 = time.perf_counter()
+            item = next(parsed_jobs, None)
+            report.read_seconds += time.perf_counter() - w0
+            if item is None:
+                break
+            job, parsed = item
             seen += len(job.files)
             entry = _entry(job, parsed, named, report)
             if entry is not None:
@@ -145,7 +159,9 @@ def _entry(
 
 def _commit(store: Any, pending: list[tuple[list[PreparedBom], str, str]],
             report: AddReport) -> None:
+    t0 = time.perf_counter()
     results = store.add_many(pending)
+    report.store_seconds += time.perf_counter() - t0
     report.commits += 1
     report.product_versions += len(results)
     report.boms += sum(r.boms for r in results)
@@ -169,9 +185,11 @@ def _prepare_chunk(paths: Sequence[str]) -> list[PreparedBom | FileFailure]:
 
 
 def _prepared(
-    jobs: list[AddJob], workers: int
+    jobs: list[AddJob], workers: int, ahead: int
 ) -> Iterator[tuple[AddJob, list[PreparedBom | FileFailure]]]:
-    """Each job with its files parsed and prepared, in job order."""
+    """Each job with its files parsed and prepared, in job order. The workers keep about
+    ``ahead`` files parsed beyond the one being yielded, so they go on parsing while this
+    process writes and commits a batch."""
     if workers <= 0:
         for job in jobs:
             yield job, [_prepare_file(f) for f in job.files]
@@ -179,14 +197,14 @@ def _prepared(
     chunks = _chunks(jobs)
     ctx = get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        ahead: deque[tuple[list[AddJob], Future[list[PreparedBom | FileFailure]]]] = deque()
+        window: deque[tuple[list[AddJob], Future[list[PreparedBom | FileFailure]]]] = deque()
         for chunk in chunks:  # a bounded window: memory stays flat however many files
-            ahead.append((chunk, pool.submit(_prepare_chunk,
-                                             [f for j in chunk for f in j.files])))
-            if len(ahead) > workers * 8:
-                yield from _split(*ahead.popleft())
-        while ahead:
-            yield from _split(*ahead.popleft())
+            window.append((chunk, pool.submit(_prepare_chunk,
+                                              [f for j in chunk for f in j.files])))
+            if len(window) > max(workers * 4, ahead // _CHUNK):
+                yield from _split(*window.popleft())
+        while window:
+            yield from _split(*window.popleft())
 
 
 def _chunks(jobs: list[AddJob]) -> Iterator[list[AddJob]]:
@@ -205,7 +223,13 @@ def _chunks(jobs: list[AddJob]) -> Iterator[list[AddJob]]:
 def _split(
     chunk: list[AddJob], future: Future[list[PreparedBom | FileFailure]]
 ) -> Iterator[tuple[AddJob, list[PreparedBom | FileFailure]]]:
-    results = future.result()
+    try:
+        results = future.result()
+    except BrokenProcessPool as exc:  # killed (the OOM killer, a signal): say so, stop
+        raise OperationalError(
+            f"a BOM parsing worker died ({exc}) while reading {chunk[0].files[0]} or the "
+            f"{sum(len(j.files) for j in chunk) - 1} files after it; what earlier commits "
+            "stored stays stored (rerun with --jobs 0 to parse in one process)") from None
     start = 0
     for job in chunk:
         yield job, results[start:start + len(job.files)]
