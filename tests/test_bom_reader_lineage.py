@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from inventory_boms import mlbom_bom
 
 from lineage.errors import InputError, ParseError
 from lineage.graph import CodeNode, DatasetNode
@@ -199,3 +200,26 @@ def test_a_foreign_bom_gives_the_inventory_answer_it_gave_before(
     answer = json.loads(capsys.readouterr().out)
     (hit,) = answer["affected"]
     assert hit["product"] == "app" and len(hit["paths"]) == 4
+
+
+def _tower(levels: int) -> dict[str, Any]:
+    """A chain of ``levels`` diamonds: 2 ** levels paths from the top to the bottom."""
+    edges = []
+    for i in range(levels):
+        top, bottom = f"org/t{i}", f"org/t{i + 1}"
+        edges += [(top, "merge", f"org/a{i}"), (top, "merge", f"org/b{i}"),
+                  (f"org/a{i}", "finetune", bottom), (f"org/b{i}", "finetune", bottom)]
+    return mlbom_bom("org/t0", edges)
+
+
+def test_a_tower_of_diamonds_is_refused_and_a_small_one_is_stored(tmp_path: Path) -> None:
+    tall = tmp_path / "tall.json"
+    tall.write_text(json.dumps(_tower(17)))  # 131,072 paths from the top alone
+    with pytest.raises(ParseError, match=rf"^{tall}: lineage has more than 100000 distinct "
+                                         "paths"):
+        parse_bom_file(tall)
+    small = tmp_path / "small.json"
+    small.write_text(json.dumps(_tower(4)))
+    rows = bom_rows(parse_bom_file(small))
+    bottom = next(paths for key, _, _, _, paths in rows.items if key == "org/t4")
+    assert len(json.loads(bottom)) == 16
