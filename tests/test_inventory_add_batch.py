@@ -4,8 +4,9 @@ SQLite and on a real PostgreSQL server."""
 
 from __future__ import annotations
 
-import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pgserver
@@ -16,6 +17,7 @@ from sbom.cli import main
 from sbom.inventory.affected import find_affected
 from sbom.inventory.store import open_store
 
+ROOT = Path(__file__).resolve().parents[1]
 db_url = pgserver.db_url  # both engines; starts PostgreSQL once per session
 postgres_url = pgserver.postgres_url
 
@@ -63,22 +65,26 @@ def test_a_folder_and_files_are_stored_in_batches_and_a_bad_file_is_named(
         assert len(boms) == 7
 
 
+def _cli(args: list[str], stdin: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sbom.cli", *args], input=stdin, text=True,
+                          capture_output=True, cwd=ROOT, timeout=120, check=False)
+
+
 def test_a_list_on_stdin_names_product_versions_and_groups_their_boms(
-        db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        db_url: str, tmp_path: Path) -> None:
     a, b, c = _write_products(tmp_path, 3)
     listing = f"# product versions of the shop\n{a}\tshop\t1.0\n{b}\tshop\t1.0\n\n{c}\n"
-    monkeypatch.setattr("sys.stdin", io.StringIO(listing))
-    assert main(["inventory", "add", "--list", "-", "--db", db_url, "-q"]) == 0
-    assert "stored 2 product version(s)" in capsys.readouterr().err
+    run = _cli(["inventory", "add", "--list", "-", "--db", db_url, "-q"], listing)
+    assert run.returncode == 0, run.stderr
+    assert "stored 2 product version(s)" in run.stderr
     assert _stored(db_url) == [("org/app-2", _sha(2)), ("shop", "1.0")]
     with open_store(db_url) as store:
         (shop,) = [p for p in store.list_products() if p.product == "shop"]
         assert sorted(r.root_name for r in shop.boms) == ["org/app-0", "org/app-1"]
     # re-adding replaces: the shop's 1.0 now holds one BOM
-    monkeypatch.setattr("sys.stdin", io.StringIO(f"{c}\tshop\t1.0\n"))
-    assert main(["inventory", "add", "--list", "-", "--db", db_url, "-q"]) == 0
-    assert "(1 replaced)" in capsys.readouterr().err
+    run = _cli(["inventory", "add", "--list", "-", "--db", db_url, "-q"], f"{c}\tshop\t1.0\n")
+    assert run.returncode == 0, run.stderr
+    assert "(1 replaced)" in run.stderr
     with open_store(db_url) as store:
         (shop,) = [p for p in store.list_products() if p.product == "shop"]
         assert [r.root_name for r in shop.boms] == ["org/app-2"]

@@ -22,10 +22,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from lineage.capped_read import CappedReadError, read_capped_text
 from lineage.errors import InputError
 from lineage.text_safety import printable
 from sbom.inventory.batch import AddJob, AddReport, add_files, expand_paths
 
+MAX_LIST_BYTES = 256 * 1024 * 1024  # about two million lines
 PLAIN_EVERY_S = 10.0  # seconds between two progress lines when stderr is not a terminal
 
 
@@ -62,11 +64,14 @@ def add_command(
 
 def read_list(path: Path) -> list[AddJob]:
     """The jobs of a list file (see the module docstring); ``InputError`` names the line."""
-    try:
-        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read the list ({exc})") from exc
     label = "stdin" if str(path) == "-" else str(path)
+    try:
+        text = read_capped_text("/dev/stdin" if label == "stdin" else path, MAX_LIST_BYTES)
+    except CappedReadError as exc:
+        raise InputError(exc.choose(
+            unreadable=f"{label}: cannot read the list ({exc.detail})",
+            too_large=f"{label}: the list is over the {MAX_LIST_BYTES >> 20} MiB limit",
+            not_utf8=f"{label}: the list is not UTF-8")) from exc
     named: dict[tuple[str, str], list[str]] = {}
     jobs: list[AddJob | tuple[str, str]] = []
     for number, line in enumerate(text.splitlines(), 1):
