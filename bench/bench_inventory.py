@@ -377,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="tiny sizes (CI)")
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=500)
-    parser.add_argument("--batch", type=int, default=1000,
+    parser.add_argument("--batch", type=int, default=5000,
                         help="product versions per transaction")
     parser.add_argument("--page", type=int, default=50, help="--limit of the timed queries")
     parser.add_argument("--jobs", type=int, default=None,

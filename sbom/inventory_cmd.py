@@ -36,7 +36,7 @@ def inventory_add(
         "--list", help="A file (- for stdin) with one BOM per line: PATH, or "
         "PATH<TAB>PRODUCT<TAB>VERSION.")] = None,
     batch: Annotated[int, typer.Option(
-        "--batch", min=1, help="Product versions per durable commit.")] = 1000,
+        "--batch", min=1, help="Product versions per durable commit.")] = 5000,
     jobs: Annotated[int | None, typer.Option(
         "--jobs", min=0, help="Worker processes parsing BOMs (default: one per CPU but one, "
         "from 200 files on; 0: parse in this process).")] = None,

@@ -35,7 +35,7 @@ from sbom.inventory.closure import PreparedBom, prepare
 from sbom.inventory.ingest import parse_bom_file
 from sbom.inventory.store import check_name
 
-DEFAULT_BATCH = 1000  # product versions per commit
+DEFAULT_BATCH = 5000  # product versions per commit
 _CHUNK = 50  # files per task sent to a worker
 _IN_PROCESS_BELOW = 200  # files: fewer are parsed here (starting workers costs more)
 
@@ -101,7 +101,7 @@ def add_files(
     pending: list[tuple[list[PreparedBom], str, str]] = []
     seen = 0
     with _paused_gc():
-        parsed_jobs = _prepared(job_list, workers, ahead=2 * batch)
+        parsed_jobs = _prepared(job_list, workers, ahead=min(2 * batch, 4000))
         while True:
             w0 = time.perf_counter()
             item = next(parsed_jobs, None)
