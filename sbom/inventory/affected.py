@@ -190,12 +190,12 @@ def _repo_id(store: Store, repo_id: str) -> int | None:
 
 
 def _kinds_present(store: Store, repo: int) -> set[str]:
-    """The node kinds the repo has in the store (three index probes, not a scan)."""
-    probe = "(SELECT 1 FROM items WHERE repo = ? AND ns = ? {} LIMIT 1)"
+    """The node kinds the repo has in the store: three index probes. The kinds are written
+    into the text, not bound, so that both engines match the partial index ``items_code``."""
     rows = store.query(
-        f"SELECT {probe.format('')}, {probe.format('AND kind = ?')}, "
-        f"{probe.format('AND kind = ?')}",
-        (repo, "dataset", repo, "model", "model", repo, "model", "code"))
+        "SELECT (SELECT 1 FROM items WHERE repo = ? AND ns = 'dataset' LIMIT 1), "
+        "(SELECT 1 FROM items WHERE repo = ? AND ns = 'model' AND kind = 'model' LIMIT 1), "
+        "(SELECT 1 FROM items WHERE repo = ? AND kind = 'code' LIMIT 1)", (repo, repo, repo))
     return {k for k, hit in zip(("dataset", "model", "code"), rows[0], strict=True) if hit}
 
 
@@ -275,9 +275,10 @@ class _Finder:
 
     def answer(self, kind: str, limit: int, offset: int) -> KindAnswer:
         total, hits = self.affected(limit, offset)
-        present = self._count(self.base, self.base_params)
+        present = total  # without a revision, every product that holds the item is a hit
         unknown_total, unknown, others = 0, [], []
         if self.revision is not None:
+            present = self._count(self.base, self.base_params)
             cond = (f"{self.base} AND i.sha IS NULL AND i.product_id NOT IN "
                     f"(SELECT i.product_id FROM items i WHERE {self.hit})")
             params = (*self.base_params, *self.hit_params)
