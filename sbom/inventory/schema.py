@@ -125,7 +125,7 @@ _MIGRATIONS: tuple[tuple[str | dict[str, str], ...], ...] = (
         {"postgresql": "ALTER TABLE items ADD PRIMARY KEY "
                        "(repo, ns, product, version, product_id, bom_id, node) "
                        "INCLUDE (kind, sha)"},
-        "CREATE INDEX items_code ON items (repo) WHERE kind = 'code'",
+        "CREATE INDEX items_code ON items (repo, kind) WHERE kind = 'code'",
     ),
 )
 
