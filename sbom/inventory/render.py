@@ -184,14 +184,20 @@ def _answer_json(answer: AffectedAnswer) -> str:
     encoder alone would take seconds."""
     doc = answer_document(answer, hits=False)
     head = json.dumps(doc, indent=2)
-    parts = [head[:-2]]
+    parts = [head[:-2]]  # a 30 MB answer: each piece is copied once, in the last join
     fragments: dict[int, str] = {}  # id(PathStep) -> its JSON; steps are shared objects
     for key in _LISTS:
         lines = [_hit_json(h, a.kind, fragments) for a in answer.answers
                  for h in (a.unknown if key == "unknown" else a.hits)]
-        body = ",\n    ".join(lines)
-        parts.append(f',\n  "{key}": ' + (f"[\n    {body}\n  ]" if lines else "[]"))
-    return "".join(parts) + "\n}\n"
+        if not lines:
+            parts.append(f',\n  "{key}": []')
+            continue
+        parts.append(f',\n  "{key}": [\n    ')
+        for i, line in enumerate(lines):
+            parts.extend((",\n    ", line) if i else (line,))
+        parts.append("\n  ]")
+    parts.append("\n}\n")
+    return "".join(parts)
 
 
 def _hit_json(h: AffectedHit, kind: str, fragments: dict[int, str]) -> str:
