@@ -317,11 +317,15 @@ class _Finder:
         if not products:
             return []
         first, last = products[0], products[-1]
+        # the bounds on product alone repeat what the row bounds say, for PostgreSQL's
+        # planner: it cannot estimate a row comparison, guessed thousands of rows for a page
+        # of 50 and planned parallel workers (285 ms instead of 0.3 ms under load)
         rows = self.store.query(
             "SELECT i.product_id, i.bom_id, i.sha, i.paths, b.file, b.graph FROM items i "
             f"JOIN boms b ON b.id = i.bom_id WHERE {cond} "
+            "AND i.product >= ? AND i.product <= ? "
             "AND (i.product, i.version) >= (?, ?) AND (i.product, i.version) <= (?, ?)",
-            (*params, first[0], first[1], last[0], last[1]))
+            (*params, first[0], last[0], first[0], first[1], last[0], last[1]))
         found: dict[int, list[_Row]] = {}
         for row in rows:
             found.setdefault(row[0], []).append(row)
