@@ -105,11 +105,7 @@ def extract_repo_facts(
     problems; they never abort the repo."""
     facts = RepoFacts()
     facts.problems.extend(snapshot.problems)
-    names = {s.name for s in snapshot.siblings if is_safe_repo_file(s.name)}
-    unsafe = sorted(s.name for s in snapshot.siblings if not is_safe_repo_file(s.name))
-    if unsafe:
-        facts.problems.append(f"{len(unsafe)} file name(s) leave the repo and were not read, "
-                              f"e.g. {clip(repr(unsafe[0]), 120)}")
+    names = _readable_names(snapshot, facts.problems)
     read_file, read_head = _file_errors_as_problems(read_file), _head_errors_as_problems(read_head)
     decls: list[tuple[int, ParentDecl]] = []  # (strength, declaration)
 
@@ -122,63 +118,95 @@ def extract_repo_facts(
 
     has_adapter = "adapter_config.json" in names
     if has_adapter:
-        try:
-            adapter = parse_adapter_config(read_file("adapter_config.json"))
-            facts.problems.extend(adapter.problems)
-            decl = adapter.parent()
-            if decl:
-                decls.append((2, decl))
-        except ParseError as exc:
-            facts.problems.append(str(exc))
-
+        decls.extend((2, d) for d in _adapter_parents(read_file, facts.problems))
     for fname in MERGEKIT_FILES:
         if fname in names:
             decls.extend((3, d) for d in _recipe_file_parents(read_file, fname, snapshot.repo_id,
                                                              facts.problems))
-
     ggufs = sorted(n for n in names if n.lower().endswith(WEIGHT_SUFFIX_GGUF))
     if "README.md" in names and _card_body_worth_reading(snapshot, has_adapter, ggufs):
         decls.extend((3, d) for d in _card_body_parents(
             read_file, snapshot.repo_id, declared=card.parents, problems=facts.problems))
-
     if ggufs:
-        try:
-            header = parse_gguf_header(read_head(ggufs[0], GGUF_HEADER_BYTES), file=ggufs[0])
-            facts.gguf = gguf_summary(header.kv)
-            decls.extend((4, d) for d in gguf_parents(header.kv, file=ggufs[0]))
-            if header.truncated:
-                facts.problems.append(f"{ggufs[0]}: GGUF header longer than the bytes read")
-        except ParseError as exc:
-            facts.problems.append(str(exc))
-
+        decls.extend((4, d) for d in _gguf_parents(facts, read_head, ggufs[0]))
     decls.extend((5, d) for d in _hub_parents(snapshot))
 
     config = _read_config(snapshot, names, read_file, facts.problems, need_hint=not decls)
-    if config is not None:
-        facts.quantization = config.quantization
-        facts.problems.extend(config.problems)
-        facts.remote_code = RemoteCodeInfo(
-            needed=config.needs_remote_code or "custom_code" in snapshot.tags,
-            local_modules=list(config.local_modules),
-            code_files=sorted(n for n in names if n.endswith(".py"))[:200],
-            cross_repo=[f"{repo}--{target}" for repo, target in config.cross_repo],
-        )
-        for repo, target in config.cross_repo:
-            ev = Evidence("config", "config.json", "auto_map", clip(f"{repo}--{target}", 300))
-            facts.code_repos.append((decode_parent_value(repo), ev))
-        facts.architecture = config.model_type or next(iter(config.architectures), None)
-        if config.name_or_path and not decls and \
-                config.name_or_path.lower() != snapshot.repo_id.lower():
-            ev = Evidence("config", "config.json", "_name_or_path", config.name_or_path)
-            decls.append((6, ParentDecl(decode_parent_value(config.name_or_path),
-                                        Relation.UNKNOWN, ev)))
-    elif "custom_code" in snapshot.tags:
-        facts.remote_code = RemoteCodeInfo(needed=True, code_files=sorted(
-            n for n in names if n.endswith(".py"))[:200])
+    name_hint = _apply_config(facts, config, snapshot, names, has_parents=bool(decls))
+    if name_hint is not None:
+        decls.append((6, name_hint))
 
     quantized = bool(ggufs or facts.quantization or snapshot.card_data.get("quantized_by"))
     facts.parents = _combine(decls, has_adapter=has_adapter, quantized=quantized,
                              own_id=snapshot.repo_id)
+    _describe(facts, snapshot)
+    return facts
+
+
+def _readable_names(snapshot: RepoSnapshot, problems: list[str]) -> set[str]:
+    """The repo's file names that stay inside it; the others are one problem, never read."""
+    unsafe = sorted(s.name for s in snapshot.siblings if not is_safe_repo_file(s.name))
+    if unsafe:
+        problems.append(f"{len(unsafe)} file name(s) leave the repo and were not read, "
+                        f"e.g. {clip(repr(unsafe[0]), 120)}")
+    return {s.name for s in snapshot.siblings if is_safe_repo_file(s.name)}
+
+
+def _adapter_parents(read_file: ReadFile, problems: list[str]) -> list[ParentDecl]:
+    try:
+        adapter = parse_adapter_config(read_file("adapter_config.json"))
+        problems.extend(adapter.problems)
+        decl = adapter.parent()
+    except ParseError as exc:
+        problems.append(str(exc))
+        return []
+    return [decl] if decl else []
+
+
+def _gguf_parents(facts: RepoFacts, read_head: ReadHead, name: str) -> list[ParentDecl]:
+    """The GGUF header's parents; its summary goes on ``facts``."""
+    try:
+        header = parse_gguf_header(read_head(name, GGUF_HEADER_BYTES), file=name)
+        facts.gguf = gguf_summary(header.kv)
+        found = gguf_parents(header.kv, file=name)
+    except ParseError as exc:
+        facts.problems.append(str(exc))
+        return []
+    if header.truncated:
+        facts.problems.append(f"{name}: GGUF header longer than the bytes read")
+    return list(found)
+
+
+def _apply_config(facts: RepoFacts, config: ModelConfig | None, snapshot: RepoSnapshot,
+                  names: set[str], *, has_parents: bool) -> ParentDecl | None:
+    """Put config.json's facts (quantization, remote code, architecture) on ``facts``; return
+    its ``_name_or_path`` as the weakest parent hint when nothing else named a parent."""
+    code_files = sorted(n for n in names if n.endswith(".py"))[:200]
+    if config is None:
+        if "custom_code" in snapshot.tags:
+            facts.remote_code = RemoteCodeInfo(needed=True, code_files=code_files)
+        return None
+    facts.quantization = config.quantization
+    facts.problems.extend(config.problems)
+    facts.remote_code = RemoteCodeInfo(
+        needed=config.needs_remote_code or "custom_code" in snapshot.tags,
+        local_modules=list(config.local_modules),
+        code_files=code_files,
+        cross_repo=[f"{repo}--{target}" for repo, target in config.cross_repo],
+    )
+    for repo, target in config.cross_repo:
+        ev = Evidence("config", "config.json", "auto_map", clip(f"{repo}--{target}", 300))
+        facts.code_repos.append((decode_parent_value(repo), ev))
+    facts.architecture = config.model_type or next(iter(config.architectures), None)
+    if has_parents or not config.name_or_path or \
+            config.name_or_path.lower() == snapshot.repo_id.lower():
+        return None
+    ev = Evidence("config", "config.json", "_name_or_path", config.name_or_path)
+    return ParentDecl(decode_parent_value(config.name_or_path), Relation.UNKNOWN, ev)
+
+
+def _describe(facts: RepoFacts, snapshot: RepoSnapshot) -> None:
+    """Architecture, task, library and activity, from the metadata and then the card."""
     facts.architecture = facts.architecture or facts.gguf.get("general.architecture")
     facts.task = snapshot.pipeline_tag or _str(snapshot.card_data.get("pipeline_tag"))
     facts.library_name = snapshot.library_name or _str(snapshot.card_data.get("library_name"))
@@ -187,7 +215,6 @@ def extract_repo_facts(
         last_modified=snapshot.last_modified, gated=snapshot.gated, author=snapshot.author,
         private=snapshot.private,
     )
-    return facts
 
 
 def _file_errors_as_problems(read_file: ReadFile) -> ReadFile:

@@ -312,25 +312,12 @@ def normalize_license(
     if not isinstance(card, Mapping):
         card = {}
         problems.append("card metadata is not a mapping")
-    if "license" in card:
-        value: object = card["license"]
-    elif "licence" in card:
-        value = card["licence"]
-        if isinstance(value, str) and value.strip().lower() in PLACEHOLDERS:
-            problems.append(
-                f"card has 'licence: {clip(value, 40)}' (a template typo, e.g. TRL's), "
-                "not a license declaration"
-            )
-            return LicenseInfo(source="none", problems=problems)
-        problems.append("license key is spelled 'licence'")
-    else:
-        tag_ids = [t.split(":", 1)[1] for t in tags if isinstance(t, str)
-                   and t.startswith("license:") and t.split(":", 1)[1]]
-        if not tag_ids:
-            return LicenseInfo(source="none", problems=problems)
-        value = tag_ids[0] if len(tag_ids) == 1 else tag_ids
+    found = _license_value(card, tags, problems)
+    if found is None:
+        return LicenseInfo(source="none", problems=problems)
+    value, from_tags = found
+    if from_tags:
         source = "hub-tags"
-
     if value is None:
         problems.append("license is empty")
         return LicenseInfo(source="none", problems=problems)
@@ -342,6 +329,40 @@ def normalize_license(
     if not items:
         problems.append("license is an empty list")
         return LicenseInfo(declared=declared, source=source, problems=problems)
+    parts = _parts(items, card, repo_id, sha, problems)
+    if not parts:
+        return LicenseInfo(declared=declared, source=source, problems=problems)
+    if source == "card" and any(p.hub_id == "other" and (p.name or p.url) for p in parts):
+        source = "card-other"
+    return _combine(parts, declared, source, problems)
+
+
+def _license_value(card: Mapping[str, Any], tags: Sequence[str],
+                   problems: list[str]) -> tuple[object, bool] | None:
+    """``(value, from the Hub's tags)`` of the license declaration; ``None`` when there is none
+    (or only a ``licence:`` template placeholder)."""
+    if "license" in card:
+        return card["license"], False
+    if "licence" in card:
+        value = card["licence"]
+        if isinstance(value, str) and value.strip().lower() in PLACEHOLDERS:
+            problems.append(
+                f"card has 'licence: {clip(value, 40)}' (a template typo, e.g. TRL's), "
+                "not a license declaration"
+            )
+            return None
+        problems.append("license key is spelled 'licence'")
+        return value, False
+    tag_ids = [t.split(":", 1)[1] for t in tags if isinstance(t, str)
+               and t.startswith("license:") and t.split(":", 1)[1]]
+    if not tag_ids:
+        return None
+    return (tag_ids[0] if len(tag_ids) == 1 else tag_ids), True
+
+
+def _parts(items: list[object], card: Mapping[str, Any], repo_id: str | None, sha: str | None,
+           problems: list[str]) -> list[_Part]:
+    """The first 16 license entries, read; the others and non-strings are problems."""
     parts: list[_Part] = []
     for item in items[:16]:
         if not isinstance(item, str):
@@ -352,11 +373,7 @@ def normalize_license(
             parts.append(part)
     if len(items) > 16:
         problems.append(f"license lists {len(items)} entries; only the first 16 were read")
-    if not parts:
-        return LicenseInfo(declared=declared, source=source, problems=problems)
-    if source == "card" and any(p.hub_id == "other" and (p.name or p.url) for p in parts):
-        source = "card-other"
-    return _combine(parts, declared, source, problems)
+    return parts
 
 
 def license_file_in(names: Sequence[str]) -> str | None:

@@ -24,8 +24,10 @@ idempotent.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
+from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 REDACTED = "***"
@@ -116,10 +118,26 @@ def printable(text: object) -> str:
     return UNSAFE_CHARS.sub(_escape, s)
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#|!~])")
+
+
+def markdown_text(text: object) -> str:
+    """``printable(text)`` safe inside a markdown table cell or list item: HTML and markdown
+    syntax escaped, so a hostile card value cannot inject markup into a pull-request comment."""
+    s = printable(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", s)
+
+
 def printable_lines(text: str) -> str:
     """Like ``printable`` but keeps ``\\n`` line breaks (for text already split into lines
     by its writer, such as a message list)."""
     return "\n".join(printable(line) for line in text.split("\n"))
+
+
+def json_document(value: Any) -> str:
+    """``value`` as the JSON documents mlbom writes: indented by 2, non-ASCII kept, the
+    characters ``printable`` escapes written as ``\\uXXXX``, one final newline."""
+    return escape_json_text(json.dumps(value, indent=2, ensure_ascii=False)) + "\n"
 
 
 def escape_json_text(document: str) -> str:

@@ -35,6 +35,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from lineage.capped_read import CappedReadError, read_capped_text
 from lineage.errors import InputError
 from lineage.graph import LineageGraph, Node
 
@@ -123,16 +124,12 @@ def _files(path: Path) -> list[Path]:
 
 def _read_file(path: Path) -> list[Advisory]:
     try:
-        with path.open("rb") as fh:
-            raw = fh.read(MAX_ADVISORY_FILE_BYTES + 1)
-    except OSError as exc:
-        raise AdvisoryError(f"{path}: cannot read advisory file ({exc.strerror or exc})") from None
-    if len(raw) > MAX_ADVISORY_FILE_BYTES:
-        raise AdvisoryError(f"{path}: larger than {MAX_ADVISORY_FILE_BYTES >> 20} MiB")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise AdvisoryError(f"{path}: not UTF-8") from None
+        text = read_capped_text(path, MAX_ADVISORY_FILE_BYTES)
+    except CappedReadError as exc:
+        raise AdvisoryError(exc.choose(
+            unreadable=f"{path}: cannot read advisory file ({exc.detail})",
+            too_large=f"{path}: larger than {MAX_ADVISORY_FILE_BYTES >> 20} MiB",
+            not_utf8=f"{path}: not UTF-8")) from None
     if path.suffix.lower() in (".jsonl", ".ndjson"):
         return [parse_advisory(_json(line, f"{path}:{n}"), f"{path}:{n}")
                 for n, line in enumerate(text.splitlines(), 1) if line.strip()]

@@ -27,7 +27,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from lineage.text_safety import escape_json_text
+from lineage.text_safety import json_document
 from sbom.advisories import Advisory, AffectedRepo, iter_repo_ids
 
 FORMAT = "mlbom-advisories-affected/1"
@@ -87,7 +87,7 @@ def render_advisory_hits(results: list[tuple[Advisory, list[ProductHit]]], fmt: 
                            "commits": list(h.commits), "paths": [list(p) for p in h.paths],
                            "boms": list(h.boms)} for h in hits]}
             for adv, hits in results]}
-        return escape_json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
+        return json_document(doc)
     lines: list[str] = []
     for adv, hits in results:
         repos = ", ".join(e.repo_id + (f"@{','.join(e.versions)}" if e.versions else " (every "
@@ -134,5 +134,5 @@ def advisory_descendants_text(paths: list[Any], fmt: str, *, endpoint: str | Non
         doc = {"format": "mlbom-advisories-descendants/1", "advisories": [
             {"id": adv_id, "repo": repo, "descendants": json.loads(text)}
             for (adv_id, repo), text in seen.items()]}
-        return escape_json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
+        return json_document(doc)
     return "".join(f"{adv_id} ({repo}):\n{text}\n" for (adv_id, repo), text in seen.items())

@@ -46,17 +46,11 @@ def generate(
     reproducible: Annotated[bool, typer.Option(
         "--reproducible", help="Fix serial number and timestamp ($SOURCE_DATE_EPOCH).")] = False,
     no_cache: NoCacheOpt = False,
-    cert_identity: Annotated[str | None, typer.Option(
-        "--cert-identity", help="Expected signer identity (keyless).")] = None,
-    cert_oidc_issuer: Annotated[str | None, typer.Option(
-        "--cert-oidc-issuer", help="Expected OIDC issuer (keyless).")] = None,
-    public_key: Annotated[Path | None, typer.Option(
-        "--public-key", help="PEM public key the signature must verify with.")] = None,
-    certificate_chain: Annotated[list[Path] | None, typer.Option(
-        "--certificate-chain", help="PEM certificate chain (repeatable).")] = None,
-    trust_config: Annotated[Path | None, typer.Option(
-        "--trust-config", help="Sigstore trust root/config JSON to use instead of the "
-        "bundled one.")] = None,
+    cert_identity: check_cmd.CertIdentityOpt = None,
+    cert_oidc_issuer: check_cmd.CertIssuerOpt = None,
+    public_key: check_cmd.PublicKeyOpt = None,
+    certificate_chain: check_cmd.ChainOpt = None,
+    trust_config: check_cmd.TrustConfigOpt = None,
     quiet: Annotated[bool, typer.Option(
         "--quiet", "-q", help="No summary and no progress display.")] = False,
     concurrency: Annotated[int, typer.Option(

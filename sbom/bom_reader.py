@@ -21,6 +21,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from lineage.capped_read import CappedReadError, read_capped
 from lineage.errors import InputError
 from lineage.graph import (
     Activity,
@@ -125,16 +126,14 @@ def _read(source: str | bytes | os.PathLike[str]) -> tuple[bytes, str]:
     elif isinstance(source, str) and source.lstrip().startswith("{"):
         data, label = source.encode("utf-8"), "BOM"
     else:
-        path = Path(source)
-        label = str(path)
+        label = str(Path(source))
         try:
-            size = path.stat().st_size
-            if size > MAX_BOM_BYTES:
-                raise InputError(f"{label}: BOM is {size} bytes, over the 64 MiB limit")
-            with path.open("rb") as fh:
-                data = fh.read(MAX_BOM_BYTES + 1)
-        except OSError as exc:
-            raise InputError(f"{label}: cannot read BOM ({exc.strerror or exc})") from exc
+            data = read_capped(source, MAX_BOM_BYTES)
+        except CappedReadError as exc:
+            size = "" if exc.size is None else f"{exc.size} bytes, "
+            raise InputError(exc.choose(
+                unreadable=f"{label}: cannot read BOM ({exc.detail})",
+                too_large=f"{label}: BOM is {size}over the 64 MiB limit")) from exc
     if len(data) > MAX_BOM_BYTES:
         raise InputError(f"{label}: BOM is over the 64 MiB limit")
     return data, label

@@ -117,14 +117,15 @@ def read_bom_or_product(path: Path) -> LineageGraph:
     ``graph.meta["bom_vulnerabilities"]`` (see ``sbom.advisories.recorded_advisories``)."""
     import json
 
+    from lineage.capped_read import CappedReadError, read_capped
     from sbom.bom_reader import MAX_BOM_BYTES, read_bom
 
     graph = read_bom(path)  # every error message comes from the one BOM reader
     if graph.meta.get("product"):
         graph.meta["product_key"] = graph.target_key
     try:
-        doc = json.loads(path.read_bytes()) if path.stat().st_size <= MAX_BOM_BYTES else None
-    except (OSError, ValueError, RecursionError):
+        doc = json.loads(read_capped(path, MAX_BOM_BYTES))
+    except (CappedReadError, ValueError, RecursionError):
         doc = None
     if isinstance(doc, dict) and isinstance(doc.get("vulnerabilities"), list):
         graph.meta["bom_vulnerabilities"] = doc["vulnerabilities"]

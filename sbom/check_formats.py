@@ -39,20 +39,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from lineage import __version__  # the one version every document names
 from lineage.errors import InputError
 from lineage.graph import LineageGraph
 from lineage.ids import HUB_URL as HUB  # only when a node has no Hub URL of its own
-from lineage.text_safety import escape_json_text, printable
+from lineage.text_safety import json_document, markdown_text, printable
 from sbom.check import CheckFinding, CheckReport
-from sbom.finding_kinds import ALL_KINDS, kind_info, rule_name
+from sbom.finding_kinds import ALL_KINDS, counts_line, kind_info, rule_name
 from sbom.review import ReviewFinding
+from sbom.review_formats import findings_markdown
+from sbom.sarif import sarif_level, sarif_log, sarif_result
 
 FORMATS = ("table", "json", "markdown", "sarif")
 CHECK_FORMAT = "mlbom-check/1"
-SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 
-_SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 _MAX_TEXT = 1024 * 1024
 #: GitHub code scanning takes at most 25,000 results per run; findings are sorted most severe
 #: first, so the ones left out are the least severe, and ``omittedResults`` counts them.
@@ -199,11 +198,9 @@ def review_locator(graph: LineageGraph) -> Callable[[ReviewFinding], dict[str, A
 def render_check(report: CheckReport, graph: LineageGraph, fmt: str, *, color: bool = False,
                  width: int = 120) -> str:
     if fmt == "json":
-        return escape_json_text(json.dumps(check_to_dict(report, graph), indent=2,
-                                           ensure_ascii=False)) + "\n"
+        return json_document(check_to_dict(report, graph))
     if fmt == "sarif":
-        return escape_json_text(json.dumps(check_to_sarif(report, graph), indent=2,
-                                           ensure_ascii=False)) + "\n"
+        return json_document(check_to_sarif(report, graph))
     if fmt == "markdown":
         return _markdown(report)
     if fmt == "table":
@@ -231,7 +228,7 @@ def check_to_dict(report: CheckReport, graph: LineageGraph) -> dict[str, Any]:
 
 def _rule(kind: str) -> dict[str, Any]:
     k = kind_info(kind)
-    level = _SARIF_LEVEL.get(k.severity, "warning")
+    level = sarif_level(k.severity)
     return {
         "id": k.rule_id,
         "name": rule_name(kind),
@@ -247,85 +244,41 @@ def _rule(kind: str) -> dict[str, Any]:
 
 def check_to_sarif(report: CheckReport, graph: LineageGraph) -> dict[str, Any]:
     kinds = list(ALL_KINDS) + sorted({f.kind for f in report.findings} - set(ALL_KINDS))
-    rules = [_rule(k) for k in kinds]
     results = []
     for f in report.findings[:MAX_SARIF_RESULTS]:
         loc = locate(graph, report, f)
-        physical: dict[str, Any] = {"artifactLocation": {"uri": loc["uri"]},
-                                    "region": {"startLine": loc["line"]}}
         also = f" Also breaks: {', '.join(f.also)}." if f.also else ""
-        result: dict[str, Any] = {
-            "ruleId": f.rule_id,
-            "ruleIndex": kinds.index(f.kind),
-            "level": _SARIF_LEVEL[f.severity],
-            "message": {"text": printable(f"{f.message}.{also} What to do: {f.remediation}")},
-            "locations": [{
-                "physicalLocation": physical,
+        results.append(sarif_result(
+            rule_id=f.rule_id, rule_index=kinds.index(f.kind), severity=f.severity,
+            text=f"{f.message}.{also} What to do: {f.remediation}",
+            locations=[{
+                "physicalLocation": {"artifactLocation": {"uri": loc["uri"]},
+                                     "region": {"startLine": loc["line"]}},
                 "logicalLocations": [{"name": f.path[-1],
                                       "fullyQualifiedName": " > ".join(f.path),
                                       "kind": "module"}],
             }],
-            "partialFingerprints": {"mlbomFinding/v1": f.fingerprint},
-            "properties": {"kind": f.kind, "severity": f.severity, "path": list(f.path),
-                           "node": f.node, "evidence": list(f.evidence), "also": list(f.also)},
-        }
-        if f.waived:
-            result["suppressions"] = [{"kind": "external", "justification": f.waived}]
-        results.append(result)
-    return {
-        "$schema": SARIF_SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "mlbom", "version": __version__,
-                                "informationUri": "https://pypi.org/project/mlbom/",
-                                "rules": rules}},
-            "automationDetails": {"id": f"mlbom-check/{report.target}"},
-            "results": results,
-            "properties": {"target": report.target, "policy": report.policy,
-                           "advisories": report.advisories,
-                           "omittedResults": max(len(report.findings) - MAX_SARIF_RESULTS, 0)},
-        }],
-    }
+            fingerprint=("mlbomFinding/v1", f.fingerprint),
+            properties={"kind": f.kind, "severity": f.severity, "path": list(f.path),
+                        "node": f.node, "evidence": list(f.evidence), "also": list(f.also)},
+            waived=f.waived))
+    return sarif_log(
+        run_id=f"mlbom-check/{report.target}", rules=[_rule(k) for k in kinds], results=results,
+        properties={"target": report.target, "policy": report.policy,
+                    "advisories": report.advisories,
+                    "omittedResults": max(len(report.findings) - MAX_SARIF_RESULTS, 0)})
 
 
 # -- for people ------------------------------------------------------------------------------
 def summary_line(report: CheckReport) -> str:
-    c = report.counts
-    parts = [f"{c.get('error', 0)} error(s)", f"{c.get('warning', 0)} warning(s)",
-             f"{c.get('info', 0)} info"]
-    if c.get("waived"):
-        parts.append(f"{c['waived']} waived")
-    return ", ".join(parts)
+    return counts_line(report.counts)
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#|!~])")
-
-
-def _md(text: object) -> str:
-    s = printable(str(text)).replace("\n", " ").replace("\r", " ")
-    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", s)
 
 
 def _markdown(report: CheckReport) -> str:
-    out = [f"## mlbom check: {_md(report.target)}", ""]
-    policy = f" (policy: {_md(report.policy)})" if report.policy else ""
-    out += [f"**{summary_line(report)}**{policy}", ""]
-    if not report.findings:
-        return "\n".join(out + ["No findings.", ""])
-    out += ["| Severity | Kind | Path | Finding | What to do |", "|---|---|---|---|---|"]
-    for f in report.findings:
-        sev = f.severity + (" (waived)" if f.waived else "")
-        kind = ", ".join((f.kind, *f.also))
-        out.append(f"| {sev} | {_md(kind)} | {' → '.join(_md(p) for p in f.path)} | "
-                   f"{_md(f.message)} | {_md(f.remediation)} |")
-    out += ["", "<details><summary>Evidence</summary>", ""]
-    for i, f in enumerate(report.findings, 1):
-        out.append(f"{i}. **{f.rule_id}** {' → '.join(_md(p) for p in f.path)}")
-        out += [f"   - {_md(e)}" for e in f.evidence]
-        if f.waived:
-            out.append(f"   - waived: {_md(f.waived)}")
-    return "\n".join(out + ["", "</details>", ""])
+    return "\n".join(findings_markdown(f"mlbom check: {markdown_text(report.target)}",
+                                       report.policy, report.counts, report.findings))
 
 
 def _table(report: CheckReport, *, color: bool, width: int) -> str:

@@ -47,7 +47,7 @@ from lineage.ids import (
     node_purl,
     node_ref,
 )
-from lineage.text_safety import escape_json_text, printable, redact_url
+from lineage.text_safety import json_document, printable, redact_url
 from sbom.reproducible import reproducible_time
 
 SPEC_VERSIONS = ("1.6", "1.7")
@@ -530,7 +530,7 @@ def graph_to_cyclonedx_json(graph: LineageGraph, *, spec_version: str = "1.6",
     doc = build_document(graph, spec_version, document_time(reproducible))
     doc["serialNumber"] = document_serial(doc, reproducible)
     validate_cyclonedx_document(doc, spec_version)
-    return escape_json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
+    return json_document(doc)
 
 
 def _sha(data: bytes) -> str:

@@ -13,6 +13,7 @@ import it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -188,3 +189,13 @@ def kind_info(kind: str) -> Kind:
 
 def rule_name(kind: str) -> str:
     return "".join(p.capitalize() for p in kind.split("-"))
+
+
+def counts_line(counts: Mapping[str, int]) -> str:
+    """``"2 error(s), 1 warning(s), 0 info"`` (and ``", 3 waived"`` when any are), the summary
+    every gate and review prints."""
+    parts = [f"{counts.get('error', 0)} error(s)", f"{counts.get('warning', 0)} warning(s)",
+             f"{counts.get('info', 0)} info"]
+    if counts.get("waived"):
+        parts.append(f"{counts['waived']} waived")
+    return ", ".join(parts)

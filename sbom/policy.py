@@ -54,6 +54,7 @@ from typing import Any
 
 import yaml
 
+from lineage.capped_read import CappedReadError, read_capped, read_capped_text
 from lineage.errors import PolicyError
 from lineage.licenses import FAMILIES, license_facts, spdx_expression
 from sbom.finding_kinds import ALL_KINDS, LICENSE_KINDS, SEVERITIES
@@ -209,16 +210,12 @@ def load_policy(path: str | os.PathLike[str]) -> Policy:
     """Read and validate a policy file; ``PolicyError`` (exit 2) on any problem."""
     p = Path(path)
     try:
-        with p.open("rb") as fh:
-            data = fh.read(MAX_POLICY_BYTES + 1)
-    except OSError as exc:
-        raise PolicyError(f"{p}: cannot read policy file: {exc.strerror or exc}") from None
-    if len(data) > MAX_POLICY_BYTES:
-        raise PolicyError(f"{p}: policy file is larger than {MAX_POLICY_BYTES // 1024} KiB")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise PolicyError(f"{p}: policy file is not UTF-8") from None
+        text = read_capped_text(p, MAX_POLICY_BYTES)
+    except CappedReadError as exc:
+        raise PolicyError(exc.choose(
+            unreadable=f"{p}: cannot read policy file: {exc.detail}",
+            too_large=f"{p}: policy file is larger than {MAX_POLICY_BYTES // 1024} KiB",
+            not_utf8=f"{p}: policy file is not UTF-8")) from None
     return parse_policy(text, path=str(p))
 
 
@@ -493,9 +490,12 @@ def _public_key(text: str, key: str, line: int, policy_path: str) -> Path:
     if not p.is_absolute():
         p = Path(policy_path).parent / p
     try:
-        serialization.load_pem_public_key(p.read_bytes()[:MAX_POLICY_BYTES])
-    except OSError as exc:
-        raise _Problem(f"{key}: cannot read {p}: {exc.strerror or exc}", line) from None
+        serialization.load_pem_public_key(read_capped(p, MAX_POLICY_BYTES))
+    except CappedReadError as exc:
+        raise _Problem(exc.choose(
+            unreadable=f"{key}: cannot read {p}: {exc.detail}",
+            too_large=f"{key}: {p} is larger than {MAX_POLICY_BYTES // 1024} KiB, not a PEM "
+                      "public key"), line) from None
     except (ValueError, TypeError):
         raise _Problem(f"{key}: {p} is not a PEM public key", line) from None
     return p

@@ -31,10 +31,9 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import re
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from rich import box
@@ -42,16 +41,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from lineage import __version__  # the one version every document names
 from lineage.errors import InputError
-from lineage.text_safety import escape_json_text, printable, redact_url
+from lineage.text_safety import json_document, markdown_text, printable, redact_url
+from sbom.finding_kinds import counts_line, rule_name
 from sbom.review import KIND_DESCRIPTIONS, RULE_IDS, Review, ReviewFinding
+from sbom.sarif import sarif_log, sarif_result
 from sbom.views.terminal import Breakable, table_width
 
 FORMATS = ("table", "json", "markdown", "sarif")
 REVIEW_FORMAT = "mlbom-review/1"
-SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
-_SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -63,11 +61,9 @@ def render_review(review: Review, fmt: str, *, color: bool = False, width: int |
     """``review`` as text in ``fmt`` (table, json, markdown, sarif). JSON formats end with a
     newline and never contain colour codes."""
     if fmt == "json":
-        return escape_json_text(json.dumps(review_to_dict(review), indent=2,
-                                           ensure_ascii=False)) + "\n"
+        return json_document(review_to_dict(review))
     if fmt == "sarif":
-        return escape_json_text(json.dumps(review_to_sarif(review, locate), indent=2,
-                                           ensure_ascii=False)) + "\n"
+        return json_document(review_to_sarif(review, locate))
     if fmt == "markdown":
         return _markdown(review)
     if fmt == "table":
@@ -112,7 +108,7 @@ def review_to_sarif(review: Review, locate: Locator | None = None) -> dict[str, 
     rules = [
         {
             "id": RULE_IDS[k],
-            "name": "".join(p.capitalize() for p in k.split("-")),
+            "name": rule_name(k),
             "shortDescription": {"text": KIND_DESCRIPTIONS[k]},
             "fullDescription": {"text": f"mlbom license review: {k}. {KIND_DESCRIPTIONS[k]}"},
             "properties": {"kind": k, "tags": ["license", "ml-supply-chain"]},
@@ -121,58 +117,27 @@ def review_to_sarif(review: Review, locate: Locator | None = None) -> dict[str, 
     ]
     results = []
     for f in review.findings:
-        result: dict[str, Any] = {
-            "ruleId": f.rule_id,
-            "ruleIndex": kinds.index(f.kind),
-            "level": _SARIF_LEVEL[f.severity],
-            "message": {"text": printable(f"{f.message}. What to do: {f.remediation}")},
-            "locations": [{"logicalLocations": [{
-                "name": f.path[-1],
-                "fullyQualifiedName": " > ".join(f.path),
-                "kind": "module",
-            }]}],
-            "partialFingerprints": {"mlbomFinding/v1": _fingerprint(f)},
-            "properties": {"kind": f.kind, "path": list(f.path), "node": f.node,
-                           "evidence": list(f.evidence), "remediation": f.remediation,
-                           "also": list(f.also)},
-        }
+        location: dict[str, Any] = {"logicalLocations": [{
+            "name": f.path[-1], "fullyQualifiedName": " > ".join(f.path), "kind": "module"}]}
         if locate is not None:
             physical = locate(f)
-            result["locations"][0]["physicalLocation"] = {
-                "artifactLocation": {"uri": physical["uri"]},
-                "region": {"startLine": physical["line"]}}
-        if f.waived:
-            result["suppressions"] = [{"kind": "external", "justification": f.waived}]
-        results.append(result)
-    return {
-        "$schema": SARIF_SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "mlbom",
-                "version": __version__,
-                "informationUri": "https://pypi.org/project/mlbom/",
-                "rules": rules,
-            }},
-            "automationDetails": {"id": f"mlbom-licenses/{review.target}"},
-            "results": results,
-            "properties": {
-                "target": review.target,
-                "policy": review.policy,
-                "obligations": review_to_dict(review)["obligations"],
-            },
-        }],
-    }
+            location["physicalLocation"] = {"artifactLocation": {"uri": physical["uri"]},
+                                            "region": {"startLine": physical["line"]}}
+        results.append(sarif_result(
+            rule_id=f.rule_id, rule_index=kinds.index(f.kind), severity=f.severity,
+            text=f"{f.message}. What to do: {f.remediation}", locations=[location],
+            fingerprint=("mlbomFinding/v1", _fingerprint(f)),
+            properties={"kind": f.kind, "path": list(f.path), "node": f.node,
+                        "evidence": list(f.evidence), "remediation": f.remediation,
+                        "also": list(f.also)},
+            waived=f.waived))
+    return sarif_log(run_id=f"mlbom-licenses/{review.target}", rules=rules, results=results,
+                     properties={"target": review.target, "policy": review.policy,
+                                 "obligations": review_to_dict(review)["obligations"]})
 
 
 # -- markdown ------------------------------------------------------------------------------------
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#|!~])")
-
-
-def _md(text: object) -> str:
-    s = printable(text)
-    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", s)
+_md = markdown_text
 
 
 def _md_url(url: str | None) -> str | None:
@@ -182,35 +147,57 @@ def _md_url(url: str | None) -> str | None:
     return quote(redact_url(_CONTROL.sub("", url)), safe=":/?#=&%+,;@~.-_")
 
 
-def _summary_line(review: Review) -> str:
-    c = review.counts
-    parts = [f"{c.get('error', 0)} error(s)", f"{c.get('warning', 0)} warning(s)",
-             f"{c.get('info', 0)} info"]
-    if c.get("waived"):
-        parts.append(f"{c['waived']} waived")
-    return ", ".join(parts)
+class MarkdownFinding(Protocol):
+    """What ``findings_markdown`` reads: a ``CheckFinding`` or a ``ReviewFinding``."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def path(self) -> tuple[str, ...]: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def evidence(self) -> tuple[str, ...]: ...
+    @property
+    def remediation(self) -> str: ...
+    @property
+    def waived(self) -> str | None: ...
+    @property
+    def also(self) -> tuple[str, ...]: ...
+    @property
+    def rule_id(self) -> str: ...
+
+
+def findings_markdown(title: str, policy: str | None, counts: Mapping[str, int],
+                      findings: Sequence[MarkdownFinding]) -> list[str]:
+    """The lines of a gate's or review's markdown up to its findings: heading (``title`` is
+    already escaped), summary, one table row per finding and their evidence; "No findings."
+    when there are none. Every value from a card or BOM is escaped."""
+    out = [f"## {title}", ""]
+    policy_text = f" (policy: {_md(policy)})" if policy else ""
+    out += [f"**{counts_line(counts)}**{policy_text}", ""]
+    if not findings:
+        return out + ["No findings.", ""]
+    out += ["| Severity | Kind | Path | Finding | What to do |", "|---|---|---|---|---|"]
+    for f in findings:
+        sev = f.severity + (" (waived)" if f.waived else "")
+        out.append(f"| {sev} | {_md(', '.join((f.kind, *f.also)))} | "
+                   f"{' → '.join(_md(p) for p in f.path)} | "
+                   f"{_md(f.message)} | {_md(f.remediation)} |")
+    out += ["", "<details><summary>Evidence</summary>", ""]
+    for i, f in enumerate(findings, 1):
+        out.append(f"{i}. **{f.rule_id}** {' → '.join(_md(p) for p in f.path)}")
+        out += [f"   - {_md(e)}" for e in f.evidence]
+        if f.waived:
+            out.append(f"   - waived: {_md(f.waived)}")
+    return out + ["", "</details>", ""]
 
 
 def _markdown(review: Review) -> str:
-    out = [f"## mlbom license review: {_md(review.target)}", ""]
-    policy = f" (policy: {_md(review.policy)})" if review.policy else ""
-    out += [f"**{_summary_line(review)}**{policy}", ""]
-    if review.findings:
-        out += ["| Severity | Kind | Path | Finding | What to do |", "|---|---|---|---|---|"]
-        for f in review.findings:
-            sev = f.severity + (" (waived)" if f.waived else "")
-            out.append(f"| {sev} | {', '.join((f.kind, *f.also))} | "
-                       f"{' → '.join(_md(p) for p in f.path)} | "
-                       f"{_md(f.message)} | {_md(f.remediation)} |")
-        out += ["", "<details><summary>Evidence</summary>", ""]
-        for i, f in enumerate(review.findings, 1):
-            out.append(f"{i}. **{f.rule_id}** {' → '.join(_md(p) for p in f.path)}")
-            out += [f"   - {_md(e)}" for e in f.evidence]
-            if f.waived:
-                out.append(f"   - waived: {_md(f.waived)}")
-        out += ["", "</details>", ""]
-    else:
-        out += ["No findings.", ""]
+    out = findings_markdown(f"mlbom license review: {_md(review.target)}", review.policy,
+                            review.counts, review.findings)
     out += ["### Inherited obligations", ""]
     if review.obligations:
         for o in review.obligations:
@@ -292,7 +279,7 @@ def _table(review: Review, *, color: bool, width: int) -> str:
                       emoji=False)
     narrow = width < NARROW_TABLE
     console.print(Breakable(Text.assemble(("License review: ", "bold"), _plain(review.target),
-                                          f"  ({_summary_line(review)})")))
+                                          f"  ({counts_line(review.counts)})")))
     if review.policy:
         console.print(Breakable(Text.assemble("Policy: ", _plain(review.policy))))
     if review.findings:

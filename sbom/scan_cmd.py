@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -48,7 +47,6 @@ RULES = {
         "code (an f-string, a parameter, a variable set elsewhere).",
         "Make the model id a literal or a module constant so it can be reviewed and pinned."),
 }
-_SARIF_LEVEL = {"warning": "warning", "note": "note"}
 
 
 
@@ -59,10 +57,11 @@ def _printable(text: str) -> str:
     return printable(text)
 
 
-def _json_text(document: str) -> str:
-    from lineage.text_safety import escape_json_text
+def _json_document(value: Any) -> str:
+    """``lineage.text_safety.json_document``, imported when first used (start-up stays light)."""
+    from lineage.text_safety import json_document
 
-    return escape_json_text(document)
+    return json_document(value)
 
 def _findings(result: ScanResult) -> list[tuple[str, Reference]]:
     out = []
@@ -85,10 +84,9 @@ def finding_message(rule: str, ref: Reference) -> str:
 # -- outputs of `mlbom scan` ------------------------------------------------------------------
 def render_scan(result: ScanResult, fmt: str, *, width: int = 100) -> str:
     if fmt == "json":
-        return _json_text(json.dumps(result.as_json(), indent=2, ensure_ascii=False)) + "\n"
+        return _json_document(result.as_json())
     if fmt == "sarif":
-        sarif = json.dumps(scan_to_sarif(result), indent=2, ensure_ascii=False)
-        return _json_text(sarif) + "\n"
+        return _json_document(scan_to_sarif(result))
     return _table(result, width)
 
 
@@ -121,7 +119,8 @@ def _table(result: ScanResult, width: int) -> str:
 
 
 def scan_to_sarif(result: ScanResult) -> dict[str, Any]:
-    from lineage import __version__
+    from sbom.finding_kinds import rule_name
+    from sbom.sarif import sarif_level, sarif_log, sarif_result
 
     rule_ids = list(RULES)
     results = []
@@ -129,36 +128,19 @@ def scan_to_sarif(result: ScanResult) -> dict[str, Any]:
         level, _, fix = RULES[rule]
         fingerprint = hashlib.sha256("\x1f".join(
             (rule, ref.file, ref.id, ref.kind, ref.evidence)).encode()).hexdigest()[:32]
-        results.append({
-            "ruleId": f"mlbom/{rule}",
-            "ruleIndex": rule_ids.index(rule),
-            "level": _SARIF_LEVEL[level],
-            "message": {"text": _printable(f"{finding_message(rule, ref)}. {fix}")},
-            "locations": [{"physicalLocation": {
+        results.append(sarif_result(
+            rule_id=f"mlbom/{rule}", rule_index=rule_ids.index(rule), severity=level,
+            text=f"{finding_message(rule, ref)}. {fix}",
+            locations=[{"physicalLocation": {
                 "artifactLocation": {"uri": ref.file, "uriBaseId": "SRCROOT"},
                 "region": {"startLine": ref.line},
             }}],
-            "partialFingerprints": {"mlbomScan/v1": fingerprint},
-            "properties": {"id": ref.id, "kind": ref.kind, "evidence": ref.evidence},
-        })
-    return {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "mlbom", "version": __version__,
-                "informationUri": "https://pypi.org/project/mlbom/",
-                "rules": [{"id": f"mlbom/{r}", "name": "".join(
-                    p.capitalize() for p in r.split("-")),
-                    "shortDescription": {"text": RULES[r][1]},
-                    "help": {"text": RULES[r][2]},
-                    "defaultConfiguration": {"level": _SARIF_LEVEL[RULES[r][0]]}}
-                    for r in rule_ids],
-            }},
-            "automationDetails": {"id": "mlbom-scan/"},
-            "results": results,
-        }],
-    }
+            fingerprint=("mlbomScan/v1", fingerprint),
+            properties={"id": ref.id, "kind": ref.kind, "evidence": ref.evidence}))
+    rules = [{"id": f"mlbom/{r}", "name": rule_name(r),
+              "shortDescription": {"text": RULES[r][1]}, "help": {"text": RULES[r][2]},
+              "defaultConfiguration": {"level": sarif_level(RULES[r][0])}} for r in rule_ids]
+    return sarif_log(run_id="mlbom-scan/", rules=rules, results=results)
 
 
 # -- the product BOM of `mlbom generate --scan` ----------------------------------------------
@@ -248,7 +230,7 @@ def product_bom(result: ScanResult, product: str, version: str | None, opts: Run
             source.close()
     _finish(doc, reproducible)
     validate_cyclonedx_document(doc, spec_version)
-    return _json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n", problems
+    return _json_document(doc), problems
 
 
 def _as_bom(component: dict[str, Any]) -> dict[str, Any]:
@@ -291,7 +273,7 @@ def merge_documents(app_path: Path, ml_paths: list[Path]) -> str:
         validate_cyclonedx_document(app, spec, versions=MERGE_SPEC_VERSIONS)
     except ValidationFailure as exc:
         raise ValidationFailure(f"the merged SBOM is not valid: {exc}") from exc
-    return _json_text(json.dumps(app, indent=2, ensure_ascii=False)) + "\n"
+    return _json_document(app)
 
 
 # -- the typer commands ----------------------------------------------------------------------

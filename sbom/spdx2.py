@@ -48,7 +48,6 @@ from lineage.graph import (
     LINEAGE_RELATIONS,
     LicenseInfo,
     LineageGraph,
-    ModelNode,
     Node,
     Relation,
     verification_statements,
@@ -71,7 +70,7 @@ from sbom.spdx_common import (
     describe_node,
     document_namespace,
     edge_comment,
-    file_digest_hex,
+    hashed_weight_files,
     hub_only_license_name,
     license_expression,
     safe_url,
@@ -152,13 +151,8 @@ def _relationship_type(relation: Relation) -> RelationshipType:
 
 def _weight_packages(node: Node, package: Package, ids: Callable[[str], str]) -> list[Package]:
     """One ``FILE`` package per weight file with a SHA-256, in name order."""
-    if not isinstance(node, ModelNode) or not node.weights:
-        return []
     out = []
-    for wf in sorted(node.weights.files, key=lambda f: f.name):
-        digest = file_digest_hex(wf.sha256)
-        if digest is None:
-            continue
+    for wf, digest in hashed_weight_files(node):
         out.append(Package(
             spdx_id=ids(file_ref(node.key, wf.name)),
             name=f"{node.name}/{wf.name}"[:400],
@@ -177,7 +171,7 @@ def _weight_packages(node: Node, package: Package, ids: Callable[[str], str]) ->
     return out
 
 
-def _file_url(node: ModelNode, filename: str) -> str | None:
+def _file_url(node: Node, filename: str) -> str | None:
     ref = node_ref(node, exact=True)
     return safe_url(hub_file_url(ref, filename)) if ref is not None else None
 

@@ -36,7 +36,7 @@ from sbom.spdx_common import (
     describe_node,
     document_namespace,
     edge_comment,
-    file_digest_hex,
+    hashed_weight_files,
     hub_only_license_name,
     license_expression,
     safe_url,
@@ -172,13 +172,8 @@ class _Builder:
 
     def weight_files(self, node: Node) -> list[Any]:
         """One ``software_File`` per weight file with a SHA-256, in name order."""
-        if not isinstance(node, ModelNode) or not node.weights:
-            return []
         files = []
-        for wf in sorted(node.weights.files, key=lambda f: f.name):
-            digest = file_digest_hex(wf.sha256)
-            if digest is None:
-                continue
+        for wf, digest in hashed_weight_files(node):
             f = spdx3.software_File(
                 spdxId=self.iri("file", f"{node.key}/{wf.name}"),
                 name=wf.name[:400],

@@ -98,6 +98,15 @@ def file_digest_hex(value: str | None) -> str | None:
     return value.lower() if value and _SHA256.match(value.lower()) else None
 
 
+def hashed_weight_files(node: Node) -> list[tuple[WeightFile, str]]:
+    """``(file, sha256 hex)`` for each of a model's weight files with a usable SHA-256, in
+    name order: the files both SPDX writers list (one without a digest has nothing to say)."""
+    if not isinstance(node, ModelNode) or not node.weights:
+        return []
+    files = sorted(node.weights.files, key=lambda f: f.name)
+    return [(wf, d) for wf in files if (d := file_digest_hex(wf.sha256)) is not None]
+
+
 def describe_node(node: Node) -> list[str]:
     """One-line facts the package comment carries (unresolved reason, problems, findings...)."""
     lines: list[str] = []

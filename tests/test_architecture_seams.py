@@ -86,3 +86,46 @@ def test_the_relation_vocabulary_is_spelt_once() -> None:
 def test_the_duplicate_check_finds_a_copy(snippet: str) -> None:
     tree = ast.parse(snippet)
     assert any(len(_literal_words(node)) >= 3 for node in ast.walk(tree))
+
+
+
+SARIF_BUILDER = ROOT / "sbom" / "sarif.py"
+SARIF_KEYS = ("partialFingerprints", "automationDetails", "suppressions", "ruleIndex")
+
+
+def _sarif_keys(tree: ast.Module) -> Iterator[tuple[int, str]]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict):
+            for key in node.keys:
+                if isinstance(key, ast.Constant) and key.value in SARIF_KEYS:
+                    yield key.lineno, key.value
+        elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) \
+                and node.slice.value in SARIF_KEYS:
+            yield node.lineno, node.slice.value
+
+
+def test_one_module_builds_sarif() -> None:
+    # check, licenses and scan state their rules and results; the log is built in one place
+    copies = [f"{path.relative_to(ROOT)}:{line}: {key}"
+              for path, tree in _sources() if path != SARIF_BUILDER
+              for line, key in _sarif_keys(tree)]
+    assert copies == [], "build SARIF with sbom/sarif.py:\n" + "\n".join(copies)
+    builder = {key for _, key in _sarif_keys(ast.parse(SARIF_BUILDER.read_text("utf-8")))}
+    assert builder == set(SARIF_KEYS)  # the check above looks at keys the builder writes
+
+
+DB_MODULE = ROOT / "lineage" / "db.py"
+
+
+def test_one_module_connects_to_a_database() -> None:
+    # both stores open connections through lineage.db and catch its real exception classes
+    found = [f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)[:60]}"
+             for path, tree in _sources() if path != DB_MODULE
+             for node in ast.walk(tree)
+             if (isinstance(node, ast.Call)
+                 and ast.unparse(node.func) in ("sqlite3.connect", "psycopg.connect"))
+             or (isinstance(node, ast.Attribute) and node.attr == "__module__")]
+    assert found == [], "open databases with lineage/db.py:\n" + "\n".join(found)
+    calls = {ast.unparse(n.func) for n in ast.walk(ast.parse(DB_MODULE.read_text("utf-8")))
+             if isinstance(n, ast.Call)}
+    assert {"sqlite3.connect", "psycopg.connect"} <= calls

@@ -166,43 +166,18 @@ def pickle_findings(scan: PickleScan) -> list[Finding]:
     """Findings for one static pickle scan: an error per dangerous import, a warning for
     suspicious imports, for scan errors and for each part a scan cap left unread
     (``pickle-scan-incomplete``: the file's safety was not fully checked)."""
-    out = [
-        Finding(
-            kind="dangerous-pickle-import",
-            severity="error",
-            message=f"{scan.file} imports {imp} when unpickled",
-            file=scan.file,
-        )
-        for imp in scan.dangerous
-    ]
+    def finding(kind: str, severity: str, message: str) -> Finding:
+        return Finding(kind=kind, severity=severity, message=message, file=scan.file)
+
+    out = [finding("dangerous-pickle-import", "error", f"{scan.file} imports {imp} when unpickled")
+           for imp in scan.dangerous]
     if scan.suspicious:
         listed = ", ".join(str(i) for i in scan.suspicious[:10])
-        out.append(
-            Finding(
-                kind="suspicious-pickle-import",
-                severity="warning",
-                message=f"{scan.file} imports globals outside the allow list: {listed}",
-                file=scan.file,
-            )
-        )
-    for err in scan.errors:
-        out.append(
-            Finding(
-                kind="pickle-scan-error",
-                severity="warning",
-                message=f"{scan.file}: {err}",
-                file=scan.file,
-            )
-        )
-    for why in scan.incomplete:
-        out.append(
-            Finding(
-                kind="pickle-scan-incomplete",
-                severity="warning",
-                message=f"{scan.file} was not fully scanned: {why.removeprefix(scan.file + ': ')}",
-                file=scan.file,
-            )
-        )
+        out.append(finding("suspicious-pickle-import", "warning",
+                           f"{scan.file} imports globals outside the allow list: {listed}"))
+    out += [finding("pickle-scan-error", "warning", f"{scan.file}: {err}") for err in scan.errors]
+    out += [finding("pickle-scan-incomplete", "warning", f"{scan.file} was not fully scanned: "
+                    f"{why.removeprefix(scan.file + ': ')}") for why in scan.incomplete]
     return out
 
 

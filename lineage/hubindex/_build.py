@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -18,7 +17,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
-from lineage.errors import HubError, InputError, ParseError, StoreError
+from lineage.db import connect_sqlite, database_errors, store_error
+from lineage.errors import HubError, InputError, ParseError
 from lineage.hubindex._records import RecordError, parse_listed_model
 from lineage.hubindex._store import (
     INDEX_DDL,
@@ -186,11 +186,9 @@ def _write_sqlite_fresh(final: Path, acc: _Accumulator, meta: dict[str, str]) ->
     if tmp.exists():
         tmp.unlink()
     try:
-        conn = sqlite3.connect(str(tmp))
+        conn = connect_sqlite(tmp, create=False,
+                              pragmas=("journal_mode=OFF", "synchronous=OFF", "cache_size=-262144"))
         try:
-            conn.execute("PRAGMA journal_mode=OFF")
-            conn.execute("PRAGMA synchronous=OFF")
-            conn.execute("PRAGMA cache_size=-262144")
             for stmt in table_ddl(False):
                 conn.execute(stmt)
             conn.executemany(
@@ -210,18 +208,14 @@ def _write_sqlite_fresh(final: Path, acc: _Accumulator, meta: dict[str, str]) ->
         finally:
             conn.close()
         replace_sqlite_file(tmp, final)
-    except sqlite3.IntegrityError as exc:
-        raise StoreError(f"index build into {final} failed: {exc}") from exc
-    except (OSError, sqlite3.Error) as exc:
-        raise StoreError(f"index build into {final} failed: {exc}") from exc
+    except database_errors(OSError) as exc:
+        raise store_error(f"index build into {final} failed", exc) from exc
     finally:
         if tmp.exists():
             tmp.unlink()
 
 
 def _write_pg_fresh(store: Store, acc: _Accumulator, meta: dict[str, str]) -> None:
-    import psycopg  # only ever reached with a PostgreSQL store open
-
     conn: Any = store.conn
     try:
         with conn.transaction(), conn.cursor() as cur:
@@ -239,8 +233,8 @@ def _write_pg_fresh(store: Store, acc: _Accumulator, meta: dict[str, str]) -> No
             store.set_meta(meta)
             cur.execute("ANALYZE hub_models")
             cur.execute("ANALYZE hub_edges")
-    except psycopg.Error as exc:
-        raise StoreError(f"index build into {store.target.display} failed: {exc}") from exc
+    except database_errors() as exc:
+        raise store_error(f"index build into {store.target.display} failed", exc) from exc
 
 
 def _now() -> str:

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from lineage.db import connect_postgresql, connect_sqlite, database_errors, store_error
 from lineage.dburl import DbTarget
 from lineage.dburl import parse_db_url as _parse_db_url
 from lineage.errors import StoreError
@@ -75,25 +75,18 @@ class Store:
     # -- opening ------------------------------------------------------------------------------
     @classmethod
     def open(cls, target: DbTarget, *, create: bool) -> Store:
-        if target.kind == "postgresql":
-            try:
-                import psycopg
-
-                conn: Any = psycopg.connect(target.url)
-            except Exception as exc:  # psycopg raises many kinds; all mean "cannot connect"
-                raise StoreError(f"cannot open index database {target.display}: {exc}") from exc
-        else:
+        if target.kind == "sqlite" and not create:
             assert target.path is not None
-            if not create and not target.path.exists():
-                raise StoreError(
-                    f"no Hub index at {target.path}: run 'mlbom index build' first"
-                )
-            try:
-                if create:
-                    target.path.parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(str(target.path))
-            except (OSError, sqlite3.Error) as exc:
-                raise StoreError(f"cannot open index database {target.display}: {exc}") from exc
+            if not target.path.exists():
+                raise StoreError(f"no Hub index at {target.path}: run 'mlbom index build' first")
+        try:
+            if target.kind == "postgresql":
+                conn: Any = connect_postgresql(target.url)
+            else:
+                assert target.path is not None
+                conn = connect_sqlite(target.path, create=create)
+        except database_errors(OSError) as exc:
+            raise store_error(f"cannot open index database {target.display}", exc) from exc
         store = cls(target, conn)
         if create:
             store.create_schema()
@@ -109,10 +102,8 @@ class Store:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         try:
             return self.conn.execute(self._sql(sql), params)
-        except Exception as exc:
-            if isinstance(exc, sqlite3.Error) or type(exc).__module__.startswith("psycopg"):
-                raise StoreError(f"index database {self.target.display}: {exc}") from exc
-            raise
+        except database_errors() as exc:
+            raise store_error(f"index database {self.target.display}", exc) from exc
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         try:
@@ -121,10 +112,8 @@ class Store:
                     cur.executemany(self._sql(sql), list(rows))
             else:
                 self.conn.executemany(sql, rows)
-        except Exception as exc:
-            if isinstance(exc, sqlite3.Error) or type(exc).__module__.startswith("psycopg"):
-                raise StoreError(f"index database {self.target.display}: {exc}") from exc
-            raise
+        except database_errors() as exc:
+            raise store_error(f"index database {self.target.display}", exc) from exc
 
     def commit(self) -> None:
         self.conn.commit()

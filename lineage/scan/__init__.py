@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from lineage.capped_read import CappedReadError, read_capped
 from lineage.errors import InputError, ParseError
 from lineage.scan.interface import FORMAT, KINDS, Reference, ScanProblem, ScanResult
 
@@ -142,12 +143,10 @@ def _inside(root: Path, path: Path) -> bool:
 def _read(root: Path, rel: str, detector: str) -> tuple[str | None, list[str]]:
     cap = MAX_NOTEBOOK_FILE_BYTES if detector == "notebook" else MAX_FILE_BYTES
     try:
-        with open(root / rel, "rb") as fh:
-            data = fh.read(cap + 1)
-    except (OSError, RuntimeError) as exc:
-        return None, [f"not read: {getattr(exc, 'strerror', None) or exc}"]
-    if len(data) > cap:
-        return None, [f"larger than {cap // (1024 * 1024)} MiB: not read"]
+        data = read_capped(root / rel, cap)
+    except CappedReadError as exc:
+        return None, [exc.choose(unreadable=f"not read: {exc.detail}",
+                                 too_large=f"larger than {cap // (1024 * 1024)} MiB: not read")]
     if b"\x00" in data[:8192]:
         return None, ["binary file: not read"]
     try:

@@ -12,7 +12,6 @@ Keys that name where a model is *written* (``hub_model_id``, ``output_dir``,
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -21,7 +20,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from lineage.errors import ParseError
-from lineage.parsers.safe import MAX_DEPTH, check_depth
+from lineage.parsers.safe import MAX_DEPTH, check_depth, load_json
 from lineage.scan.ids import hub_id
 from lineage.scan.interface import Reference
 
@@ -188,15 +187,7 @@ def _scan_parsed(value: Any, text: str, rel: str, evidence: str,
 
 
 def scan_json(text: str, rel: str) -> list[Reference]:
-    if len(text) > MAX_CONFIG_BYTES:
-        raise ParseError(f"JSON larger than {MAX_CONFIG_BYTES} bytes", file=rel)
-    try:
-        value = json.loads(text)
-    except RecursionError as exc:
-        raise ParseError("JSON nested too deep", file=rel) from exc
-    except ValueError as exc:
-        raise ParseError(f"not JSON: {str(exc)[:120]}", file=rel) from exc
-    check_depth(value, file=rel)
+    value = load_json(text, file=rel, max_bytes=MAX_CONFIG_BYTES)  # size, depth, syntax
     return _scan_parsed(value, text, rel, "json", '"')
 
 

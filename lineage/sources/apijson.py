@@ -36,35 +36,14 @@ def snapshot_from_api(data: Any, *, repo_id: str, kind: str = "model",
                             problems=(f"{repo_id}: Hub answer is not a JSON object",))
     if not depth_checked:
         check_depth(data, file=f"{repo_id} metadata")
-    sha = data.get("sha")
-    if not (isinstance(sha, str) and is_commit_sha(sha)):
-        if sha is not None:
-            problems.append(f"{repo_id}: commit sha {clip(repr(sha), 60)} is not valid")
-        sha = None
-
-    card = data.get("cardData")
-    if card is None:
-        card = {}
-    elif not isinstance(card, dict):
-        problems.append(f"{repo_id}: card metadata is a {type(card).__name__}, not a mapping")
-        card = {}
-
+    sha = _sha(data.get("sha"), repo_id, problems)
+    card = _card(data.get("cardData"), repo_id, problems)
     config = data.get("config")
     if config is not None and not isinstance(config, dict):
         problems.append(f"{repo_id}: config is not an object")
         config = None
-
     tags = _tags(data.get("tags"), repo_id, problems)
-
     siblings, complete = _siblings(data.get("siblings"), repo_id, problems)
-
-    base_models: tuple[dict[str, Any], ...] = ()
-    bm = data.get("baseModels")
-    if isinstance(bm, dict):
-        base_models = (bm,)
-    elif isinstance(bm, list):
-        base_models = tuple(b for b in bm if isinstance(b, dict))
-
     gated = data.get("gated")
     security = data.get("securityRepoStatus")
     canonical = _opt_str(data.get("id") or data.get("modelId"), 200)
@@ -76,7 +55,7 @@ def snapshot_from_api(data: Any, *, repo_id: str, kind: str = "model",
         config=config,
         tags=tags,
         siblings=tuple(siblings),
-        base_models=base_models,
+        base_models=_base_models(data.get("baseModels")),
         gated=gated if isinstance(gated, str) else None,
         private=data.get("private") if isinstance(data.get("private"), bool) else None,
         downloads=_opt_int(data.get("downloads")),
@@ -91,6 +70,32 @@ def snapshot_from_api(data: Any, *, repo_id: str, kind: str = "model",
         listing_complete=complete,
         raw=data,
     )
+
+
+def _sha(sha: Any, repo_id: str, problems: list[str]) -> str | None:
+    if isinstance(sha, str) and is_commit_sha(sha):
+        return sha
+    if sha is not None:
+        problems.append(f"{repo_id}: commit sha {clip(repr(sha), 60)} is not valid")
+    return None
+
+
+def _card(card: Any, repo_id: str, problems: list[str]) -> dict[str, Any]:
+    if card is None:
+        return {}
+    if not isinstance(card, dict):
+        problems.append(f"{repo_id}: card metadata is a {type(card).__name__}, not a mapping")
+        return {}
+    return card
+
+
+def _base_models(bm: Any) -> tuple[dict[str, Any], ...]:
+    """The Hub's ``baseModels`` field: one object or a list of them (others dropped)."""
+    if isinstance(bm, dict):
+        return (bm,)
+    if isinstance(bm, list):
+        return tuple(b for b in bm if isinstance(b, dict))
+    return ()
 
 
 _LINEAGE_TAGS = ("base_model:", "dataset:", "license:")

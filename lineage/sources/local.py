@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lineage.capped_read import CappedReadError, read_capped
 from lineage.errors import HubError, InputError, ParseError
 from lineage.graph import FileEntry
 from lineage.ids import local_key
@@ -185,14 +186,12 @@ class LocalFolder(Source):
 
     def read_file(self, repo_id: str, sha: str | None, filename: str, *,
                   max_bytes: int = MAX_SMALL_FILE_BYTES) -> bytes:
-        full = self._path(filename)
         try:
-            if full.stat().st_size > max_bytes:
-                raise ParseError(f"larger than {max_bytes} bytes", file=filename)
-            with full.open("rb") as fh:
-                return fh.read(max_bytes + 1)[:max_bytes]
-        except OSError as exc:
-            raise ParseError(f"cannot read: {exc.strerror or exc}", file=filename) from exc
+            return read_capped(self._path(filename), max_bytes)
+        except CappedReadError as exc:
+            raise ParseError(exc.choose(unreadable=f"cannot read: {exc.detail}",
+                                        too_large=f"larger than {max_bytes} bytes"),
+                             file=filename) from exc
 
     def read_head(self, repo_id: str, sha: str | None, filename: str, n_bytes: int) -> bytes:
         try:

@@ -27,6 +27,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from lineage.capped_read import CappedReadError, read_capped
 from lineage.errors import HubError, InputError, ParseError
 from lineage.parsers.safe import load_json
 from lineage.refs import ModelRef, is_valid_repo_id
@@ -136,9 +137,12 @@ class MirrorSource(Source):
     def read_file(self, repo_id: str, sha: str | None, filename: str, *,
                   max_bytes: int = MAX_SMALL_FILE_BYTES) -> bytes:
         path = self._file_path(repo_id, filename)
-        if path.stat().st_size > max_bytes:
-            raise ParseError(f"larger than {max_bytes} bytes", subject=repo_id, file=filename)
-        return path.read_bytes()
+        try:
+            return read_capped(path, max_bytes)
+        except CappedReadError as exc:
+            raise ParseError(exc.choose(unreadable=f"cannot read: {exc.detail}",
+                                        too_large=f"larger than {max_bytes} bytes"),
+                             subject=repo_id, file=filename) from exc
 
     def read_head(self, repo_id: str, sha: str | None, filename: str, n_bytes: int) -> bytes:
         with self._file_path(repo_id, filename).open("rb") as fh:
@@ -155,8 +159,9 @@ class MirrorSource(Source):
 
 def _read_json(path: Path) -> Any:
     try:
-        if path.stat().st_size > MAX_INFO_BYTES:
-            raise ParseError(f"larger than {MAX_INFO_BYTES} bytes", file=str(path))
-        return load_json(path.read_bytes(), file=str(path))
-    except OSError as exc:
-        raise HubError(f"cannot read {path}: {exc.strerror}", reason="offline") from exc
+        data = read_capped(path, MAX_INFO_BYTES)
+    except CappedReadError as exc:
+        if exc.reason == "too-large":
+            raise ParseError(f"larger than {MAX_INFO_BYTES} bytes", file=str(path)) from None
+        raise HubError(f"cannot read {path}: {exc.detail}", reason="offline") from exc
+    return load_json(data, file=str(path))

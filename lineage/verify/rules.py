@@ -159,17 +159,24 @@ def _no_dims(child: ModelEvidence, parent: ModelEvidence) -> Verdict:
                    + _first_problem(child) + _first_problem(parent))
 
 
+def _sides_first(child: ModelEvidence, parent: ModelEvidence) -> Verdict | None:
+    """What every shape rule decides first: a side with nothing to compare, or two model
+    families that cannot be one lineage."""
+    early = _unverifiable_sides(child, parent)
+    if early:
+        return early
+    fam = _same_family(child, parent)
+    return Verdict(INCONSISTENT, fam) if fam else None
+
+
 def _first_problem(ev: ModelEvidence) -> str:
     return f" ({ev.problems[0]})" if ev.problems else ""
 
 
 def check_finetune(child: ModelEvidence, parent: ModelEvidence) -> Verdict:
-    early = _unverifiable_sides(child, parent)
-    if early:
-        return early
-    fam = _same_family(child, parent)
-    if fam:
-        return Verdict(INCONSISTENT, fam)
+    first = _sides_first(child, parent)
+    if first:
+        return first
     cd, pd = _dims(child), _dims(parent)
     bad = _mismatch(cd, pd, STRICT_DIMS)
     if bad:
@@ -209,12 +216,9 @@ def _params_mismatch(child: ModelEvidence, parent: ModelEvidence, cd: dict[str, 
 
 
 def check_quantized(child: ModelEvidence, parent: ModelEvidence) -> Verdict:
-    early = _unverifiable_sides(child, parent)
-    if early:
-        return early
-    fam = _same_family(child, parent)
-    if fam:
-        return Verdict(INCONSISTENT, fam)
+    first = _sides_first(child, parent)
+    if first:
+        return first
     cd, pd = _dims(child), _dims(parent)
     bad = _mismatch(cd, pd, QUANT_DIMS + ("num_attention_heads", "num_key_value_heads"))
     if bad:
@@ -348,12 +352,9 @@ def _dim_name(mod: str, side: str) -> str:
 def check_merge(child: ModelEvidence, parent: ModelEvidence, parent_ids: tuple[str, ...]
                 ) -> Verdict:
     """``parent_ids``: the names this parent goes by in the recipe (repo id, any case)."""
-    early = _unverifiable_sides(child, parent)
-    if early:
-        return early
-    fam = _same_family(child, parent)
-    if fam:
-        return Verdict(INCONSISTENT, fam)
+    first = _sides_first(child, parent)
+    if first:
+        return first
     cd, pd = _dims(child), _dims(parent)
     slices = child.merge.get("slices") or []
     if child.merge.get("method") == "passthrough" and slices:

@@ -31,6 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from lineage.db import connect_postgresql, connect_sqlite, store_error
 from lineage.dburl import parse_db_url, redact_db_url
 from lineage.errors import InputError, StoreError
 from sbom.inventory.closure import BomRows, bom_rows
@@ -112,7 +113,7 @@ class Store:
         raise NotImplementedError
 
     def _wrap(self, exc: BaseException) -> StoreError:
-        return StoreError(f"inventory {self.url}: {' '.join(str(exc).split())}")
+        return store_error(f"inventory {self.url}", exc)
 
     def sql(self, text: str) -> str:
         """The engine's form of a query written with ``?`` placeholders."""
@@ -423,22 +424,17 @@ class SqliteStore(Store):
                 "create one; check --db, or store BOMs first with `mlbom inventory add`)"
             )
         try:
-            if create:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            self.conn = sqlite3.connect(
-                str(path), isolation_level=None, timeout=_SQLITE_BUSY_MS / 1000,
-                check_same_thread=False,
-            )
-            for pragma in (
-                "journal_mode = WAL",
-                # Every commit is durable when it returns (an fsync of the WAL per commit):
-                # ``inventory add`` commits once per call, ``add_many`` once per batch.
-                "synchronous = FULL",
-                f"busy_timeout = {_SQLITE_BUSY_MS}",
-                "foreign_keys = ON",
-                "cache_size = -65536",  # 64 MiB: the walk of a popular foundation stays hot
-            ):
-                self.conn.execute(f"PRAGMA {pragma}")
+            self.conn = connect_sqlite(
+                path, create=create, isolation_level=None, timeout=_SQLITE_BUSY_MS / 1000,
+                check_same_thread=False, pragmas=(
+                    "journal_mode = WAL",
+                    # Every commit is durable when it returns (an fsync of the WAL per commit):
+                    # ``inventory add`` commits once per call, ``add_many`` once per batch.
+                    "synchronous = FULL",
+                    f"busy_timeout = {_SQLITE_BUSY_MS}",
+                    "foreign_keys = ON",
+                    "cache_size = -65536",  # 64 MiB: the walk of a popular foundation stays hot
+                ))
         except (OSError, sqlite3.Error) as exc:
             raise self._wrap(exc) from exc
         self._migrate(create)
@@ -478,8 +474,7 @@ class PostgresStore(Store):
         super().__init__(redact_db_url(url))
         self._psycopg = psycopg
         try:
-            self.conn = psycopg.connect(url, autocommit=True, connect_timeout=15,
-                                        prepare_threshold=0)
+            self.conn = connect_postgresql(url, autocommit=True, prepare_threshold=0)
         except psycopg.Error as exc:
             raise self._wrap(exc) from exc
         self._migrate(create)
@@ -529,10 +524,6 @@ class PostgresStore(Store):
         return isinstance(
             exc, (errors.SerializationFailure, errors.DeadlockDetected, errors.UniqueViolation)
         )
-
-    def _wrap(self, exc: BaseException) -> StoreError:
-        text = " ".join(str(exc).split())
-        return StoreError(f"inventory {self.url}: {text}")
 
     def close(self) -> None:
         self.conn.close()

@@ -4,13 +4,12 @@ JSON (no colour codes either way). Moved here from ``lineage/hubindex/render.py`
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Sequence
 from typing import Literal
 
 from lineage.hubindex import IndexHit
-from lineage.text_safety import escape_json_text, printable
+from lineage.text_safety import json_document, printable
 
 
 def render_hits(
@@ -34,7 +33,7 @@ def render_hits(
                 for h in hits
             ],
         }
-        return escape_json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
+        return json_document(doc)
     header = ("DEPTH", "RELATION", "MODEL", "VIA")
     rows = [(str(h.depth), printable(h.relation), printable(h.model_id), printable(h.via))
             for h in hits]

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from lineage.annotate.signatures._options import MAX_BUNDLE_BYTES, SIGNATURE_NAME, Checked
+from lineage.capped_read import CappedReadError, read_capped
 from lineage.errors import MlbomError
 from lineage.graph import ModelNode
 from lineage.hashing import safe_join
@@ -24,10 +25,12 @@ def find_signature_files(names: Iterable[str]) -> list[str]:
 def read_bundle(node: ModelNode, source: Source | None, name: str) -> bytes:
     """The bundle's bytes from the node's folder or its source, at most ``MAX_BUNDLE_BYTES``."""
     if node.local_dir is not None:
-        path = safe_join(node.local_dir, name)
-        if path.stat().st_size > MAX_BUNDLE_BYTES:
-            raise MlbomError(f"{name} is larger than {MAX_BUNDLE_BYTES} bytes")
-        return path.read_bytes()
+        try:
+            return read_capped(safe_join(node.local_dir, name), MAX_BUNDLE_BYTES)
+        except CappedReadError as exc:
+            raise MlbomError(exc.choose(
+                unreadable=f"cannot read {name}: {exc.detail}",
+                too_large=f"{name} is larger than {MAX_BUNDLE_BYTES} bytes")) from exc
     if source is None or node.repo_id is None:
         raise MlbomError("no source to read it from")
     return source.read_file(node.repo_id, node.sha, name, max_bytes=MAX_BUNDLE_BYTES)

@@ -18,12 +18,14 @@ from typing import Any
 from lineage.annotate.signatures._bundle import envelope, parse_bundle, pb_compatible
 from lineage.annotate.signatures._manifest import typed_payload
 from lineage.annotate.signatures._options import (
+    MAX_BUNDLE_BYTES,
     OID_ISSUER_V1,
     OID_ISSUER_V2,
     Checked,
     SignatureOptions,
 )
 from lineage.annotate.signatures._trust import TrustCache
+from lineage.capped_read import CappedReadError, read_capped
 
 
 def _ecdsa_ok(key: Any, signature: bytes, payload: bytes) -> bool:
@@ -65,9 +67,10 @@ def load_public_key_file(path: Path) -> tuple[Any, str | None]:
     from cryptography.hazmat.primitives import serialization
 
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, f"cannot read {path}: {exc.strerror or exc}"
+        data = read_capped(path, MAX_BUNDLE_BYTES)
+    except CappedReadError as exc:
+        return None, exc.choose(unreadable=f"cannot read {path}: {exc.detail}",
+                                too_large=f"{path.name} is larger than {MAX_BUNDLE_BYTES} bytes")
     try:
         return serialization.load_pem_public_key(data), None
     except (ValueError, TypeError):

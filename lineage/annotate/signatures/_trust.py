@@ -8,7 +8,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lineage.annotate.signatures._options import SignatureOptions
+from lineage.annotate.signatures._options import MAX_BUNDLE_BYTES, SignatureOptions
+from lineage.capped_read import read_capped_text
 
 if TYPE_CHECKING:
     from sigstore.models import TrustedRoot
@@ -51,7 +52,7 @@ def load_trusted_root(options: SignatureOptions) -> tuple[TrustedRoot | None, st
     if options.trust_config is not None:
         path = options.trust_config
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_capped_text(path, MAX_BUNDLE_BYTES)
             digest = hashlib.sha256(text.encode()).hexdigest()[:16]
             media = str(json.loads(text).get("mediaType", ""))
             if "clienttrustconfig" in media.lower():
