@@ -343,7 +343,7 @@ class _Finder:
                 graph = graphs[bom_id] = _loads(text)
             paths.extend(AffectedPath(self._steps_of(graph, edge_path), sha, file)
                          for edge_path in _loads(stored))
-        if len(paths) == 1:  # most products: no diamond, one BOM
+        if len(paths) == 1 and self.max_paths:  # most products: no diamond, one BOM
             return AffectedHit(product, version, (paths[0].commit,), tuple(paths))
         if len(graphs) > 1:
             paths = list(set(paths))  # the same BOM file stored twice for one version
