@@ -28,6 +28,7 @@ from lineage.resolver import (
 from lineage.sources.interface import Source
 from lineage.text_safety import redact_url
 from lineage.verify.annotate import annotate_verification, fill_headers
+from lineage.verify.index_suspects import annotate_index_suspects
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class RunOptions:
     deadline: float | None = None  # seconds for the whole run's Hub requests (--deadline)
     signatures: SignatureOptions = field(default_factory=SignatureOptions)
     verify: bool = True  # check declared lineage against config and tensor headers
+    hub_index: str | None = None  # a Hub-wide index (--hub-index) for suspected parents
 
 
 def default_cache_dir() -> Path:
@@ -94,6 +96,10 @@ def build_graph(target: str | Path | ModelRef, opts: RunOptions | None = None, *
     ``HubError`` when the target itself cannot be read. ``signers`` gives, per repo id, the
     signer a model must have (see ``annotate_signatures``)."""
     opts = opts or RunOptions()
+    if opts.verify and opts.hub_index is not None:
+        from lineage.hubindex import describe_index
+
+        describe_index(opts.hub_index)  # a missing or old-schema index fails before any work
     src = source if source is not None else open_source(opts)
     try:
         graph = resolve_lineage(
@@ -112,8 +118,10 @@ def build_graph(target: str | Path | ModelRef, opts: RunOptions | None = None, *
         _annotate_signatures(graph, src, opts, signers)
         annotate_licenses(graph)
         if opts.verify:
-            fill_headers(graph, src)
+            fill_headers(graph, src, every_parentless=opts.hub_index is not None)
             annotate_verification(graph)
+            if opts.hub_index is not None:
+                annotate_index_suspects(graph, opts.hub_index)
         trust = {n.signature.trust_root for n in graph.models()
                  if n.signature is not None and n.signature.trust_root}
         if trust:

@@ -19,6 +19,7 @@ from sbom.cli_options import (
     DeadlineOpt,
     DepthOpt,
     EndpointOpt,
+    HubIndexOpt,
     MirrorOpt,
     NoCacheOpt,
     OfflineOpt,
@@ -46,6 +47,7 @@ def generate(
     reproducible: Annotated[bool, typer.Option(
         "--reproducible", help="Fix serial number and timestamp ($SOURCE_DATE_EPOCH).")] = False,
     no_cache: NoCacheOpt = False,
+    hub_index: HubIndexOpt = None,
     cert_identity: check_cmd.CertIdentityOpt = None,
     cert_oidc_issuer: check_cmd.CertIssuerOpt = None,
     public_key: check_cmd.PublicKeyOpt = None,
@@ -87,7 +89,7 @@ def generate(
     sig = signature_options(cert_identity, cert_oidc_issuer, public_key, certificate_chain,
                             trust_config, offline)
     opts = run_options(endpoint, token, offline, hub_mirror, max_depth, no_cache, sig,
-                       concurrency, deadline=deadline)
+                       concurrency, deadline=deadline, hub_index=hub_index)
     if advisories and fmt is not BomFormat.cyclonedx:
         raise InputError("--advisories writes CycloneDX vulnerabilities; SPDX has no place "
                          "for them (use --format cyclonedx)")

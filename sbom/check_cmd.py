@@ -20,6 +20,7 @@ from sbom.cli_options import (
     DepthOpt,
     EndpointOpt,
     FailOn,
+    HubIndexOpt,
     MirrorOpt,
     NoCacheOpt,
     OfflineOpt,
@@ -27,6 +28,7 @@ from sbom.cli_options import (
     ReviewFormat,
     TokenOpt,
     emit,
+    refuse_hub_index_for_bom,
     run_options,
 )
 
@@ -105,6 +107,7 @@ def _load_target(target: str, opts: object, policy: Policy | None) -> LineageGra
 
     path = Path(target)
     if path.is_file() and path.suffix.lower() == ".json":
+        refuse_hub_index_for_bom(opts)
         return read_bom_or_product(path)
     signers = policy_signers(policy) if policy is not None else None
     return build_graph_with_progress(target, opts, signers=signers)  # type: ignore[no-any-return]
@@ -166,6 +169,7 @@ def check(
     max_depth: DepthOpt = 50,
     deadline: DeadlineOpt = None,
     no_cache: NoCacheOpt = False,
+    hub_index: HubIndexOpt = None,
     cert_identity: CertIdentityOpt = None,
     cert_oidc_issuer: CertIssuerOpt = None,
     public_key: PublicKeyOpt = None,
@@ -185,7 +189,7 @@ def check(
     sig = signature_options(cert_identity, cert_oidc_issuer, public_key, certificate_chain,
                             trust_config, offline)
     opts = run_options(endpoint, token, offline, hub_mirror, max_depth, no_cache, sig,
-                       deadline=deadline)
+                       deadline=deadline, hub_index=hub_index)
     graph = _load_target(target, opts, pol)
     known = {a.id for a in advs}  # a BOM's recorded advisories count too, files given win
     recorded = [a for a in recorded_advisories(graph) if a.id not in known]

@@ -19,7 +19,7 @@ import typer
 
 from lineage import __version__
 from lineage.errors import InputError, MlbomError, OperationalError
-from sbom import bom_cmd, check_cmd, inventory_cmd, scan_cmd, view_cmd
+from sbom import bom_cmd, check_cmd, index_cmd, inventory_cmd, scan_cmd, view_cmd
 from sbom.inventory import cli_affected as affected_cmd
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_OPERATIONAL = 0, 1, 2, 3
@@ -67,6 +67,7 @@ inventory_app.command("remove")(inventory_cmd.inventory_remove)
 index_app.command("build")(inventory_cmd.index_build)
 index_app.command("descendants")(inventory_cmd.index_descendants)
 index_app.command("ancestors")(inventory_cmd.index_ancestors)
+index_app.command("same-fingerprint")(index_cmd.index_same_fingerprint)
 
 
 # -- entry point ------------------------------------------------------------------------------

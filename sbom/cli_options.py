@@ -75,6 +75,10 @@ DeadlineOpt = Annotated[float | None, typer.Option(
     "--deadline", min=0.1, help="Stop asking the Hub after this many seconds: parents not "
     "read by then are unresolved (hub-error: timed out) and the BOM is still written.")]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Bypass the metadata cache.")]
+HubIndexOpt = Annotated[str | None, typer.Option(
+    "--hub-index", envvar="MLBOM_HUB_INDEX", show_envvar=False,
+    help="Hub-wide index (sqlite:///PATH or postgresql://...; $MLBOM_HUB_INDEX) to look up "
+    "suspected parents of models that declare none.")]
 def _checked_output(value: Path | None) -> Path | None:
     """``-o`` is checked when it is parsed, before any work: a folder, a missing folder or a
     block device is a usage error (exit 2) naming the path."""
@@ -96,8 +100,8 @@ OutOpt = Annotated[Path | None, typer.Option("-o", "--output", callback=_checked
 def run_options(endpoint: str | None, token: str | None, offline: bool, hub_mirror: Path | None,
                  max_depth: int = 50, no_cache: bool = False,
                  signatures: SignatureOptions | None = None,
-                 concurrency: int | None = None, *, deadline: float | None = None
-                 ) -> RunOptions:
+                 concurrency: int | None = None, *, deadline: float | None = None,
+                 hub_index: str | None = None) -> RunOptions:
     from lineage.annotate.signatures import SignatureOptions
     from lineage.pipeline import RunOptions
 
@@ -109,6 +113,7 @@ def run_options(endpoint: str | None, token: str | None, offline: bool, hub_mirr
     return RunOptions(endpoint=endpoint, token=token, offline=offline, hub_mirror=hub_mirror,
                       max_depth=max_depth, use_cache=not no_cache,
                       concurrency=concurrency or DEFAULT_CONCURRENCY, deadline=deadline,
+                      hub_index=hub_index or None,
                       signatures=signatures if signatures is not None else SignatureOptions(
                           offline=offline))
 
@@ -157,6 +162,15 @@ def emit(text: str, output: Path | None) -> None:
     write_atomic(output, text)
 
 
+def refuse_hub_index_for_bom(opts: object) -> None:
+    """``--hub-index`` looks up suspected parents from a run's evidence, which a BOM read
+    back does not carry: asking for it on a BOM is a usage error, never a quiet no-op."""
+    if getattr(opts, "hub_index", None):
+        raise InputError("--hub-index needs a model to resolve (a repo id or a folder); a BOM "
+                         "read back carries no evidence to look up: regenerate it with "
+                         "--hub-index")
+
+
 def load_graph(target: str, opts: object) -> object:
     """A graph from a BOM file written by mlbom, else from resolving ``target`` (with the
     progress display of ``sbom.progress`` on stderr)."""
@@ -164,6 +178,7 @@ def load_graph(target: str, opts: object) -> object:
     if path.is_file() and path.suffix.lower() == ".json":
         from sbom.bom_reader import read_bom
 
+        refuse_hub_index_for_bom(opts)
         return read_bom(path)
     from sbom.progress import build_graph_with_progress
 
@@ -173,14 +188,15 @@ def load_graph(target: str, opts: object) -> object:
 # -- the Hub option set, declared once --------------------------------------------------------
 _HUB_PARAMETERS = (("endpoint", EndpointOpt, None), ("token", TokenOpt, None),
                    ("offline", OfflineOpt, False), ("hub_mirror", MirrorOpt, None),
-                   ("max_depth", DepthOpt, 50), ("deadline", DeadlineOpt, None))
+                   ("max_depth", DepthOpt, 50), ("deadline", DeadlineOpt, None),
+                   ("hub_index", HubIndexOpt, None))
 
 
 def with_hub_options(command: Callable[..., None]) -> Callable[..., None]:
     """Give ``command`` the shared Hub options (``--endpoint``, ``--token``, ``--offline``,
-    ``--hub-mirror``, ``--max-depth``, ``--deadline``), listed after its own, and pass them
-    to it as one ``hub`` argument: the ``RunOptions`` they make. ``command`` declares ``hub``
-    last."""
+    ``--hub-mirror``, ``--max-depth``, ``--deadline``, ``--hub-index``), listed after its
+    own, and pass them to it as one ``hub`` argument: the ``RunOptions`` they make.
+    ``command`` declares ``hub`` last."""
     import inspect
 
     own = inspect.signature(command, eval_str=True)
@@ -192,8 +208,9 @@ def with_hub_options(command: Callable[..., None]) -> Callable[..., None]:
     @functools.wraps(command)
     def run(*args: Any, endpoint: str | None = None, token: str | None = None,
             offline: bool = False, hub_mirror: Path | None = None, max_depth: int = 50,
-            deadline: float | None = None, **kwargs: Any) -> None:
-        hub = run_options(endpoint, token, offline, hub_mirror, max_depth, deadline=deadline)
+            deadline: float | None = None, hub_index: str | None = None, **kwargs: Any) -> None:
+        hub = run_options(endpoint, token, offline, hub_mirror, max_depth, deadline=deadline,
+                          hub_index=hub_index)
         command(*args, hub=hub, **kwargs)
 
     run.__signature__ = own.replace(parameters=kept + added)  # type: ignore[attr-defined]

@@ -38,7 +38,8 @@ def index_build_text(db: str | None, from_file: Path | None, endpoint: str | Non
             stats = build_index_from_file(db, from_file, progress)
         else:
             stats = build_index_from_hub(db, resolve_endpoint(endpoint), token, progress, limit)
-    lines = [f"index: {stats.models} models, {stats.edges} parent links "
+    lines = [f"index: {stats.models} models, {stats.edges} parent links, "
+             f"{stats.fingerprinted} fingerprints "
              f"({stats.listed} read from {stats.source} in {stats.seconds:.1f} s"
              + (", resumed" if stats.resumed else "") + ")"]
     if not stats.complete:

@@ -330,7 +330,7 @@ def document_serial(doc: dict[str, Any], reproducible: bool) -> str:
 
 def _meta_properties(graph: LineageGraph) -> list[tuple[str, str]]:
     props = [("mlbom:source", str(graph.meta.get("source", "")))]
-    for k in ("endpoint", "max_depth", "offline", "trust_root"):
+    for k in ("endpoint", "max_depth", "offline", "trust_root", "hub_index"):
         value = graph.meta.get(k)
         if k == "endpoint" and isinstance(value, str):
             value = redact_url(value)  # also for a graph read back from an older BOM

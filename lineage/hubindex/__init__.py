@@ -7,7 +7,12 @@ Public API (what the CLI calls):
 - ``build_index_from_hub(db_url, endpoint, token, progress, limit=None) -> BuildStats``
 - ``descendants(db_url, model_id, max_depth=None) -> list[IndexHit]``
 - ``ancestors(db_url, model_id, max_depth=None) -> list[IndexHit]``
-- ``default_db_url()``
+- ``same_fingerprint(db_url, model_or_fingerprint) -> FingerprintMatches``
+- ``indexed_foundations(db_url, fingerprints) -> dict[str, FingerprintMatches]``
+- ``meta_fingerprint(model_type, architecture, params)`` / ``listing_fingerprint(record)``:
+  what a fingerprint is, and what it can and cannot tell, is in ``_fingerprint``
+- ``default_db_url()``, ``describe_index(db_url)`` (raises ``StoreError`` for a missing or
+  old-schema index)
 
 Rendering hits and drawing build progress are the CLI's: ``sbom.views.index_hits.render_hits``
 and ``sbom.progress.rich_progress``.
@@ -25,12 +30,26 @@ from lineage.hubindex._build import (
     build_index_from_file,
     build_index_from_hub,
 )
-from lineage.hubindex._query import IndexHit, ancestors, descendants
-from lineage.hubindex._store import default_db_url, parse_db_url
+from lineage.hubindex._fingerprint import (
+    FINGERPRINT_PREFIX,
+    listing_fingerprint,
+    meta_fingerprint,
+)
+from lineage.hubindex._query import (
+    FingerprintHit,
+    FingerprintMatches,
+    IndexHit,
+    ancestors,
+    descendants,
+    indexed_foundations,
+    same_fingerprint,
+)
+from lineage.hubindex._store import default_db_url, describe_index, parse_db_url
 
 __all__ = [
-    "BuildProgress", "BuildStats", "IndexHit", "NullProgress", "ancestors",
-    "build_index_from_file", "build_index_from_hub", "default_db_url", "descendants",
-    "parse_db_url",
+    "FINGERPRINT_PREFIX", "BuildProgress", "BuildStats", "FingerprintHit", "FingerprintMatches",
+    "IndexHit", "NullProgress", "ancestors", "build_index_from_file", "build_index_from_hub",
+    "default_db_url", "describe_index", "descendants", "indexed_foundations", "listing_fingerprint",
+    "meta_fingerprint", "parse_db_url", "same_fingerprint",
 ]
 

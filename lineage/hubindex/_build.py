@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from lineage.db import connect_sqlite, database_errors, store_error
 from lineage.errors import HubError, InputError, ParseError
-from lineage.hubindex._records import RecordError, parse_listed_model
+from lineage.hubindex._records import ListedModel, RecordError, parse_listed_model
 from lineage.hubindex._store import (
     INDEX_DDL,
     SCHEMA_VERSION,
@@ -66,6 +66,7 @@ class BuildStats:
     malformed: int = 0
     skipped_parents: int = 0
     problems: tuple[str, ...] = ()
+    fingerprinted: int = 0  # models in the index that have a fingerprint
 
 
 # -- from a dump ------------------------------------------------------------------------------
@@ -79,6 +80,8 @@ class _Accumulator:
         self.names: list[str] = []
         self.listed = bytearray()
         self.edges: dict[int, list[tuple[int, str]]] = {}
+        self.details: dict[int, tuple[str | None, int | None]] = {}  # created, fingerprint
+        self.fingerprints: dict[str, int] = {}  # text -> row id - 1, in order of first sight
         self.read = 0
         self.malformed = 0
         self.skipped_parents = 0
@@ -114,6 +117,12 @@ class _Accumulator:
         self.read += 1
         self.skipped_parents += model.skipped_parents
         child = self._id(model.model_id, True)
+        if model.created or model.fingerprint:
+            fp = None if model.fingerprint is None else \
+                self.fingerprints.setdefault(model.fingerprint, len(self.fingerprints))
+            self.details[child] = (model.created, fp)
+        else:
+            self.details.pop(child, None)
         if model.parents:
             self.edges[child] = [(self._id(p, False), rel) for p, rel in model.parents]
         elif child in self.edges:
@@ -124,9 +133,17 @@ class _Accumulator:
         rows.sort()
         return rows
 
-    def model_rows(self) -> Iterator[tuple[int, str, str, int]]:
+    def model_rows(self) -> Iterator[tuple[int, str, str, int, str | None, int | None]]:
         for i, name in enumerate(self.names):
-            yield i + 1, name.lower(), name, self.listed[i]
+            created, fp = self.details.get(i, (None, None))
+            yield i + 1, name.lower(), name, self.listed[i], created, \
+                None if fp is None else fp + 1
+
+    def fingerprint_rows(self) -> Iterator[tuple[int, str]]:
+        return ((i + 1, text) for text, i in self.fingerprints.items())
+
+    def fingerprinted(self) -> int:
+        return sum(1 for _created, fp in self.details.values() if fp is not None)
 
 
 def _read_jsonl(path: Path, acc: _Accumulator, progress: BuildProgress) -> None:
@@ -161,7 +178,8 @@ def _read_parquet(path: Path, acc: _Accumulator, progress: BuildProgress) -> Non
         pfile = pq.ParquetFile(str(path))
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError...
         raise InputError(f"{path}: not a readable Parquet file: {exc}") from exc
-    wanted = [c for c in ("id", "modelId", "baseModels", "tags") if c in pfile.schema_arrow.names]
+    wanted = [c for c in ("id", "modelId", "baseModels", "tags", *_JSON_COLUMNS)
+              if c in pfile.schema_arrow.names]
     if "id" not in wanted and "modelId" not in wanted:
         raise InputError(f"{path}: Parquet dump has no 'id' column")
     total = pfile.metadata.num_rows
@@ -169,15 +187,28 @@ def _read_parquet(path: Path, acc: _Accumulator, progress: BuildProgress) -> Non
     for batch in pfile.iter_batches(columns=wanted, batch_size=65_536):
         for record in batch.to_pylist():
             row += 1
-            base = record.get("baseModels")
-            if isinstance(base, str):
-                try:
-                    record["baseModels"] = json.loads(base)
-                except ValueError:
-                    acc.problem(f"row {row}", "baseModels is not valid JSON")
-                    continue
+            bad = _decode_json_columns(record)
+            if bad:
+                acc.problem(f"row {row}", f"{bad} is not valid JSON")
+                continue
             acc.add(f"row {row}", record)
         progress.update(row, total, "reading")
+
+
+_JSON_COLUMNS = ("baseModels", "config", "safetensors", "createdAt")
+
+
+def _decode_json_columns(record: dict[str, Any]) -> str | None:
+    """Parquet dumps may hold the nested fields as JSON text: decode them in place. Returns the
+    first column that is not valid JSON (``createdAt`` is plain text and left as it is)."""
+    for column in _JSON_COLUMNS[:3]:
+        value = record.get(column)
+        if isinstance(value, str):
+            try:
+                record[column] = json.loads(value)
+            except (ValueError, RecursionError):
+                return column
+    return None
 
 
 def _write_sqlite_fresh(final: Path, acc: _Accumulator, meta: dict[str, str]) -> None:
@@ -192,9 +223,12 @@ def _write_sqlite_fresh(final: Path, acc: _Accumulator, meta: dict[str, str]) ->
             for stmt in table_ddl(False):
                 conn.execute(stmt)
             conn.executemany(
-                "INSERT INTO hub_models (id, key, name, listed) VALUES (?, ?, ?, ?)",
+                "INSERT INTO hub_models (id, key, name, listed, created, fingerprint_id)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
                 acc.model_rows(),
             )
+            conn.executemany("INSERT INTO hub_fingerprints (id, text) VALUES (?, ?)",
+                             acc.fingerprint_rows())
             conn.executemany(
                 "INSERT INTO hub_edges (child, parent, relation) VALUES (?, ?, ?)",
                 ((c + 1, p + 1, r) for c, p, r in acc.edge_rows()),
@@ -219,17 +253,22 @@ def _write_pg_fresh(store: Store, acc: _Accumulator, meta: dict[str, str]) -> No
     conn: Any = store.conn
     try:
         with conn.transaction(), conn.cursor() as cur:
-            cur.execute("TRUNCATE hub_edges, hub_models, hub_meta")
-            with cur.copy("COPY hub_models (id, key, name, listed) FROM STDIN") as copy:
+            cur.execute("TRUNCATE hub_edges, hub_models, hub_fingerprints, hub_meta")
+            with cur.copy("COPY hub_models (id, key, name, listed, created, fingerprint_id)"
+                          " FROM STDIN") as copy:
                 for row in acc.model_rows():
                     copy.write_row(row)
+            with cur.copy("COPY hub_fingerprints (id, text) FROM STDIN") as copy:
+                for fp_row in acc.fingerprint_rows():
+                    copy.write_row(fp_row)
             with cur.copy("COPY hub_edges (child, parent, relation) FROM STDIN") as copy:
                 for c, p, r in acc.edge_rows():
                     copy.write_row((c + 1, p + 1, r))
-            cur.execute(
-                "SELECT setval(pg_get_serial_sequence('hub_models', 'id'),"
-                " GREATEST((SELECT MAX(id) FROM hub_models), 1))"
-            )
+            for table in ("hub_models", "hub_fingerprints"):
+                cur.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                    f" GREATEST((SELECT MAX(id) FROM {table}), 1))"
+                )
             store.set_meta(meta)
             cur.execute("ANALYZE hub_models")
             cur.execute("ANALYZE hub_edges")
@@ -247,10 +286,12 @@ def build_index_from_file(
     """Replace the index with the lineage in a metadata dump.
 
     ``path`` is JSON Lines (one listed model an object per line, as
-    ``list_models(expand=["baseModels", "tags"])`` gives them) or Parquet (``.parquet``, with
-    ``id``, ``baseModels`` and/or ``tags`` columns). Malformed lines are skipped and reported
-    in ``BuildStats.problems`` by line number. Raises ``InputError`` for an unreadable file and
-    ``StoreError`` when the database cannot be written; the old index then stays as it was.
+    ``list_models(expand=["baseModels", "tags", "config", "safetensors", "createdAt"])``
+    gives them) or Parquet (``.parquet``, with ``id``, ``baseModels`` and/or ``tags``
+    columns, and ``config``/``safetensors``/``createdAt`` for fingerprints). Malformed lines
+    are skipped and reported in ``BuildStats.problems`` by line number. Raises ``InputError``
+    for an unreadable file and ``StoreError`` when the database cannot be written; the old
+    index then stays as it was.
     """
     started = time.perf_counter()
     progress = progress or NullProgress()
@@ -268,7 +309,7 @@ def build_index_from_file(
     edge_count = sum(len(v) for v in acc.edges.values())
     meta = {
         "schema": SCHEMA_VERSION, "source": f"file:{src.name}", "built": _now(),
-        "status": "complete",
+        "status": "complete", "fingerprinted": str(acc.fingerprinted()),
     }
     progress.update(0, None, "writing")
     target = parse_db_url(db_url)
@@ -283,13 +324,15 @@ def build_index_from_file(
         source=str(src), models=len(acc.names), edges=edge_count, listed=acc.read,
         seconds=time.perf_counter() - started, complete=True, resumed=False,
         malformed=acc.malformed, skipped_parents=acc.skipped_parents,
-        problems=tuple(acc.problems),
+        problems=tuple(acc.problems), fingerprinted=acc.fingerprinted(),
     )
 
 
 # -- from the Hub -----------------------------------------------------------------------------
 
-_FIRST_PAGE = "/api/models?expand=baseModels&expand=tags"
+# config + safetensors give the fingerprint, createdAt the age: the same pages, larger answers
+_FIRST_PAGE = ("/api/models?expand=baseModels&expand=tags&expand=config&expand=safetensors"
+               "&expand=createdAt")
 
 
 @dataclass
@@ -302,9 +345,9 @@ class _HubRun:
     malformed: int = 0
     problems: list[str] = field(default_factory=list)
 
-    def rows(self, page_no: int, items: list[Any]) -> list[tuple[str, list[tuple[str, str]]]]:
+    def rows(self, page_no: int, items: list[Any]) -> list[ListedModel]:
         """The index rows of one page; malformed items are counted and the first named."""
-        rows: list[tuple[str, list[tuple[str, str]]]] = []
+        rows: list[ListedModel] = []
         for pos, item in enumerate(items, 1):
             if not isinstance(item, Mapping):
                 self.malformed += 1
@@ -317,7 +360,7 @@ class _HubRun:
                     self.problems.append(f"page {page_no} item {pos}: {exc}")
                 continue
             self.skipped_parents += model.skipped_parents
-            rows.append((model.model_id, list(model.parents)))
+            rows.append(model)
         return rows
 
 
@@ -358,7 +401,8 @@ def build_index_from_hub(
     max_retries: int = 5,
     client: HubClient | None = None,
 ) -> BuildStats:
-    """Page through the Hub's model listing (``expand=baseModels&expand=tags``) into the index.
+    """Page through the Hub's model listing (``expand`` baseModels, tags, config, safetensors
+    and createdAt) into the index.
 
     Each page is written in one transaction together with the link to the next page. When a
     previous build against the same endpoint did not finish (network failure, Ctrl-C,
@@ -398,9 +442,10 @@ def build_index_from_hub(
             store.commit()
             progress.update(run.seen, None, "listing")
         models, edges = store.counts()
+        fingerprinted = store.fingerprinted()
     return BuildStats(
         source=redact_url(base), models=models, edges=edges, listed=run.listed_now,
         seconds=time.perf_counter() - started, complete=complete, resumed=resumed,
         malformed=run.malformed, skipped_parents=run.skipped_parents,
-        problems=tuple(run.problems),
+        problems=tuple(run.problems), fingerprinted=fingerprinted,
     )

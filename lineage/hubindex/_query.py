@@ -1,4 +1,5 @@
-"""Walking the index: every descendant or ancestor of a model, with depth and relation.
+"""Walking the index: every descendant or ancestor of a model, with depth and relation; and
+the models that share a fingerprint (``same_fingerprint``, ``indexed_foundations``).
 
 The walk is breadth-first, one indexed query per level, and keeps a visited set, so cycles in
 the Hub's data (a model naming itself or its own child as base) end the walk instead of
@@ -12,6 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from lineage.errors import InputError
+from lineage.hubindex._fingerprint import is_fingerprint
 from lineage.hubindex._store import Store, open_store
 from lineage.ids import strip_model_key
 from lineage.refs import is_valid_repo_id
@@ -97,3 +99,93 @@ def ancestors(
     """Every model ``model_id`` derives from, nearest first; same rules as ``descendants``."""
     with open_store(db_url) as store:
         return _walk(store, model_id, "up", max_depth, relations)
+
+
+# -- same fingerprint ---------------------------------------------------------------------------
+MAX_FINGERPRINT_HITS = 1000
+
+
+@dataclass(frozen=True)
+class FingerprintHit:
+    """One indexed model with a given fingerprint. ``parents`` counts its parent links in
+    the index: 0 means it declares none (a foundation, or a model hiding its base)."""
+
+    model_id: str
+    created: str | None
+    parents: int
+
+
+@dataclass(frozen=True)
+class FingerprintMatches:
+    """The indexed models sharing ``fingerprint``, oldest first (undated last). ``total``
+    counts them all; ``hits`` holds at most the limit asked for. ``fingerprint`` is None when
+    the queried model is indexed without one (its listing had no safetensors counts)."""
+
+    query: str
+    fingerprint: str | None
+    hits: tuple[FingerprintHit, ...]
+    total: int
+    foundations_only: bool = False
+
+
+def _fingerprint_of(store: Store, value: str) -> tuple[str | None, str | None]:
+    """``(fingerprint, indexed name)`` of a model id, or of a fingerprint given as such."""
+    if is_fingerprint(value.strip()):
+        return value.strip(), None
+    key = _normalise(value)
+    row = store.execute(
+        "SELECT m.name, f.text FROM hub_models m LEFT JOIN hub_fingerprints f"
+        " ON f.id = m.fingerprint_id WHERE m.key = ? AND m.listed = 1", (key,)).fetchone()
+    if row is None:
+        raise InputError(f"{value}: not a listed model in the Hub index {store.target.display}")
+    return (str(row[1]) if row[1] is not None else None), str(row[0])
+
+
+def lookup_fingerprint(store: Store, fp: str, *, foundations_only: bool = False,
+                       limit: int = MAX_FINGERPRINT_HITS, query: str | None = None,
+                       exclude_key: str = "") -> FingerprintMatches:
+    """Every listed model whose fingerprint is ``fp`` (an indexed equality look-up), but the
+    one whose key is ``exclude_key``."""
+    found = store.execute("SELECT id FROM hub_fingerprints WHERE text = ?", (fp,)).fetchone()
+    if found is None:
+        return FingerprintMatches(query or fp, fp, (), 0, foundations_only)
+    parentless = (" AND NOT EXISTS (SELECT 1 FROM hub_edges e WHERE e.child = m.id)"
+                  if foundations_only else "")
+    where = f"m.fingerprint_id = ? AND m.listed = 1 AND m.key <> ?{parentless}"
+    params = (int(found[0]), exclude_key)
+    total = int(store.execute(f"SELECT COUNT(*) FROM hub_models m WHERE {where}", params)
+                .fetchone()[0])
+    rows = store.execute(
+        "SELECT m.name, m.created, (SELECT COUNT(*) FROM hub_edges e WHERE e.child = m.id)"
+        f" FROM hub_models m WHERE {where}"
+        " ORDER BY (CASE WHEN m.created IS NULL THEN 1 ELSE 0 END), m.created, m.key LIMIT ?",
+        (*params, max(0, limit))).fetchall()
+    hits = tuple(FingerprintHit(str(n), str(c) if c is not None else None, int(p))
+                 for n, c, p in rows)
+    return FingerprintMatches(query or fp, fp, hits, total, foundations_only)
+
+
+def same_fingerprint(db_url: str | None, model_or_fingerprint: str, *,
+                     foundations_only: bool = False, limit: int = MAX_FINGERPRINT_HITS
+                     ) -> FingerprintMatches:
+    """The listed models that share ``model_or_fingerprint``'s fingerprint (an indexed model
+    id, or a ``safetensors:...`` fingerprint), the queried model itself excluded.
+    ``foundations_only`` keeps models that declare no parent. Raises ``InputError`` for an id
+    not listed in the index and ``StoreError`` when there is no index of this schema."""
+    with open_store(db_url) as store:
+        fp, name = _fingerprint_of(store, model_or_fingerprint)
+        if fp is None:
+            return FingerprintMatches(model_or_fingerprint, None, (), 0, foundations_only)
+        return lookup_fingerprint(store, fp, foundations_only=foundations_only, limit=limit,
+                                  query=model_or_fingerprint,
+                                  exclude_key=name.lower() if name else "")
+
+
+def indexed_foundations(db_url: str | None, fingerprints: Collection[str], *,
+                        limit: int = 20) -> dict[str, FingerprintMatches]:
+    """For each fingerprint, the listed models of the index that share it and declare no
+    parent (at most ``limit``, oldest first), in one open of the index. ``StoreError`` when
+    the index is missing or of another schema."""
+    with open_store(db_url) as store:
+        return {fp: lookup_fingerprint(store, fp, foundations_only=True, limit=limit)
+                for fp in sorted(set(fingerprints))}

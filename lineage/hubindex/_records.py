@@ -5,26 +5,41 @@ The Hub states a model's parents in two places: ``baseModels`` (``{"relation": "
 the ``base_model:<relation>:<id>`` / ``base_model:<id>`` tags. ``baseModels`` wins when both
 are present; a parent known only from a bare ``base_model:<id>`` tag gets relation
 ``unknown``. Ids that are not valid Hub ids are skipped and counted, never guessed at. The
-fields are read by ``lineage.hub_lineage``, the one reader of the Hub's lineage fields.
+fields are read by ``lineage.hub_lineage``, the one reader of the Hub's lineage fields. The
+``config`` and ``safetensors`` fields give the model's fingerprint (``_fingerprint``) and
+``createdAt`` its creation time, when the listing carries them.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from lineage.graph import Relation
 from lineage.hub_lineage import MAX_PARENTS, base_model_parents, tag_parents
+from lineage.hubindex._fingerprint import listing_fingerprint
 from lineage.refs import is_valid_repo_id
 
 
 @dataclass(frozen=True)
 class ListedModel:
-    """One model as the index stores it: its id as listed and its (parent id, relation) links."""
+    """One model as the index stores it: its id as listed, its (parent id, relation) links,
+    its fingerprint and creation time (``None`` when the listing has none)."""
 
     model_id: str
     parents: tuple[tuple[str, str], ...]
     skipped_parents: int = 0
+    fingerprint: str | None = None
+    created: str | None = None
+
+
+_CREATED = re.compile(r"^\d{4}-\d{2}-\d{2}T[0-9:.]{2,20}Z?$")
+
+
+def _created(value: object) -> str | None:
+    """An ISO ``createdAt`` as the Hub writes it (``2024-07-14T00:00:00.000Z``), else None."""
+    return value if isinstance(value, str) and _CREATED.match(value) else None
 
 
 class RecordError(ValueError):
@@ -76,7 +91,8 @@ def parse_listed_model(record: Mapping[str, object]) -> ListedModel:
     if not parents:
         for key, pair in list(tag_parents_found.items())[:MAX_PARENTS]:
             parents[key] = pair
-    return ListedModel(model_id, tuple(parents.values()), skipped)
+    return ListedModel(model_id, tuple(parents.values()), skipped,
+                       listing_fingerprint(record), _created(record.get("createdAt")))
 
 
 def _unreadable(base: object) -> int:

@@ -3,12 +3,22 @@
 Both hold the same three tables, written with the same SQL (``?`` placeholders are turned into
 ``%s`` for PostgreSQL):
 
-- ``hub_models(id, key, name, listed)``: every model id seen, as a listed model or as a parent
-  only (``listed = 0``). ``key`` is the lower-case id, which makes lookups case-insensitive;
-  ``name`` keeps the id as the Hub spells it.
+- ``hub_models(id, key, name, listed, created, fingerprint_id)``: every model id seen, as a
+  listed model or as a parent only (``listed = 0``). ``key`` is the lower-case id, which makes
+  lookups case-insensitive; ``name`` keeps the id as the Hub spells it. ``created`` is the
+  listing's ``createdAt`` and ``fingerprint_id`` points at the listing's fingerprint
+  (``_fingerprint``), both NULL when the listing did not carry them; a partial index on
+  ``fingerprint_id`` answers "which models share this fingerprint".
+- ``hub_fingerprints(id, text)``: each distinct fingerprint once (unique ``text``): many
+  models share one, so an integer per model costs a fraction of the text.
 - ``hub_edges(child, parent, relation)``: one row per parent link, primary key
   ``(child, parent)`` for ancestor walks and an index on ``(parent, child)`` for descendants.
-- ``hub_meta(k, v)``: build facts and the ``--from-hub`` pagination checkpoint.
+- ``hub_meta(k, v)``: build facts, ``schema`` (``SCHEMA_VERSION``) and the ``--from-hub``
+  pagination checkpoint.
+
+Schema 2 added ``created``, ``fingerprint_id`` and ``hub_fingerprints``. Reading an index of
+another schema is a ``StoreError`` telling to rebuild it; a build over one drops the old tables
+first.
 
 Walks are breadth-first in Python over indexed look-ups, one query per level, with a visited
 set: see ``bench/README.md`` for why this beat recursive SQL, networkx and CSR arrays.
@@ -27,8 +37,10 @@ from lineage.db import connect_postgresql, connect_sqlite, database_errors, stor
 from lineage.dburl import DbTarget
 from lineage.dburl import parse_db_url as _parse_db_url
 from lineage.errors import StoreError
+from lineage.hubindex._records import ListedModel
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+TABLES = ("hub_edges", "hub_models", "hub_fingerprints", "hub_meta")
 
 
 def table_ddl(pg: bool) -> tuple[str, ...]:
@@ -38,7 +50,9 @@ def table_ddl(pg: bool) -> tuple[str, ...]:
     )
     return (
         f"CREATE TABLE IF NOT EXISTS hub_models (id {model_id}, key TEXT NOT NULL,"
-        " name TEXT NOT NULL, listed INTEGER NOT NULL DEFAULT 1)",
+        " name TEXT NOT NULL, listed INTEGER NOT NULL DEFAULT 1, created TEXT,"
+        " fingerprint_id BIGINT)",
+        f"CREATE TABLE IF NOT EXISTS hub_fingerprints (id {model_id}, text TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS hub_edges (child BIGINT NOT NULL, parent BIGINT NOT NULL,"
         " relation TEXT NOT NULL, PRIMARY KEY (child, parent))" + ("" if pg else " WITHOUT ROWID"),
         "CREATE TABLE IF NOT EXISTS hub_meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)",
@@ -48,6 +62,9 @@ def table_ddl(pg: bool) -> tuple[str, ...]:
 INDEX_DDL = (
     "CREATE UNIQUE INDEX IF NOT EXISTS hub_models_key ON hub_models (key)",
     "CREATE INDEX IF NOT EXISTS hub_edges_parent ON hub_edges (parent, child)",
+    "CREATE INDEX IF NOT EXISTS hub_models_fp ON hub_models (fingerprint_id)"
+    " WHERE fingerprint_id IS NOT NULL",
+    "CREATE UNIQUE INDEX IF NOT EXISTS hub_fingerprints_text ON hub_fingerprints (text)",
 )
 
 
@@ -88,8 +105,14 @@ class Store:
         except database_errors(OSError) as exc:
             raise store_error(f"cannot open index database {target.display}", exc) from exc
         store = cls(target, conn)
-        if create:
-            store.create_schema()
+        try:
+            if create:
+                store.create_schema()
+            else:
+                store.check_schema()
+        except StoreError:
+            store.close()
+            raise
         return store
 
     def close(self) -> None:
@@ -119,9 +142,40 @@ class Store:
         self.conn.commit()
 
     def create_schema(self) -> None:
+        """Create the tables; an index of another schema is dropped first (a build replaces
+        it whole, and its tables lack the columns this one writes)."""
+        stored = self.stored_schema()
+        if stored is not None and stored != SCHEMA_VERSION:
+            for table in TABLES:
+                self.execute(f"DROP TABLE IF EXISTS {table}")
         for stmt in (*table_ddl(self.pg), *INDEX_DDL):
             self.execute(stmt)
         self.commit()
+
+    def stored_schema(self) -> str | None:
+        """The schema the index was built with: ``None`` when there is no index here, ``"0"``
+        for tables without a recorded schema."""
+        if self.pg:
+            found = self.execute("SELECT to_regclass('hub_meta') IS NOT NULL").fetchone()[0]
+        else:
+            found = self.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"
+                                 " AND name = 'hub_meta'").fetchone()[0]
+        if not found:
+            return None
+        row = self.execute("SELECT v FROM hub_meta WHERE k = 'schema'").fetchone()
+        return str(row[0]) if row else "0"
+
+    def check_schema(self) -> None:
+        """Raise ``StoreError`` unless the index was built with this ``SCHEMA_VERSION``."""
+        stored = self.stored_schema()
+        if stored is None:
+            raise StoreError(f"no Hub index in {self.target.display}: run 'mlbom index build'"
+                             " first")
+        if stored != SCHEMA_VERSION:
+            raise StoreError(
+                f"the Hub index in {self.target.display} has schema {stored}, this mlbom reads "
+                f"schema {SCHEMA_VERSION} (fingerprints were added): rebuild it with "
+                "'mlbom index build --from-file DUMP' or '--from-hub'")
 
     def ids_param(self, ids: Sequence[int]) -> Any:
         """One parameter holding a list of ids, for ``in_ids()``."""
@@ -146,38 +200,40 @@ class Store:
         )
 
     def clear(self) -> None:
-        for table in ("hub_edges", "hub_models", "hub_meta"):
+        for table in TABLES:
             self.execute(f"DELETE FROM {table}")
 
     # -- incremental writes (used by --from-hub, one transaction per page) --------------------
-    def upsert_listed(
-        self, listed: Sequence[tuple[str, Sequence[tuple[str, str]]]]
-    ) -> int:
-        """Store listed models and replace their parent links. Returns the edges written."""
+    def upsert_listed(self, listed: Sequence[ListedModel]) -> int:
+        """Store listed models (fingerprint and creation time included) and replace their
+        parent links. Returns the edges written."""
         names: dict[str, tuple[str, int]] = {}
-        for _model_id, parents in listed:
-            for parent, _rel in parents:
+        for model in listed:
+            for parent, _rel in model.parents:
                 names.setdefault(parent.lower(), (parent, 0))
-        for model_id, _parents in listed:
-            names[model_id.lower()] = (model_id, 1)
+        for model in listed:
+            names[model.model_id.lower()] = (model.model_id, 1)
         self.executemany(
             "INSERT INTO hub_models (key, name, listed) VALUES (?, ?, 0)"
             " ON CONFLICT (key) DO NOTHING",
             [(k, n) for k, (n, flag) in names.items() if not flag],
         )
+        fp_ids = self.fingerprint_ids({m.fingerprint for m in listed if m.fingerprint})
         self.executemany(
-            "INSERT INTO hub_models (key, name, listed) VALUES (?, ?, 1) "
-            "ON CONFLICT (key) DO UPDATE SET name = excluded.name, listed = 1",
-            [(k, n) for k, (n, flag) in names.items() if flag],
+            "INSERT INTO hub_models (key, name, listed, created, fingerprint_id)"
+            " VALUES (?, ?, 1, ?, ?) ON CONFLICT (key) DO UPDATE SET name = excluded.name,"
+            " listed = 1, created = excluded.created, fingerprint_id = excluded.fingerprint_id",
+            [(m.model_id.lower(), m.model_id, m.created, fp_ids.get(m.fingerprint or ""))
+             for m in {m.model_id.lower(): m for m in listed}.values()],
         )
         ids = self.ids_by_key(list(names))
-        children = [ids[m.lower()] for m, _ in listed]
+        children = [ids[m.model_id.lower()] for m in listed]
         self.execute(f"DELETE FROM hub_edges WHERE {self.in_ids('child')}",
                      (self.ids_param(children),))
         rows = []
-        for model_id, parents in listed:
-            child = ids[model_id.lower()]
-            for parent, rel in parents:
+        for model in listed:
+            child = ids[model.model_id.lower()]
+            for parent, rel in model.parents:
                 rows.append((child, ids[parent.lower()], rel))
         self.executemany(
             "INSERT INTO hub_edges (child, parent, relation) VALUES (?, ?, ?) "
@@ -185,6 +241,18 @@ class Store:
             rows,
         )
         return len(rows)
+
+    def fingerprint_ids(self, texts: set[str]) -> dict[str, int]:
+        """The ids of fingerprints, added to ``hub_fingerprints`` when new."""
+        if not texts:
+            return {}
+        ordered = sorted(texts)
+        self.executemany("INSERT INTO hub_fingerprints (text) VALUES (?)"
+                         " ON CONFLICT (text) DO NOTHING", [(t,) for t in ordered])
+        cond = "text = ANY(?)" if self.pg else "text IN (SELECT value FROM json_each(?))"
+        param: Any = ordered if self.pg else json.dumps(ordered)
+        return {str(t): int(i) for i, t in
+                self.execute(f"SELECT id, text FROM hub_fingerprints WHERE {cond}", (param,))}
 
     def ids_by_key(self, keys: Sequence[str]) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -201,6 +269,11 @@ class Store:
         models = int(self.execute("SELECT COUNT(*) FROM hub_models").fetchone()[0])
         edges = int(self.execute("SELECT COUNT(*) FROM hub_edges").fetchone()[0])
         return models, edges
+
+    def fingerprinted(self) -> int:
+        """How many indexed models have a fingerprint."""
+        return int(self.execute(
+            "SELECT COUNT(*) FROM hub_models WHERE fingerprint_id IS NOT NULL").fetchone()[0])
 
 
 @contextmanager
@@ -220,3 +293,15 @@ def replace_sqlite_file(tmp: Path, final: Path) -> None:
         if stale.exists():
             stale.unlink()
     os.replace(tmp, final)
+
+
+def describe_index(db_url: str | None) -> str:
+    """``<file name or redacted URL> (built <time>)`` of a readable index of this schema:
+    what a BOM records of the index it was checked against. Raises ``StoreError`` otherwise
+    (missing, another schema), so a run given a bad index fails before any work."""
+    with open_store(db_url) as store:
+        meta = store.get_meta()
+        where = store.target.path.name if store.target.path is not None \
+            else store.target.display
+    status = "" if meta.get("status") == "complete" else ", incomplete"
+    return f"{where} (built {meta.get('built', 'at an unknown time')}{status})"

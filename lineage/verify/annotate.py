@@ -126,11 +126,14 @@ def shape_key(ev: ModelEvidence) -> tuple[object, ...] | None:
             json.dumps(ev.tokenizer, sort_keys=True))
 
 
-def fill_headers(graph: LineageGraph, source: Source | None) -> int:
+def fill_headers(graph: LineageGraph, source: Source | None, *,
+                 every_parentless: bool = False) -> int:
     """Read the weights headers a suspected parent needs and the resolver skipped (a model
     that declares no parent and has a config reads none): those of a parentless model and of
     each older model, not its descendant, sharing its config and tokenizer. Only then can the
-    tensor fingerprint decide. Returns the headers read (normally none)."""
+    tensor fingerprint decide. ``every_parentless`` (a Hub index will be looked up) reads the
+    header of every parentless model too, for its parameter counts. Returns the headers read
+    (normally none)."""
     groups: dict[tuple[object, ...], list[ModelNode]] = {}
     for node in graph.models():
         key = shape_key(node.evidence) if node.evidence is not None and node.resolved else None
@@ -145,6 +148,11 @@ def fill_headers(graph: LineageGraph, source: Source | None) -> int:
                      and not nx.has_path(graph.g, o.key, node.key)]  # descendants are twins
             for n in [node, *older] if older else []:
                 needed[n.key] = n
+    if every_parentless:
+        for node in graph.models():
+            if node.evidence is not None and node.resolved \
+                    and not graph.parents(node.key, lineage_only=True):
+                needed[node.key] = node
     read = 0
     for node in needed.values():
         ev: ModelEvidence = node.evidence

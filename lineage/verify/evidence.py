@@ -20,6 +20,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -85,6 +86,7 @@ class TensorSummary:
     linears: dict[str, list[int]] = field(default_factory=dict)  # module -> stored shape
     lora: dict[str, list[int]] = field(default_factory=dict)  # module -> [r, in, out]
     fingerprint: str | None = None  # sha256 of the sorted (name, dtype, shape) entries
+    params: dict[str, int] = field(default_factory=dict)  # parameters per dtype, this file's
 
 
 @dataclass
@@ -374,6 +376,7 @@ def summarise(header: SafetensorsHeader, file: str) -> TensorSummary:
     for name in sorted(header.tensors):
         info = header.tensors[name]
         digest.update(f"{name}|{info.dtype}|{list(info.shape)}\n".encode())
+        out.params[info.dtype] = out.params.get(info.dtype, 0) + math.prod(info.shape)
     out.fingerprint = digest.hexdigest()
     return out
 
