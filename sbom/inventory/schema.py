@@ -27,7 +27,7 @@ which stopped at 64 edges and cost 0.5 s for a foundation in 5,000 products) wit
   page in product order stops after the page. The page shown is decoded from ``paths`` and
   ``graph`` (see ``closure.py``).
 
-Version 3 makes every ``affected`` count and page an index-only read on PostgreSQL: the
+Version 3 makes every ``affected`` total and probe an index-only read on PostgreSQL: the
 ``items`` primary key also carries ``kind`` and ``sha`` (``INCLUDE``), so the total for a
 foundation in 20,000 products, a pinned ``@sha`` query and the kinds an id has are read from
 the index alone (version 2 visited one heap page per row: 70-130 ms where the index gives
