@@ -307,6 +307,9 @@ class Store:
                 bom_lines, names, bom_ids, flat, strict=True)
             for key, kind, node, sha, paths in br.items
         ]
+        # written in key order: on PostgreSQL one repo's rows of a batch then share heap
+        # pages, so reading a foundation's rows visits a page per batch, not one per row
+        items.sort(key=_item_key)
         self._bulk(cur, "items", _ITEM_COLUMNS, items)
         return product_ids, replaced
 
@@ -404,6 +407,11 @@ def _item_row(repo: int, product: str, version: str, product_id: int, bom_id: in
     """An ``items`` row (columns ``_ITEM_COLUMNS``); ``ns`` is the kind's Hub namespace."""
     ns = "dataset" if kind == "dataset" else "model"
     return (repo, ns, product, version, product_id, bom_id, node, kind, sha, paths)
+
+
+def _item_key(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """An ``items`` row's primary key (its first seven columns)."""
+    return row[:7]
 
 
 def _check_name(value: str, what: str) -> str:
