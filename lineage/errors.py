@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from lineage.text_safety import redact_secrets
 
+#: The words a node's problem line uses for a file its repo lists that could not be read (a
+#: 404, missing from a mirror, retries exhausted): ``<file>: could not be read: <why>``. The
+#: gate (``sbom.check``) looks for them, also in problems read back from a BOM.
+UNREAD_FILE = "could not be read"
+
 
 class MlbomError(Exception):
     """Root of mlbom's exceptions. ``str()`` is a one-line message naming what failed."""

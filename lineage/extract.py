@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lineage.errors import HubError, MlbomError, ParseError
+from lineage.errors import UNREAD_FILE, HubError, MlbomError, ParseError
 from lineage.graph import Activity, Evidence, Relation, RemoteCodeInfo
 from lineage.hub_lineage import base_model_parents, tag_parents
 from lineage.parsers.adapter import parse_adapter_config
@@ -227,7 +227,7 @@ def _file_errors_as_problems(read_file: ReadFile) -> ReadFile:
         except HubError as exc:
             if exc.reason in _REPO_LEVEL_REASONS:
                 raise
-            raise ParseError(f"could not be read: {exc.message}", file=name) from exc
+            raise ParseError(f"{UNREAD_FILE}: {exc.message}", file=name) from exc
     return read
 
 
@@ -238,7 +238,7 @@ def _head_errors_as_problems(read_head: ReadHead) -> ReadHead:
         except HubError as exc:
             if exc.reason in _REPO_LEVEL_REASONS:
                 raise
-            raise ParseError(f"could not be read: {exc.message}", file=name) from exc
+            raise ParseError(f"{UNREAD_FILE}: {exc.message}", file=name) from exc
     return read
 
 

@@ -187,6 +187,7 @@ class Node:
     files_complete: bool = True  # False: a listing cap may have hidden weight files
     activity: Activity | None = None
     tags: list[str] = field(default_factory=list)
+    renamed_from: str | None = None  # the id declared, when the Hub now answers under repo_id
 
     kind = "node"
 

@@ -91,13 +91,20 @@ def hub_file_url(ref: ModelRef, path: str, *, view: str = "resolve") -> str:
     return f"{HUB_URL}/{ref.repo_id}/{view}/{ref.revision or 'main'}/{path}"
 
 
-def purl(ref: ModelRef) -> str:
-    """``pkg:huggingface/<namespace>/<name>[@<revision>]``: the one purl rule."""
+def purl(ref: ModelRef, *, named_revision: str | None = None) -> str:
+    """``pkg:huggingface/<namespace>/<name>[@<revision>]``: the one purl rule.
+
+    The purl type takes only a commit hash as version. A revision known only by a branch or
+    tag name (``named_revision``: a parent pinned to ``revision: dpo-v0`` and not read) goes
+    in the standard ``vcs_url`` qualifier instead, so that two revisions of one repo never
+    share a purl."""
     from packageurl import PackageURL
 
     namespace, _, name = ref.repo_id.rpartition("/")
+    qualifiers = {"vcs_url": f"git+{HUB_URL}/{ref.repo_id}@{named_revision}"} \
+        if named_revision and not ref.revision else None
     return str(PackageURL(type=PURL_TYPE, namespace=namespace or None, name=name,
-                          version=ref.revision or None))
+                          version=ref.revision or None, qualifiers=qualifiers))
 
 
 def parse_purl(text: str) -> tuple[str, str | None] | None:
@@ -124,6 +131,8 @@ def node_ref(node: Node, *, exact: bool = False) -> ModelRef | None:
     if node.unresolved in _NOT_A_HUB_REPO or (exact and not node.resolved):
         return None
     sha = node.sha if node.sha and (not exact or is_commit_sha(node.sha)) else None
+    if sha is None and not exact and node.revision and is_commit_sha(node.revision.lower()):
+        sha = node.revision.lower()  # pinned to a commit that was not read (offline, gated)
     try:
         return ModelRef(node.repo_id, sha)
     except InvalidIdError:  # a sha read back from a foreign BOM that is no revision
@@ -135,7 +144,10 @@ def node_purl(node: Node, *, exact: bool = False) -> str | None:
     if node.kind == "dataset":
         return None
     ref = node_ref(node, exact=exact)
-    return purl(ref) if ref is not None else None
+    if ref is None:
+        return None
+    named = node.revision if not exact and node.revision and not ref.revision else None
+    return purl(ref, named_revision=named)
 
 
 def node_hub_url(node: Node, *, exact: bool = False) -> str | None:

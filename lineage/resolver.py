@@ -52,7 +52,12 @@ from lineage.graph import (
 )
 from lineage.ids import HUB_URL, cycle_key, invalid_key, local_key
 from lineage.refs import ModelRef, ParentValue, decode_parent_value, looks_like_local_path
-from lineage.sources.interface import MAX_SMALL_FILE_BYTES, RepoSnapshot, Source
+from lineage.sources.interface import (
+    MAX_SMALL_FILE_BYTES,
+    RepoSnapshot,
+    Source,
+    renamed_problem,
+)
 from lineage.sources.local import LocalFolder
 from lineage.verify.evidence import (
     ModelEvidence,
@@ -563,6 +568,9 @@ def _apply_plain(node: Node, snap: RepoSnapshot) -> None:
     node.files_complete = snap.listing_complete
     node.tags = list(snap.tags)
     node.problems.extend(snap.problems)
+    if snap.renamed_from:
+        node.renamed_from = snap.renamed_from
+        node.problems.append(renamed_problem(snap.renamed_from, snap.repo_id))
 
 
 def _apply_model(node: ModelNode, snap: RepoSnapshot, facts: RepoFacts) -> None:

@@ -103,10 +103,14 @@ def load_advisories(paths: Iterable[str | Path]) -> list[Advisory]:
     included (``match_advisories`` skips them). Raises ``AdvisoryError``."""
     out: list[Advisory] = []
     for path in paths:
+        before = len(out)
         for file in _files(Path(path)):
             out.extend(_read_file(file))
             if len(out) > MAX_ADVISORIES:
                 raise AdvisoryError(f"{path}: more than {MAX_ADVISORIES} advisories")
+        if len(out) == before:  # an empty JSON Lines file: a gate would check against nothing
+            raise AdvisoryError(f"{path}: holds no advisories (an empty file?); nothing to "
+                                "match against")
     return out
 
 
@@ -246,11 +250,13 @@ def _repo_from_package(package: dict[str, Any], where: str) -> str | None:
 # -- matching ----------------------------------------------------------------------------------
 def match_advisories(graph: LineageGraph, advisories: Iterable[Advisory]) -> list[AdvisoryMatch]:
     """Every (advisory, node) pair where the node is the advisory's repo at an affected (or
-    possibly affected) commit. Repo ids compare case-insensitively, as on the Hub."""
+    possibly affected) commit. Repo ids compare case-insensitively, as on the Hub. A repo
+    renamed on the Hub is matched by its old id too (``renamed_from``): an advisory written
+    before the rename still names it."""
     by_repo: dict[str, list[Node]] = {}
     for node in graph.nodes():
-        if node.repo_id:
-            by_repo.setdefault(node.repo_id.lower(), []).append(node)
+        for repo_id in dict.fromkeys(i.lower() for i in (node.repo_id, node.renamed_from) if i):
+            by_repo.setdefault(repo_id, []).append(node)
     out: list[AdvisoryMatch] = []
     for adv in advisories:
         if adv.withdrawn:

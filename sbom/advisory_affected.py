@@ -119,7 +119,7 @@ def affected_by_advisories_text(paths: list[Any], db: str | None, fmt: str) -> t
 
 def advisory_descendants_text(paths: list[Any], fmt: str, *, endpoint: str | None,
                               token: str | None, limit: int, db: str | None,
-                              use_index: bool) -> str:
+                              use_index: bool, run_deadline: float | None = None) -> str:
     """``affected --advisories PATH --hub-descendants``: per advisory and affected repo, the
     public Hub models that derive from it (live Hub, or the local index with ``--index``)."""
     from sbom import commands
@@ -129,7 +129,7 @@ def advisory_descendants_text(paths: list[Any], fmt: str, *, endpoint: str | Non
     for adv, entry in iter_repo_ids(load_advisories(paths)):
         seen.setdefault((adv.id, entry.repo_id), commands.hub_descendants_text(
             entry.repo_id, fmt, endpoint=endpoint, token=token, limit=limit, db=db,
-            use_index=use_index))
+            use_index=use_index, run_deadline=run_deadline, must_exist=False))
     if fmt == "json":
         doc = {"format": "mlbom-advisories-descendants/1", "advisories": [
             {"id": adv_id, "repo": repo, "descendants": json.loads(text)}

@@ -132,3 +132,11 @@ def mirror(
     result = write_mirror(targets, output, opts)
     sys.stderr.write(f"mirror written to {output}: {result.repos} repos, {result.files} files, "
                      f"{result.errors} recorded as unreadable\n")
+    if result.missed:  # an offline run would report these parents "not in the mirror"
+        from lineage.errors import OperationalError
+        from lineage.text_safety import printable
+
+        for line in result.missed[:20]:
+            sys.stderr.write(f"  not mirrored: {printable(line)}\n")
+        raise OperationalError(f"the mirror is missing {len(result.missed)} repo(s) the Hub "
+                               "failed to answer; run `mlbom mirror` again")

@@ -325,6 +325,7 @@ def _node(
         "key": key, "name": name, "repo_id": repo_id, "sha": version or None,
         "revision": _first(props, "mlbom:lineage:requested-revision") or version or None,
         "unresolved": unresolved,
+        "renamed_from": _first(props, "mlbom:lineage:renamed-from"),
         "problems": list(props.get("mlbom:lineage:problem", [])),
         "license": _license(comp, props),
         "findings": [_finding(v) for v in props.get("mlbom:finding", [])],

@@ -17,7 +17,8 @@ What is checked, node by node over the target and all it depends on:
   any kind added later), with the node's severity;
 - pickle-only weights; remote code (``remote-code``; cross-repo code at a default branch:
   ``remote-code-unpinned``) unless the policy allows the code repo;
-- unresolved nodes as ``unknown-provenance`` (``info`` for a cycle stub);
+- unresolved nodes as ``unknown-provenance`` (``info`` for a cycle stub); a file a resolved
+  node lists but that could not be read as ``metadata-unread``;
 - advisories matching a node (``advisory``; ``advisory-unknown`` when it cannot be decided);
 - policy ``deny-models`` / ``deny-datasets`` as ``denied-component``.
 
@@ -33,6 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from lineage.errors import UNREAD_FILE
 from lineage.graph import CodeNode, DatasetNode, LineageGraph, ModelNode, Node
 from sbom.advisories import Advisory, match_advisories
 from sbom.finding_kinds import ALL_KINDS, SEVERITIES, kind_info
@@ -136,6 +138,7 @@ class _Checker:
                 self.check_unresolved(node)
                 continue
             self.check_denied(node)
+            self.check_unread(node)
             self.check_node_findings(node)
             if isinstance(node, ModelNode):
                 self.check_signature(node)
@@ -152,6 +155,17 @@ class _Checker:
                  "carries (weights, code, licenses, signatures) is unknown",
                  self.edge_evidence(node.key) + [f"{node.name}: unresolved={reason}"],
                  discriminator=reason)
+
+    def check_unread(self, node: Node) -> None:
+        """A file the repo lists that could not be read (a 404, a mirror missing it, a flaky
+        Hub): the node is resolved, but what that file declares is unknown."""
+        for problem in node.problems:
+            file, sep, why = problem.partition(f": {UNREAD_FILE}: ")
+            if sep and file and " " not in file:
+                self.add("metadata-unread", "warning", node.key,
+                         f"{node.name}: {file} {UNREAD_FILE} ({why}); parents, license or "
+                         "code it declares may be missing", [f"{node.name}: {problem}"],
+                         file=file, discriminator=file)
 
     def check_denied(self, node: Node) -> None:
         if self.policy is None or not node.repo_id:

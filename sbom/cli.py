@@ -71,7 +71,32 @@ index_app.command("same-fingerprint")(index_cmd.index_same_fingerprint)
 
 
 # -- entry point ------------------------------------------------------------------------------
+def _light_help_app() -> typer.Typer:
+    """``app`` as ``mlbom --help`` shows it: the same root, names and help texts, but each
+    command a stub without options. Building every command's options (evaluating their
+    annotations) is most of the CPU ``--help`` spends beyond imports, for text the top-level
+    help never shows; a test checks that both give the same help, byte for byte."""
+    light = typer.Typer(add_completion=False, no_args_is_help=True,
+                        pretty_exceptions_enable=False, suggest_commands=False,
+                        rich_markup_mode=None, help=app.info.help)
+    light.callback(invoke_without_command=True)(_root)
+    for info in app.registered_commands:
+        def stub() -> None:
+            """A stand-in: only its help text is read."""
+        stub.__doc__ = info.callback.__doc__ if info.callback is not None else None
+        light.command(info.name, help=info.help, short_help=info.short_help)(stub)
+    for group in app.registered_groups:
+        sub = group.typer_instance
+        help_text = sub.info.help if sub is not None else group.help
+        light.add_typer(typer.Typer(rich_markup_mode=None, help=help_text), name=group.name)
+    return light
+
+
 def exit_code_for(exc: BaseException) -> int:
+    from lineage.errors import HubError
+
+    if isinstance(exc, HubError) and exc.reason == "not-found":
+        return EXIT_INPUT  # the Hub answered: no such repo (a typo, or private without token)
     for cls, code in EXIT.items():
         if isinstance(exc, cls):
             return code
@@ -85,16 +110,17 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or os.environ.get("MLBOM_DEBUG") == "1"
     args = [a for a in args if a != "--debug"]  # accepted anywhere on the line
-    command = typer.main.get_command(app)
+    command = typer.main.get_command(_light_help_app() if args in ([], ["--help"]) else app)
     previous_term = _terminate_like_ctrl_c()
+    _deadline_cuts(forget=True)
     try:
         result = command.main(args=args, prog_name="mlbom", standalone_mode=False)
         if result == _TYPER_INTERRUPTED:  # typer turns Ctrl-C into Exit(130), click returns it
             sys.stderr.write("mlbom: interrupted; no output file was written\n")
             return EXIT_OPERATIONAL
-        return result if isinstance(result, int) else EXIT_OK
+        return _partial_if_cut(result if isinstance(result, int) else EXIT_OK)
     except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
+        return _partial_if_cut(int(exc.exit_code))
     except click.exceptions.Abort:
         sys.stderr.write("mlbom: interrupted\n")
         return EXIT_OPERATIONAL
@@ -128,6 +154,29 @@ def main(argv: list[str] | None = None) -> int:
 
 
 _TYPER_INTERRUPTED = 130
+
+
+def _deadline_cuts(*, forget: bool = False) -> bool:
+    """Whether ``--deadline`` cut a Hub request in this run (never, when no Hub client was
+    even imported: ``--help`` stays light)."""
+    client = sys.modules.get("lineage.sources.hub_client")
+    if client is None:
+        return False
+    if forget:
+        client.forget_deadline_cuts()
+        return False
+    return bool(client.deadline_cut_a_request())
+
+
+def _partial_if_cut(code: int) -> int:
+    """A run the deadline cut wrote what it had; it is an operational failure all the same,
+    so a gate never takes a partial answer for a complete one."""
+    if code not in (EXIT_OK, EXIT_FINDINGS) or not _deadline_cuts():
+        return code
+    sys.stderr.write("mlbom: the --deadline was reached before the Hub had answered every "
+                     "request: what was written is partial (what was not read is marked "
+                     "hub-error: timed out, or named above); exit 3\n")
+    return EXIT_OPERATIONAL
 
 
 def _print_traceback() -> None:

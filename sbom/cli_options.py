@@ -72,8 +72,9 @@ MirrorOpt = Annotated[Path | None, typer.Option(
 DepthOpt = Annotated[int, typer.Option("--max-depth", min=0, max=10_000,
                                        help="Deepest ancestor level to fetch.")]
 DeadlineOpt = Annotated[float | None, typer.Option(
-    "--deadline", min=0.1, help="Stop asking the Hub after this many seconds: parents not "
-    "read by then are unresolved (hub-error: timed out) and the BOM is still written.")]
+    "--deadline", min=0.1, help="Stop asking the Hub after this many seconds: what was not "
+    "read by then is named as partial (parents: hub-error: timed out), what was read is still "
+    "written, and the exit code is 3.")]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Bypass the metadata cache.")]
 HubIndexOpt = Annotated[str | None, typer.Option(
     "--hub-index", envvar="MLBOM_HUB_INDEX", show_envvar=False,

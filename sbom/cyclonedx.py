@@ -64,6 +64,8 @@ def _node_properties(graph: LineageGraph, node: Node) -> list[tuple[str, str]]:
         add(("mlbom:lineage:problem", printable(problem)))
     if node.revision and node.revision != node.sha:
         add(("mlbom:lineage:requested-revision", node.revision))
+    if node.renamed_from:
+        add(("mlbom:lineage:renamed-from", node.renamed_from))
     lineage_parents = graph.parents(node.key, lineage_only=True)
     if lineage_parents:
         rel = graph.lineage_relation(node.key)

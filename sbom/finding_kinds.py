@@ -142,6 +142,12 @@ SECURITY_KINDS: dict[str, Kind] = {
         "what it carries is unknown.",
         "Resolve the parent (token, fixed id, larger --max-depth) or record a policy "
         "exception."),
+    "metadata-unread": Kind(
+        "MLBOM-PROVENANCE-METADATA-UNREAD", "warning", "provenance",
+        "A lineage file the repo lists (card, config, adapter or merge config, GGUF header) "
+        "could not be read: parents, license or code it declares may be missing.",
+        "Run again when the Hub answers (or with --token, or a complete mirror), or record a "
+        "policy exception."),
     "lineage-inconsistent": Kind(
         "MLBOM-LINEAGE-INCONSISTENT", "varies", "provenance",
         "The declared lineage disagrees with what the files show.",

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from lineage.errors import InputError
-from sbom.cli_options import EndpointOpt, TableJson, TokenOpt, emit
+from sbom.cli_options import DeadlineOpt, EndpointOpt, TableJson, TokenOpt, emit
 
 DbOpt = Annotated[str | None, typer.Option(
     "--db", help="Database: sqlite:///PATH or postgresql://USER@HOST/NAME "
@@ -72,13 +72,18 @@ def index_build(
     db: DbOpt = None,
     limit: Annotated[int | None, typer.Option(
         "--limit", min=1, help="Stop after this many models (a partial index).")] = None,
+    deadline: DeadlineOpt = None,
 ) -> None:
     """Build the Hub-wide lineage index (resumes an interrupted --from-hub build)."""
+    import time
+
     from sbom import commands
 
     if from_file is None and not from_hub or (from_file is not None and from_hub):
         raise InputError("give exactly one of --from-file DUMP or --from-hub")
-    sys.stderr.write(commands.index_build_text(db, from_file, endpoint, token, limit) + "\n")
+    run_deadline = None if deadline is None else time.monotonic() + deadline
+    sys.stderr.write(commands.index_build_text(db, from_file, endpoint, token, limit,
+                                               run_deadline) + "\n")
 
 
 def index_descendants(model: Annotated[str, typer.Argument()], db: DbOpt = None,

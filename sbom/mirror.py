@@ -28,6 +28,7 @@ from sbom.atomic import check_output_folder, write_atomic
 class _Recorded:
     info: dict[str, object] | None = None
     error: dict[str, object] | None = None
+    redirect: str | None = None  # a renamed repo's old id: the id the Hub redirected it to
     files: dict[str, bytes] = field(default_factory=dict)
 
 
@@ -38,6 +39,7 @@ class RecordingSource(Source):
         self.inner = inner
         self.name = inner.name
         self.repos: dict[tuple[str, str], _Recorded] = {}
+        self.missed: dict[tuple[str, str], str] = {}  # transient failures: not facts, not kept
         self._lock = threading.Lock()
 
     def _rec(self, kind: str, repo_id: str) -> _Recorded:
@@ -52,8 +54,13 @@ class RecordingSource(Source):
                 self._rec(kind, ref.repo_id).error = {
                     "status": STATUS_BY_REASON.get(exc.reason, 404), "reason": exc.reason,
                     "message": exc.message}
+            else:  # ... but a mirror without them is not whole: the caller must say so
+                with self._lock:
+                    self.missed[(kind, ref.repo_id)] = exc.message
             raise
         self._rec(kind, snap.repo_id).info = snap.raw
+        if snap.renamed_from:
+            self._rec(kind, snap.renamed_from).redirect = snap.repo_id
         return snap
 
     def model_info(self, ref: ModelRef) -> RepoSnapshot:
@@ -103,6 +110,7 @@ class MirrorResult:
     repos: int
     files: int
     errors: int
+    missed: tuple[str, ...] = ()  # "<id>: <why>" for repos the Hub failed to answer
 
 
 def write_mirror(targets: list[str], out_dir: Path, opts: RunOptions) -> MirrorResult:
@@ -121,7 +129,9 @@ def write_mirror(targets: list[str], out_dir: Path, opts: RunOptions) -> MirrorR
         n_files += _write_repo(out_dir / kind / repo_dir_name(repo_id), item)
         n_errors += item.info is None and item.error is not None
     _write_manifest(out_dir, targets, complete=True)
-    return MirrorResult(repos=len(rec.repos), files=n_files, errors=n_errors)
+    missed = tuple(f"{repo_id}: {why}" for (kind, repo_id), why in sorted(rec.missed.items())
+                   if (kind, repo_id) not in rec.repos or rec.repos[(kind, repo_id)].info is None)
+    return MirrorResult(repos=len(rec.repos), files=n_files, errors=n_errors, missed=missed)
 
 
 def _write_repo(folder: Path, item: _Recorded) -> int:
@@ -141,6 +151,9 @@ def _write_repo(folder: Path, item: _Recorded) -> int:
     elif item.error is not None:
         folder.mkdir(parents=True, exist_ok=True)
         write_atomic(folder / "error.json", json.dumps(item.error, indent=1) + "\n")
+    elif item.redirect is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_atomic(folder / "redirect.json", json.dumps({"to": item.redirect}) + "\n")
     return n_files
 
 

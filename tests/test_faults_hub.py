@@ -142,7 +142,7 @@ def test_cli_exit_codes_for_unreadable_and_missing_targets(tmp_path: Path, mirro
     hub = make_fake_hub(mirror)
     out = tmp_path / "bom.json"
     run, _ = generate(capsys, "org/missing", out, "--endpoint", hub.endpoint, "--no-cache")
-    assert run.code == 3 and not out.exists()
+    assert run.code == 2 and not out.exists()  # the Hub answered: no such repo (input error)
     assert run.stderr.strip().splitlines() == [
         line for line in run.stderr.strip().splitlines() if line.startswith("mlbom: error:")]
     assert "org/missing" in run.stderr
@@ -152,4 +152,4 @@ def test_cli_exit_codes_for_unreadable_and_missing_targets(tmp_path: Path, mirro
     assert run.code == 0 and out.exists()
     debug = run_cli(["generate", "org/missing", "--endpoint", hub.endpoint, "--no-cache",
                      "--debug"], capsys)
-    assert debug.code == 3 and "Traceback" in debug.stderr  # --debug adds the traceback
+    assert debug.code == 2 and "Traceback" in debug.stderr  # --debug adds the traceback

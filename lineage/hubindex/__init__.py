@@ -7,6 +7,7 @@ Public API (what the CLI calls):
 - ``build_index_from_hub(db_url, endpoint, token, progress, limit=None) -> BuildStats``
 - ``descendants(db_url, model_id, max_depth=None) -> list[IndexHit]``
 - ``ancestors(db_url, model_id, max_depth=None) -> list[IndexHit]``
+- ``index_gap(db_url) -> str | None``: why answers may be partial (an unfinished build)
 - ``same_fingerprint(db_url, model_or_fingerprint) -> FingerprintMatches``
 - ``indexed_foundations(db_url, fingerprints) -> dict[str, FingerprintMatches]``
 - ``meta_fingerprint(model_type, architecture, params)`` / ``listing_fingerprint(record)``:
@@ -41,6 +42,7 @@ from lineage.hubindex._query import (
     IndexHit,
     ancestors,
     descendants,
+    index_gap,
     indexed_foundations,
     same_fingerprint,
 )
@@ -49,7 +51,7 @@ from lineage.hubindex._store import default_db_url, describe_index, parse_db_url
 __all__ = [
     "FINGERPRINT_PREFIX", "BuildProgress", "BuildStats", "FingerprintHit", "FingerprintMatches",
     "IndexHit", "NullProgress", "ancestors", "build_index_from_file", "build_index_from_hub",
-    "default_db_url", "describe_index", "descendants", "indexed_foundations", "listing_fingerprint",
-    "meta_fingerprint", "parse_db_url", "same_fingerprint",
+    "default_db_url", "describe_index", "descendants", "index_gap", "indexed_foundations",
+    "listing_fingerprint", "meta_fingerprint", "parse_db_url", "same_fingerprint",
 ]
 

@@ -391,6 +391,20 @@ def _fetch_page(client: HubClient, path: str, page_no: int, seen: int
             reason=reason) from exc
 
 
+def _fetch_page_by_deadline(client: HubClient, path: str, page_no: int, run: _HubRun
+                            ) -> tuple[list[Any], str | None] | None:
+    """``_fetch_page``, or ``None`` (with a problem on the run) once the run's deadline has
+    cut the listing: the pages written so far stay, and the next build resumes."""
+    try:
+        return _fetch_page(client, path, page_no, run.seen)
+    except HubError:
+        if not client.deadline_passed():
+            raise
+        run.problems.append(f"the --deadline was reached on page {page_no}: {run.seen} models "
+                            "indexed so far; run the same command again to resume")
+        return None
+
+
 def build_index_from_hub(
     db_url: str | None,
     endpoint: str | None,
@@ -400,6 +414,7 @@ def build_index_from_hub(
     *,
     max_retries: int = 5,
     client: HubClient | None = None,
+    run_deadline: float | None = None,
 ) -> BuildStats:
     """Page through the Hub's model listing (``expand`` baseModels, tags, config, safetensors
     and createdAt) into the index.
@@ -410,7 +425,9 @@ def build_index_from_hub(
     it starts a fresh index. ``limit`` stops after that many models in this call (the rest is
     left for a later call). Failures raise ``HubError`` (the index keeps what was written
     and the next call resumes) or ``StoreError``. Pages come through mlbom's one Hub client
-    (``client``, else one for ``endpoint`` retrying ``max_retries`` times).
+    (``client``, else one for ``endpoint`` retrying ``max_retries`` times). When
+    ``run_deadline`` (``time.monotonic()``, from ``--deadline``) passes, the build stops after
+    the last whole page, incomplete and resumable, with a problem saying so.
     """
     from lineage.sources.hub import resolve_endpoint
 
@@ -418,7 +435,8 @@ def build_index_from_hub(
     progress = progress or NullProgress()
     base = client.endpoint if client is not None else resolve_endpoint(endpoint)
     client = client or HubClient(base, token, max_attempts=max_retries + 1, backoff_base=0.5,
-                                 timeout=60.0, attempt_deadline=120.0, retry_budget=300.0)
+                                 timeout=60.0, attempt_deadline=120.0, retry_budget=300.0,
+                                 run_deadline=run_deadline)
     complete = False
     with open_store(db_url, create=True) as store:
         next_rel, seen, resumed = _start_or_resume(store, base)
@@ -426,7 +444,10 @@ def build_index_from_hub(
         page_no = 0
         while not complete and (limit is None or run.listed_now < limit):
             page_no += 1
-            page, link = _fetch_page(client, next_rel, page_no, run.seen)
+            fetched = _fetch_page_by_deadline(client, next_rel, page_no, run)
+            if fetched is None:
+                break
+            page, link = fetched
             take = page if limit is None else page[: limit - run.listed_now]
             store.upsert_listed(run.rows(page_no, take))
             run.listed_now += len(take)

@@ -42,6 +42,22 @@ def _normalise(model_id: str) -> str:
     return value.lower()
 
 
+def index_gap(db_url: str | None) -> str | None:
+    """Why the index may not hold every model (its last build did not finish: ``--limit``,
+    ``--deadline``, a failure, Ctrl-C), or ``None``. An answer from such an index is partial."""
+    with open_store(db_url) as store:
+        return _gap(store)
+
+
+def _gap(store: Store) -> str | None:
+    meta = store.get_meta()
+    if meta.get("status") == "complete":
+        return None
+    return (f"the Hub index {store.target.display} is incomplete (its build stopped after "
+            f"{meta.get('listed', '?')} models listed): run `mlbom index build --from-hub` "
+            "again to finish it")
+
+
 def _walk(
     store: Store, model_id: str, direction: str, max_depth: int | None,
     relations: Collection[str] | None,
@@ -49,7 +65,9 @@ def _walk(
     key = _normalise(model_id)
     row = store.execute("SELECT id, name FROM hub_models WHERE key = ?", (key,)).fetchone()
     if row is None:
-        raise InputError(f"{model_id}: not in the Hub index {store.target.display}")
+        gap = _gap(store)
+        raise InputError(f"{model_id}: not in the Hub index {store.target.display}"
+                         + (f"; {gap}" if gap else ""))
     start, start_name = int(row[0]), str(row[1])
     near, far = ("parent", "child") if direction == "down" else ("child", "parent")
     sql = (

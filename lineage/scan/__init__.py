@@ -215,6 +215,10 @@ def scan_tree(root: str | os.PathLike[str], *, excludes: Sequence[str] = (),
         path = path.parent
     else:
         items = list(_walk(path, excludes, result))
+        if result.files_seen == 0 and not result.problems:
+            # a wrong path, or excludes that cover everything: "no references" would be a pass
+            raise InputError(f"{root} holds no files to scan (an empty folder, or every file "
+                             "excluded): nothing was checked")
     workers = jobs or os.cpu_count() or 1
     if workers > 1 and len(items) > _PARALLEL_ABOVE:
         with ProcessPoolExecutor(max_workers=workers) as pool:

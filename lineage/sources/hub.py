@@ -44,6 +44,7 @@ from lineage.sources.interface import (
     MAX_SMALL_FILE_BYTES,
     RepoSnapshot,
     Source,
+    answered_as,
 )
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
@@ -158,7 +159,8 @@ class HubSource(Source):
         if not isinstance(cached, dict):
             return None
         # _info wrote it from an answer load_json had bounded: the walk is not made again
-        return snapshot_from_api(cached, repo_id=ref.repo_id, kind=kind, depth_checked=True)
+        return answered_as(snapshot_from_api(cached, repo_id=ref.repo_id, kind=kind,
+                                             depth_checked=True), cached, ref.repo_id)
 
     def _info(self, kind: str, ref: ModelRef) -> RepoSnapshot:
         cached = self.info_if_cached(kind, ref)
@@ -176,7 +178,8 @@ class HubSource(Source):
             url, ref.repo_id, params=params, max_bytes=MAX_INFO_BYTES,
             what=f"{ref.repo_id} metadata", on_send=lambda: self._count(f"{kind}_info"))
         _check_identity(data, ref, answered_repo(answer.url, api_kind) or ref.repo_id)
-        snap = snapshot_from_api(data, repo_id=ref.repo_id, kind=kind, depth_checked=True)
+        snap = answered_as(snapshot_from_api(data, repo_id=ref.repo_id, kind=kind,
+                                             depth_checked=True), data, ref.repo_id)
         if snap.sha:
             self._cache_write(self._cache_path(api_kind, ref.repo_id, f"{snap.sha}.json"), data)
             if not (ref.revision and is_commit_sha(ref.revision)):

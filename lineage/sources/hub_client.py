@@ -295,6 +295,21 @@ def translate(exc: BaseException, subject: str) -> Exception | None:
     return None
 
 
+# -- the run's deadline ------------------------------------------------------------------------
+DEADLINE_MESSAGE = "timed out: the run's --deadline was reached before the Hub answered"
+_DEADLINE_CUT = threading.Event()  # a request of this process was refused or ended by it
+
+
+def deadline_cut_a_request() -> bool:
+    """True once any client's ``run_deadline`` has refused or ended a request since the last
+    ``forget_deadline_cuts()``: what was written is partial (the CLI exits 3)."""
+    return _DEADLINE_CUT.is_set()
+
+
+def forget_deadline_cuts() -> None:
+    _DEADLINE_CUT.clear()
+
+
 # -- the client --------------------------------------------------------------------------------
 class HubClient:
     """GETs to one Hub endpoint under one retry policy and one deadline (see the module doc).
@@ -337,7 +352,11 @@ class HubClient:
 
     # -- retry policy --------------------------------------------------------------------------
     def _deadline_message(self) -> str:
-        return "timed out: the run's --deadline was reached before the Hub answered"
+        _DEADLINE_CUT.set()  # only ever said when the deadline refuses or ends a request
+        return DEADLINE_MESSAGE
+
+    def deadline_passed(self) -> bool:
+        return self.run_deadline is not None and time.monotonic() >= self.run_deadline
 
     def _give_up(self, subject: str, attempts: int, exc: Exception) -> HubError:
         if self.run_deadline is not None and time.monotonic() >= self.run_deadline:

@@ -10,11 +10,11 @@ returns partial garbage silently.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lineage.graph import FileEntry
-from lineage.refs import ModelRef
+from lineage.refs import ModelRef, is_valid_repo_id
 
 # Caps on what is read from any source. Documented in README "Limits and safety".
 MAX_SMALL_FILE_BYTES = 2 * 1024 * 1024  # cards, configs, adapter configs, mergekit recipes
@@ -46,10 +46,32 @@ class RepoSnapshot:
     security: dict[str, Any] | None = None  # ``securityRepoStatus`` as given
     problems: tuple[str, ...] = ()  # fields that were malformed and ignored
     listing_complete: bool = True  # False: a cap cut the file list, weights may be missing
+    renamed_from: str | None = None  # the id asked for, when the Hub answered under another
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # API JSON
 
     def has_file(self, name: str) -> bool:
         return any(s.name == name for s in self.siblings)
+
+
+def answered_as(snap: RepoSnapshot, data: Any, requested: str) -> RepoSnapshot:
+    """``snap`` under the id the answer ``data`` names, when that is another repo than the one
+    ``requested`` (the Hub redirected a renamed repo, or a legacy id, to it): a supply-chain
+    record names the repo that was read, and keeps the id asked for as ``renamed_from``.
+    The caller has checked that the answer may name that id (``hub._check_identity``)."""
+    answered = data.get("id", data.get("modelId")) if isinstance(data, dict) else None
+    if not isinstance(answered, str) or answered.lower() == requested.lower():
+        return snap
+    if not is_valid_repo_id(answered):
+        return snap
+    return replace(snap, repo_id=answered, renamed_from=requested)
+
+
+def renamed_problem(requested: str, answered: str) -> str:
+    """The line a renamed repo's node carries: the old id keeps working only as long as nobody
+    registers it again, so a card that declares it is one step from naming someone else's
+    repo."""
+    return (f"renamed on the Hub: {requested} redirects to {answered}, recorded as "
+            f"{answered}; declare {answered} (anyone may register the old id again)")
 
 
 class Source(ABC):

@@ -215,6 +215,10 @@ class LocalFolder(Source):
                 problems.extend(meta.problems)
             except ParseError as exc:
                 problems.append(str(exc))
+        if not files and listing.complete and not listing.problems:
+            # a wrong path or a download that never finished: not a model with no findings
+            raise InputError(f"{self.path} is an empty folder: no weights, config or card to "
+                             "check (a wrong path, or a download that has not finished?)")
         tags = card.get("tags")
         return RepoSnapshot(
             repo_id=self.folder_name, sha=None, kind="local", card_data=card, config=None,

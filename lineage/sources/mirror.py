@@ -7,6 +7,7 @@ Layout (one revision per repo)::
     <root>/models/<dir>/info.json       the Hub's /api/models/{id} answer, verbatim
     <root>/models/<dir>/files/<path>    small files at that sha; GGUF files' first bytes
     <root>/models/<dir>/error.json      {"status", "reason", "message"} for unreadable repos
+    <root>/models/<dir>/redirect.json   {"to": "<new id>"} for a repo renamed on the Hub
     <root>/datasets/<dir>/...           the same for datasets
 
 ``<dir>`` is the repo id with ``/`` replaced by ``--``. File names are checked against the
@@ -37,6 +38,7 @@ from lineage.sources.interface import (
     MAX_SMALL_FILE_BYTES,
     RepoSnapshot,
     Source,
+    answered_as,
 )
 
 MIRROR_FORMAT = "mlbom-mirror/1"
@@ -105,6 +107,9 @@ class MirrorSource(Source):
                 reason = data["reason"]
             raise HubError(f"recorded in the mirror as {reason}", subject=ref.repo_id,
                            reason=reason)
+        renamed = not (folder / "info.json").is_file() and (folder / "redirect.json").is_file()
+        if renamed:  # one hop, as the Hub answers a renamed repo: no chains, no loops
+            folder = self._repo_dir(kind, _redirect_target(folder / "redirect.json", ref))
         if not (folder / "info.json").is_file():
             raise HubError("incomplete in the mirror (no info.json)", subject=ref.repo_id,
                            reason="offline")
@@ -114,6 +119,8 @@ class MirrorSource(Source):
             raise HubError(f"metadata in the mirror is unreadable ({exc.message})",
                            subject=ref.repo_id, reason="hub-error") from exc
         snap = snapshot_from_api(data, repo_id=ref.repo_id, kind=kind[:-1])
+        if renamed:
+            snap = answered_as(snap, data, ref.repo_id)
         if ref.revision and snap.sha and ref.revision != "main" and \
                 not (len(ref.revision) >= 7 and snap.sha.startswith(ref.revision)):
             raise HubError(f"revision {ref.revision} is not in the mirror (it holds {snap.sha})",
@@ -155,6 +162,16 @@ class MirrorSource(Source):
         with self._file_path(repo_id, filename).open("rb") as fh:
             fh.seek(offset)
             return fh.read(n_bytes)
+
+
+def _redirect_target(path: Path, ref: ModelRef) -> str:
+    """The new id a mirrored rename points at (``redirect.json``), checked to be a repo id."""
+    data = _read_json(path)
+    to = data.get("to") if isinstance(data, dict) else None
+    if not isinstance(to, str) or not is_valid_repo_id(to):
+        raise HubError("renamed in the mirror, but redirect.json names no repo id",
+                       subject=ref.repo_id, reason="hub-error")
+    return to
 
 
 def _read_json(path: Path) -> Any:

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from lineage.errors import InputError
-from sbom.cli_options import EndpointOpt, TableJson, TokenOpt, emit
+from sbom.cli_options import DeadlineOpt, EndpointOpt, TableJson, TokenOpt, emit
 
 
 class ItemKind(str, Enum):
@@ -53,13 +53,22 @@ def affected(
     advisories: Annotated[list[Path] | None, typer.Option(
         "--advisories", help="OSV advisory file, JSON Lines file or folder (repeatable): "
         "answer for each advisory.")] = None,
+    deadline: DeadlineOpt = None,
 ) -> None:
     """Which stored products (or public Hub models) inherit a compromised model, dataset or
     code repo, through which paths."""
+    import time
+
+    run_deadline = None if deadline is None else time.monotonic() + deadline
+    if fail_if_affected and (hub_descendants or use_index):
+        # it gates on stored products; a list of public models would always pass it
+        raise InputError("--fail-if-affected gates on the stored products; it does not apply "
+                         "to --hub-descendants (public Hub models)")
     if advisories:
         _affected_by_advisories(advisories, db, fmt.value, hub_descendants or use_index,
                                 endpoint=endpoint, token=token, limit=limit or 1000,
-                                use_index=use_index, fail_if_affected=fail_if_affected)
+                                use_index=use_index, fail_if_affected=fail_if_affected,
+                                run_deadline=run_deadline)
         return
     if (item is None) == (dataset is None):
         raise InputError("give either ITEM or --dataset ORG/NAME")
@@ -69,7 +78,8 @@ def affected(
         if item is None:
             raise InputError("--hub-descendants takes a model id")
         emit(commands.hub_descendants_text(item, fmt.value, endpoint=endpoint, token=token,
-                                            limit=limit or 1000, db=db, use_index=use_index),
+                                            limit=limit or 1000, db=db, use_index=use_index,
+                                            run_deadline=run_deadline),
              None)
         return
     asked = "dataset" if dataset is not None else kind.value if kind is not None else None
@@ -96,7 +106,8 @@ def affected_answer(item: str, kind: str | None, db: str | None, fmt: str, *,
 
 def _affected_by_advisories(advisories: list[Path], db: str | None, fmt: str, hub: bool, *,
                             endpoint: str | None, token: str | None, limit: int,
-                            use_index: bool, fail_if_affected: bool) -> None:
+                            use_index: bool, fail_if_affected: bool,
+                            run_deadline: float | None = None) -> None:
     """Per advisory: affected stored product versions and paths, or public Hub descendants
     (``sbom.advisory_affected``)."""
     import sys
@@ -105,7 +116,8 @@ def _affected_by_advisories(advisories: list[Path], db: str | None, fmt: str, hu
 
     if hub:
         emit(advisory_descendants_text(advisories, fmt, endpoint=endpoint, token=token,
-                                       limit=limit, db=db, use_index=use_index), None)
+                                       limit=limit, db=db, use_index=use_index,
+                                       run_deadline=run_deadline), None)
         return
     text, hit = affected_by_advisories_text(advisories, db, fmt)
     emit(text, None)

@@ -324,13 +324,17 @@ def render_products(products: Sequence[ProductRecord], fmt: str = "table") -> st
 
 
 def render_descendants(
-    model_id: str, descendants: Sequence[HubDescendant], fmt: str = "table"
+    model_id: str, descendants: Sequence[HubDescendant], fmt: str = "table",
+    *, cut: str | None = None
 ) -> str:
+    """``cut``: why the list is not every descendant (a limit, the depth cap, the deadline);
+    the table's title and the JSON's ``complete``/``cut`` say so."""
     _check(fmt)
     if fmt == "json":
         doc = {
             "format": "mlbom-hub-descendants/1",
             "model": model_id,
+            **({"complete": False, "cut": cut} if cut else {}),
             "descendants": [
                 {"repo_id": d.repo_id, "parent": d.parent, "relation": d.relation,
                  "depth": d.depth, "sha": d.sha, "downloads": d.downloads}
@@ -343,5 +347,7 @@ def render_descendants(
          "" if d.downloads is None else str(d.downloads))
         for d in descendants
     ]
-    return _table(f"{len(descendants)} public model(s) derived from {model_id}",
-                  ("Depth", "Model", "Relation", "Parent", "Downloads"), rows)
+    title = f"{len(descendants)} public model(s) derived from {model_id}"
+    if cut:
+        title += f" (PARTIAL: {cut})"
+    return _table(title, ("Depth", "Model", "Relation", "Parent", "Downloads"), rows)
