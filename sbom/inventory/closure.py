@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import orjson
 
@@ -102,26 +101,3 @@ def root_paths(count: int, edges: Sequence[tuple[int, int, str]]) -> dict[int, l
         stack.extend((edges[e][1], [*path, e]) for e in reversed(out_edges[node]))
     return paths
 
-
-@dataclass(frozen=True)
-class Graph:
-    """A stored BOM graph, decoded."""
-
-    nodes: Sequence[Sequence[str]]  # [ref, name] per node index
-    edges: Sequence[Sequence[Any]]  # [child, parent, relation] per edge index
-
-    @classmethod
-    def decode(cls, text: str) -> Graph:
-        nodes, edges = json.loads(text)
-        return cls(nodes, edges)
-
-    def steps(self, path: Sequence[int]) -> list[tuple[int, str | None]]:
-        """A path of edge indices as ``(node, relation to the next step)`` pairs."""
-        out: list[tuple[int, str | None]] = []
-        node = 0
-        for e in path:
-            _, parent, relation = self.edges[e]
-            out.append((node, relation))
-            node = parent
-        out.append((node, None))
-        return out

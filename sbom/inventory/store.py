@@ -296,6 +296,9 @@ class Store:
             for (product_id, product, version, b), bom_id in zip(flat, bom_ids, strict=True)
             for key, kind, node, sha, paths in b.rows.items
         ]
+        # written in key order: on PostgreSQL one repo's rows of a batch then share heap
+        # pages, so reading a foundation's rows visits a page per batch, not one per row
+        items.sort(key=_item_key)
         self._bulk(cur, "items", _ITEM_COLUMNS, items)
         return product_ids, replaced
 
@@ -407,6 +410,11 @@ def _item_row(repo: int, product: str, version: str, product_id: int, bom_id: in
     """An ``items`` row (columns ``_ITEM_COLUMNS``); ``ns`` is the kind's Hub namespace."""
     ns = "dataset" if kind == "dataset" else "model"
     return (repo, ns, product, version, product_id, bom_id, node, kind, sha, paths)
+
+
+def _item_key(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """An ``items`` row's primary key (its first seven columns)."""
+    return row[:7]
 
 
 def check_name(value: str, what: str) -> str:
