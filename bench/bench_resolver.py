@@ -15,7 +15,9 @@ W = models per level, merges included) and each injected round-trip time (50 ms,
   the same evidence through ``extract_repo_facts``) on the same families, for comparison. Its
   graph must equal mlbom's (nodes and typed edges), else the benchmark fails.
 
-``--concurrency`` (default: the CLI's, 16) sets the most requests in flight; ``--repeat N``
+``--concurrency`` (default: the CLI's, 32) sets the most repos read at once (each repo slot
+has 3 file-request slots too, so the bound is ceil(level width / concurrency) metadata rounds
+per level); ``--repeat N``
 measures each family N times (fresh cache each time) and reports medians, for a machine
 shared with other work. ``--smoke`` (CI): RTT 5 ms, two small families, nothing judged.
 """

@@ -2,11 +2,11 @@
 
 Families from ``bench/hubgen.py`` with real Llama-3.2-1B configs (fine-tunes, adapters with
 LoRA headers, GGUF quantizations, merges), in two flavours: ``headers`` (each model ships a
-real safetensors header, which verification reads by two Range requests) and ``hub-params``
-(the Hub's ``safetensors`` parameter counts describe the weights, as on the real Hub, so no
-header is read; adapters' headers still are). Each family is resolved cold (fresh cache)
-against the loopback fake Hub at 50 ms RTT with verification off and on, alternately, and
-the medians compared:
+real safetensors header, which verification reads by one Range request of its first 100 kB)
+and ``hub-params`` (the Hub's ``safetensors`` parameter counts describe the weights, as on the
+real Hub, so no header is read; adapters' headers still are). Each family is resolved cold
+(fresh cache) against the loopback fake Hub at 50 ms RTT with verification off and on,
+alternately, and the medians compared:
 
 - extra requests per model (goal <= 1 on average over all families);
 - added wall time of a cold run (goal <= 15%, per family and median).

@@ -69,7 +69,10 @@ from lineage.verify.evidence import from_json as evidence_from_json
 from lineage.verify.evidence import to_json as evidence_to_json
 
 DEFAULT_MAX_DEPTH = 50
-DEFAULT_CONCURRENCY = 32  # a level of 8 models with early reads and files in one round
+DEFAULT_CONCURRENCY = 32  # repos read at once: a level of 32 models' metadata in one round
+# file requests in flight per repo slot: a level's early guesses (two a model) sent with its
+# metadata, and the file reads of the level above, which overlap with it
+FILE_SLOTS_PER_REPO = 3
 
 Progress = Callable[[str], None]
 
@@ -77,10 +80,12 @@ Progress = Callable[[str], None]
 @dataclass(frozen=True)
 class ResolveOptions:
     max_depth: int = DEFAULT_MAX_DEPTH
-    concurrency: int = DEFAULT_CONCURRENCY  # the most source calls (Hub requests) at once
+    # the most repos read at once: metadata requests in flight; file requests have
+    # FILE_SLOTS_PER_REPO times as many slots of their own
+    concurrency: int = DEFAULT_CONCURRENCY
     offline: bool = False  # no source: parents are recorded, marked "offline"
-    # files read by branch name alongside each model's metadata, each in a request slot taken
-    # together with the metadata's; () never guesses, nor does a concurrency too small for it
+    # files read by branch name alongside each model's metadata, in file slots taken together
+    # with the metadata's; () never guesses, nor does a concurrency of 1 (one repo at a time)
     read_early: tuple[str, ...] = READ_EARLY
     # gather each model's shape evidence (config, tensor headers) for lineage verification
     verify: bool = True
@@ -123,40 +128,19 @@ def parse_target(target: str) -> Path | ModelRef:
     return ModelRef.parse(target)
 
 
-class _RequestSlots:
-    """At most ``n`` source calls at once. ``expect`` announces a queued call (a repo or file
-    read); ``taken`` waits until ``count`` slots are free, so a model's metadata request and its
-    guessed reads start together, in slots of their own."""
+class _Slots:
+    """The request limits: at most ``repos`` metadata requests and ``repos`` x
+    ``FILE_SLOTS_PER_REPO`` file requests in flight. A semaphore wakes only as many waiters as
+    it frees (a condition notified for all woke every waiting thread on each release)."""
 
-    def __init__(self, n: int) -> None:
-        self._cond = threading.Condition()
-        self._free = n
-        self._expected = 0
-
-    def expect(self) -> None:
-        with self._cond:
-            self._expected += 1
-
-    def acquire(self, *, expected: bool, count: int = 1) -> None:
-        with self._cond:
-            while self._free < count:
-                self._cond.wait()
-            self._free -= count
-            if expected:
-                self._expected -= 1
+    def __init__(self, repos: int) -> None:
+        self.repos = threading.BoundedSemaphore(repos)
+        self.files = threading.BoundedSemaphore(repos * FILE_SLOTS_PER_REPO)
 
     @contextmanager
-    def taken(self, *, expected: bool) -> Iterator[None]:
-        self.acquire(expected=expected)
-        try:
+    def file(self) -> Iterator[None]:
+        with self.files:
             yield
-        finally:
-            self.release()
-
-    def release(self) -> None:
-        with self._cond:
-            self._free += 1
-            self._cond.notify_all()  # a waiter may need more than one slot
 
 
 class _Fetcher:
@@ -169,11 +153,11 @@ class _Fetcher:
     read); ``read_early`` files alongside each model's metadata. Model parents are not started
     beyond ``max_depth``.
 
-    A guessed (``read_early``) read is sent with every model read from the network, in a slot
-    taken with the metadata's, and its answer is always awaited, never dropped: whether a guess
-    is made, and whether it is used, then depends on the Hub's answers only (the commit the
-    branch pointed at), never on which thread ran first. With fewer slots than the metadata
-    plus its guesses, nothing is guessed.
+    A guessed (``read_early``) read is sent with every model read from the network, in file
+    slots taken with the metadata's, and its answer is always awaited, never dropped: whether a
+    guess is made, and whether it is used, then depends on the Hub's answers only (the commit
+    the branch pointed at), never on which thread ran first. With one repo at a time
+    (``concurrency`` 1), nothing is guessed.
 
     A repo the source can answer from its cache is read at once in the calling thread, with
     its facts from the cache too when this code already extracted them at that commit: a
@@ -185,15 +169,17 @@ class _Fetcher:
         self._source = source
         self._max_depth = opts.max_depth
         self._follow = not opts.offline  # offline: only what the level loop asks for
-        self._read_early = opts.read_early if workers > len(opts.read_early) else ()
+        self._read_early = opts.read_early if workers > 1 else ()
         self._verify = opts.verify
-        self._slots = _RequestSlots(workers)
-        # repo tasks wait on their file reads, so twice as many keep every slot busy
+        self._slots = _Slots(workers)
+        file_slots = workers * FILE_SLOTS_PER_REPO
+        # repo tasks wait on their file reads, so more than ``workers`` keep every slot busy
         self._repos = ThreadPoolExecutor(max_workers=2 * workers,
                                          thread_name_prefix="mlbom-fetch")
-        self._files = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mlbom-file")
-        # guesses hold their slot from the start, so at most ``workers`` exist: never queued
-        self._guesses = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mlbom-guess")
+        self._files = ThreadPoolExecutor(max_workers=file_slots, thread_name_prefix="mlbom-file")
+        # guesses hold their slot from the start, so at most ``file_slots`` exist: never queued
+        self._guesses = ThreadPoolExecutor(max_workers=file_slots,
+                                           thread_name_prefix="mlbom-guess")
         self._started: dict[tuple[str, str, str | None], Future[_Result]] = {}
         self._lock = threading.Lock()
         self._closed = False
@@ -213,7 +199,6 @@ class _Fetcher:
                 return fut
             fut = Future()
             if cached is None:
-                self._slots.expect()
                 fut = self._repos.submit(self._fetch, kind, ref, depth)
             self._started[key] = fut
         if cached is not None:
@@ -245,15 +230,15 @@ class _Fetcher:
 
     def _fetch(self, kind: str, ref: ModelRef, depth: int) -> _Result:
         guesses = self._read_early if kind == "model" else ()
-        self._slots.acquire(expected=True, count=1 + len(guesses))
-        try:
+        with self._slots.repos:
+            for _ in guesses:  # file slot holders never wait for a repo slot: no deadlock
+                self._slots.files.acquire()
             early = {name: self._guesses.submit(self._read_ahead, ref, name) for name in guesses}
-            snap = (self._source.dataset_info(ref) if kind == "dataset"
-                    else self._source.model_info(ref))
-        except (HubError, ParseError) as exc:
-            return _Result(error=exc)
-        finally:
-            self._slots.release()
+            try:
+                snap = (self._source.dataset_info(ref) if kind == "dataset"
+                        else self._source.model_info(ref))
+            except (HubError, ParseError) as exc:
+                return _Result(error=exc)
         return self._complete(kind, snap, early, depth)
 
     def _complete(self, kind: str, snap: RepoSnapshot,
@@ -269,36 +254,46 @@ class _Fetcher:
             evidence = self._cached_evidence(snap) if self._verify else None
             want_evidence = self._verify and evidence is None
             if facts is None or want_evidence:
-                failed: list[HubError] = []
-                evidence_failed: list[HubError] = []
-                read_file, read_head, read_range = self._readers(  # own files first
-                    snap, early, failed, facts=facts is None, evidence=want_evidence,
-                    evidence_failed=evidence_failed)
+                links = metadata_links(snap)
+                if facts is None and depth is not None:  # the critical path: parents first
+                    self._start_links(links, depth)
+                reads = _RepoReads(self, snap, early, facts=facts is None,
+                                   evidence=want_evidence,
+                                   named=any(kind == "model" for kind, _ in links))
                 if facts is None:
-                    if depth is not None:
-                        self._start_links(metadata_links(snap), depth)
-                    facts = extract_repo_facts(snap, read_file, read_head)
-                    if snap.sha is not None and not failed:  # a failed read may fail again
-                        self._source.store_derived(snap.repo_id, snap.sha,
-                                                   self._facts_name(snap), facts_to_json(facts))
+                    facts = self._extract(snap, reads)
                 if depth is not None:  # parents first: evidence reads never delay them
                     self._start_links(_fact_links(facts), depth)
                     depth = None
                 if want_evidence:
-                    n_failed = len(failed)
-                    evidence = collect_evidence(snap, read_file, read_range,
-                                                declares_parent=bool(facts.parents))
-                    transient = [e for e in failed[n_failed:] + evidence_failed
-                                 if e.reason != "not-found"]
-                    if snap.sha is not None and not transient:  # a file absent at a sha stays so
-                        self._source.store_derived(snap.repo_id, snap.sha,
-                                                   self._evidence_name(),
-                                                   evidence_to_json(evidence))
+                    evidence = self._gather_evidence(snap, reads, bool(facts.parents))
             if depth is not None:
                 self._start_links(_fact_links(facts), depth)
             return _Result(snapshot=snap, facts=facts, evidence=evidence)
         except (HubError, ParseError) as exc:
             return _Result(error=exc)
+
+    def _extract(self, snap: RepoSnapshot, reads: _RepoReads) -> RepoFacts:
+        """The repo's facts, cached at its sha unless a read failed (it may not fail again)."""
+        facts = extract_repo_facts(snap, reads.read_file, reads.read_head)
+        if snap.sha is not None and not reads.failed:
+            self._source.store_derived(snap.repo_id, snap.sha, self._facts_name(snap),
+                                       facts_to_json(facts))
+        return facts
+
+    def _gather_evidence(self, snap: RepoSnapshot, reads: _RepoReads,
+                         declares_parent: bool) -> ModelEvidence:
+        """The repo's shape evidence, cached at its sha unless a read failed for a reason other
+        than a missing file (a file absent at a sha stays so)."""
+        n_failed = len(reads.failed)
+        evidence = collect_evidence(snap, reads.read_file, reads.read_range,
+                                    declares_parent=declares_parent)
+        transient = [e for e in reads.failed[n_failed:] + reads.evidence_failed
+                     if e.reason != "not-found"]
+        if snap.sha is not None and not transient:
+            self._source.store_derived(snap.repo_id, snap.sha, self._evidence_name(),
+                                       evidence_to_json(evidence))
+        return evidence
 
     def _evidence_name(self) -> str:
         return evidence_record_name()
@@ -321,114 +316,117 @@ class _Fetcher:
         return facts_from_json(data) if data is not None else None
 
     def _read_ahead(self, ref: ModelRef, name: str) -> tuple[bytes, str] | None:
-        """A guessed read, in the slot ``_fetch`` took for it."""
+        """A guessed read, in the file slot ``_fetch`` took for it."""
         try:
             return self._source.read_file_early(ref.repo_id, ref.revision, name)
         finally:
-            self._slots.release()
+            self._slots.files.release()
 
-    def _readers(self, snap: RepoSnapshot, early: dict[str, Future[tuple[bytes, str] | None]],
-                 failed: list[HubError], *, facts: bool = True, evidence: bool = False,
-                 evidence_failed: list[HubError] | None = None
-                 ) -> tuple[Callable[[str], bytes], Callable[[str, int], bytes],
-                            Callable[[str, int, int], bytes]]:
-        """File readers for ``extract_repo_facts``. The files ``planned_reads`` predicts are
-        requested together, so the repo costs at most one round trip after its metadata; one
-        read early is used when the commit it came from is the sha the metadata pinned, and is
-        read again at that sha otherwise. A read the extraction then makes gets the bytes, or
-        the very exception, at the point it asks; anything not predicted is read on demand.
-        Every ``HubError`` a read raises is also appended to ``failed``. ``facts`` and
-        ``evidence`` say whose reads to plan (``planned_reads``, ``evidence_reads``); a range
-        from byte 0 is a head read. Failures of reads only the evidence wants go to
-        ``evidence_failed``."""
-        source, slots = self._source, self._slots
-        evidence_failed = failed if evidence_failed is None else evidence_failed
+    def queue_read(self, call: Callable[[], bytes]) -> Future[bytes]:
+        """``call`` (one file request) run in a file slot of its own, started now."""
+        def run() -> bytes:
+            with self._slots.files:
+                return call()
+        return self._files.submit(run)
 
-        def file_at_sha(name: str, sink: list[HubError] = failed) -> bytes:
-            try:
-                return source.read_file(snap.repo_id, snap.sha, name,
-                                        max_bytes=MAX_SMALL_FILE_BYTES)
-            except HubError as exc:
-                sink.append(exc)
-                raise
 
-        def head_at_sha(name: str, n: int, sink: list[HubError] = failed) -> bytes:
-            try:
-                return source.read_head(snap.repo_id, snap.sha, name, n)
-            except HubError as exc:
-                sink.append(exc)
-                raise
+class _RepoReads:
+    """File readers of one repo for ``extract_repo_facts`` and ``collect_evidence``.
 
-        def queued(call: Callable[[], bytes]) -> Future[bytes]:
-            slots.expect()
+    The files ``planned_reads`` (``facts``) and ``evidence_reads`` (``evidence``) predict are
+    requested together as soon as this is made, so the repo costs at most one round trip after
+    its metadata; a range from byte 0 is a head read. A read early is used when the commit it
+    came from is the sha the metadata pinned, and is read again at that sha otherwise. A read
+    the extraction then makes gets the bytes, or the very exception, at the point it asks;
+    anything not predicted is read on demand. Every ``HubError`` a read raises is recorded in
+    ``failed``, or in ``evidence_failed`` for reads only the evidence wants (their failures
+    never stop the facts from being cached). ``config.json`` is read once for both."""
 
-            def run() -> bytes:
-                with slots.taken(expected=True):
-                    return call()
-            return self._files.submit(run)
-
-        names, heads, only_evidence = _planned(snap, facts=facts, evidence=evidence)
-        ahead: dict[tuple[str, int | None], Future[bytes]] = {}
+    def __init__(self, fetcher: _Fetcher, snap: RepoSnapshot,
+                 early: dict[str, Future[tuple[bytes, str] | None]], *, facts: bool,
+                 evidence: bool, named: bool) -> None:
+        self._source, self._slots, self._snap = fetcher._source, fetcher._slots, snap
+        self._early = early
+        self.failed: list[HubError] = []
+        self.evidence_failed: list[HubError] = []
+        self._got: dict[str, bytes] = {}
+        self._ahead: dict[tuple[str, int | None], Future[bytes]] = {}
+        names, heads, only_evidence = _planned(snap, facts=facts, evidence=evidence,
+                                               named=named)
         for name in names:
             if name not in early:
-                sink = evidence_failed if (name, None) in only_evidence else failed
-                ahead[(name, None)] = queued(functools.partial(file_at_sha, name, sink))
+                sink = self.evidence_failed if (name, None) in only_evidence else self.failed
+                self._ahead[(name, None)] = fetcher.queue_read(
+                    functools.partial(self._file_at_sha, name, sink))
         for name, size in heads:
-            sink = evidence_failed if (name, size) in only_evidence else failed
-            ahead[(name, size)] = queued(functools.partial(head_at_sha, name, size, sink))
+            sink = self.evidence_failed if (name, size) in only_evidence else self.failed
+            self._ahead[(name, size)] = fetcher.queue_read(
+                functools.partial(self._head_at_sha, name, size, sink))
 
-        def read_early(name: str) -> bytes | None:
-            guess = early.get(name)
-            if guess is None:
-                return None
-            got = guess.result()  # sent with the metadata: here by now, or nearly
-            return got[0] if got is not None and snap.sha is not None and got[1] == snap.sha \
-                else None
+    def _file_at_sha(self, name: str, sink: list[HubError] | None = None) -> bytes:
+        try:
+            return self._source.read_file(self._snap.repo_id, self._snap.sha, name,
+                                          max_bytes=MAX_SMALL_FILE_BYTES)
+        except HubError as exc:
+            (self.failed if sink is None else sink).append(exc)
+            raise
 
-        got: dict[str, bytes] = {}  # facts and evidence both read config.json: once
+    def _head_at_sha(self, name: str, n: int, sink: list[HubError] | None = None) -> bytes:
+        try:
+            return self._source.read_head(self._snap.repo_id, self._snap.sha, name, n)
+        except HubError as exc:
+            (self.failed if sink is None else sink).append(exc)
+            raise
 
-        def read_file(name: str) -> bytes:
-            data = got.get(name)
-            if data is None:
-                data = read_early(name)
-            if data is None:
-                planned = ahead.get((name, None))
-                if planned is not None:
-                    data = planned.result()
-                else:
-                    with slots.taken(expected=False):
-                        data = file_at_sha(name)
-            got[name] = data
-            return data
+    def _read_early(self, name: str) -> bytes | None:
+        guess = self._early.get(name)
+        if guess is None:
+            return None
+        got = guess.result()  # sent with the metadata: here by now, or nearly
+        sha = self._snap.sha
+        return got[0] if got is not None and sha is not None and got[1] == sha else None
 
-        def read_head(name: str, n: int) -> bytes:
-            planned = ahead.get((name, n))
+    def read_file(self, name: str) -> bytes:
+        data = self._got.get(name)
+        if data is None:
+            data = self._read_early(name)
+        if data is None:
+            planned = self._ahead.get((name, None))
             if planned is not None:
-                return planned.result()
-            with slots.taken(expected=False):
-                return head_at_sha(name, n)
+                data = planned.result()
+            else:
+                with self._slots.file():
+                    data = self._file_at_sha(name)
+        self._got[name] = data
+        return data
 
-        def read_range(name: str, offset: int, n: int) -> bytes:
-            if offset == 0:
-                return read_head(name, n)
-            try:
-                with slots.taken(expected=False):
-                    return source.read_range(snap.repo_id, snap.sha, name, offset, n)
-            except HubError as exc:
-                evidence_failed.append(exc)
-                raise
+    def read_head(self, name: str, n: int) -> bytes:
+        planned = self._ahead.get((name, n))
+        if planned is not None:
+            return planned.result()
+        with self._slots.file():
+            return self._head_at_sha(name, n)
 
-        return read_file, read_head, read_range
+    def read_range(self, name: str, offset: int, n: int) -> bytes:
+        if offset == 0:
+            return self.read_head(name, n)
+        try:
+            with self._slots.file():
+                return self._source.read_range(self._snap.repo_id, self._snap.sha, name,
+                                               offset, n)
+        except HubError as exc:
+            self.evidence_failed.append(exc)
+            raise
 
 
-def _planned(snap: RepoSnapshot, *, facts: bool, evidence: bool
+def _planned(snap: RepoSnapshot, *, facts: bool, evidence: bool, named: bool
              ) -> tuple[list[str], list[tuple[str, int]], set[tuple[str, int | None]]]:
     """Files and heads to read ahead for the facts and/or the evidence, and which of them
-    only the evidence wants: their failures never stop the facts from being cached."""
+    only the evidence wants: their failures never stop the facts from being cached.
+    ``named``: the metadata names a parent model."""
     names, heads = planned_reads(snap) if facts else ([], [])
     if not evidence:
         return names, heads, set()
-    named = any(kind == "model" for kind, _ in metadata_links(snap))
     more_files, ranges = evidence_reads(snap, named)
     more_files = [n for n in more_files if n not in names]
     more_heads = [(n, size) for n, start, size in ranges
@@ -518,7 +516,13 @@ def _resolve(graph: LineageGraph, tgt: Path | ModelRef, source: Source | None,
         node.evidence = result.evidence
         facts = result.facts
 
-    pending: dict[str, RepoFacts] = {node.key: facts}
+    _resolve_levels(graph, {node.key: facts}, source, fetcher, opts, say)
+
+
+def _resolve_levels(graph: LineageGraph, pending: dict[str, RepoFacts], source: Source | None,
+                    fetcher: _Fetcher | None, opts: ResolveOptions, say: Progress) -> None:
+    """Link the repos ``pending`` names, level by level in sorted order, and read the next
+    level through ``fetcher`` (which may have started them already)."""
     level = 0
     while pending:
         jobs: list[_Job] = []

@@ -56,7 +56,8 @@ def generate(
     quiet: Annotated[bool, typer.Option(
         "--quiet", "-q", help="No summary and no progress display.")] = False,
     concurrency: Annotated[int, typer.Option(
-        "--concurrency", min=1, max=64, help="Most Hub requests in flight at once.")] = 32,
+        "--concurrency", min=1, max=64,
+        help="Most repos read from the Hub at once (each with 3 file requests in flight).")] = 32,
     advisories: check_cmd.AdvisoriesOpt = None,
     scan: Annotated[Path | None, typer.Option(
         "--scan", help="Scan this source tree and write one BOM of the product.")] = None,

@@ -24,18 +24,29 @@ IndexDepthOpt = Annotated[int | None, typer.Option(
 
 
 def inventory_add(
-    boms: Annotated[list[Path], typer.Argument(help="CycloneDX BOM files.")],
-    product: Annotated[str, typer.Option("--product", help="Product name.")],
-    version: Annotated[str, typer.Option("--version", help="Product version.")] = "unversioned",
+    boms: Annotated[list[Path] | None, typer.Argument(
+        help="BOM files, or folders (every *.json file in them and below).")] = None,
+    product: Annotated[str | None, typer.Option(
+        "--product", help="All BOMs given are this one product version. Without it, each "
+        "BOM is its own product version, named by its metadata.component (name, version) "
+        "or by --list.")] = None,
+    version: Annotated[str | None, typer.Option(
+        "--version", help="Product version, with --product (default: unversioned).")] = None,
+    list_file: Annotated[Path | None, typer.Option(
+        "--list", help="A file (- for stdin) with one BOM per line: PATH, or "
+        "PATH<TAB>PRODUCT<TAB>VERSION.")] = None,
+    batch: Annotated[int, typer.Option(
+        "--batch", min=1, help="Product versions per durable commit.")] = 5000,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", min=0, help="Worker processes parsing BOMs (default: one per CPU but one, "
+        "from 200 files on; 0: parse in this process).")] = None,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress lines.")] = False,
     db: DbOpt = None,
 ) -> None:
-    """Ingest BOMs for a product version (re-adding replaces it atomically)."""
-    from sbom.inventory.store import open_store
+    """Ingest BOMs: one product version (--product), or many in batched durable commits."""
+    from sbom.inventory.cli_add import add_command
 
-    with open_store(db) as store:
-        r = store.add_boms(boms, product, version)
-    sys.stderr.write(f"{'replaced' if r.replaced else 'stored'} {r.product} {r.version}: "
-                     f"{r.boms} BOM(s), {r.nodes} nodes, {r.edges} edges\n")
+    add_command(boms or [], product, version, list_file, db, batch, jobs, quiet)
 
 
 def inventory_list(db: DbOpt = None, fmt: FormatOpt = TableJson.table) -> None:

@@ -88,7 +88,11 @@ class RecordingSource(Source):
 
     def _keep_prefix(self, repo_id: str, filename: str, offset: int, data: bytes) -> None:
         """A large file is mirrored as the prefix the run read: a safetensors header's length
-        and then its JSON are two ranges that join into one prefix."""
+        and then its JSON are two ranges that join into one prefix. A safetensors read that
+        went past its header (the first read asks for more than most headers hold) is kept
+        up to the header's end only: a mirror holds no tensor data."""
+        if offset == 0 and filename.endswith(".safetensors") and len(data) >= 8:
+            data = data[:8 + int.from_bytes(data[:8], "little")]
         with self._lock:
             files = self.repos.setdefault(("models", repo_id), _Recorded()).files
             have = files.get(filename, b"")

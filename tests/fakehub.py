@@ -65,7 +65,8 @@ Latency and faults, for tests of retries, timeouts and concurrency:
 Every request is recorded in ``.requests`` as a ``HubRequest`` (method, kind, repo_id, path,
 status, and the ``Range`` header when one was sent) so tests can count how often a model's
 metadata was fetched, and which bytes of a file were asked for. ``max_in_flight`` is the
-most requests ever being answered at once, for tests of bounded concurrency.
+most requests ever being answered at once, and ``max_info_in_flight`` the most metadata
+requests of those, for tests of bounded concurrency.
 """
 
 from __future__ import annotations
@@ -214,6 +215,8 @@ class FakeHub:
         self._requests: list[HubRequest] = []
         self.in_flight = 0  # requests being answered right now
         self.max_in_flight = 0  # the most ever answered at once (reset by reset_counts)
+        self.info_in_flight = 0  # metadata requests (/api/models/.., /api/datasets/..) of those
+        self.max_info_in_flight = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -291,15 +294,19 @@ class FakeHub:
         with self._lock:
             self._requests.clear()
             self.max_in_flight = self.in_flight
+            self.max_info_in_flight = self.info_in_flight
 
-    def _enter(self) -> None:
+    def _enter(self, info: bool) -> None:
         with self._lock:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            self.info_in_flight += info
+            self.max_info_in_flight = max(self.max_info_in_flight, self.info_in_flight)
 
-    def _leave(self) -> None:
+    def _leave(self, info: bool) -> None:
         with self._lock:
             self.in_flight -= 1
+            self.info_in_flight -= info
 
     def _record(self, request: HubRequest) -> None:
         with self._lock:
@@ -529,11 +536,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._handle()
 
     def _handle(self) -> None:
-        self.fake._enter()
+        info = self.path.startswith(("/api/models/", "/api/datasets/"))
+        self.fake._enter(info)
         try:
             self._answer()
         finally:
-            self.fake._leave()
+            self.fake._leave(info)
 
     def _answer(self) -> None:
         hub = self.fake

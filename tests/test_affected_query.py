@@ -183,3 +183,34 @@ def test_the_fast_json_writer_writes_the_document(store: Store, item: str) -> No
 
     answer = query_affected(store, item, limit=2)
     assert json.loads(render_answer(answer, "json")) == answer_document(answer)
+
+
+def test_the_fast_json_writer_is_byte_for_byte_the_indented_document(
+        db_url: str, tmp_path: Path) -> None:
+    """``render_answer`` builds its JSON by hand for speed: the bytes must be what the json
+    module writes (``indent=2`` around, one ``json.dumps`` line per product version), also
+    for names that need escapes: quotes, backslashes, non-ASCII, bidi and DEL characters,
+    and commits that are not recorded."""
+    from sbom.inventory.affected import query_affected
+    from sbom.inventory.render import answer_document, render_answer
+
+    odd = 'caf\u00e9 "q" \\ \u202e \U0001f600'  # a product name; its BOM file adds DEL
+    doc = mlbom_bom("acme/App", [("acme/App", "finetune", "org/Mid"),
+                                 ("org/Mid", "merge", "found/Base"),
+                                 ("acme/App", "merge", "found/Base")], {"found/Base": OLD})
+    with open_store(db_url) as s:
+        s.add_boms([write_bom(tmp_path, f"{odd}\x7f.json", doc)], odd, odd)
+        s.add_boms([write_bom(tmp_path, "plain.json", mlbom_bom(
+            "acme/Other", [("acme/Other", "finetune", "found/Base")]))], "plain", "2")
+        answer = query_affected(s, "found/Base")
+    full = answer_document(answer)
+    head = json.dumps(answer_document(answer, hits=False), indent=2)[:-2]
+    lists = []
+    for key in ("unknown", "affected"):
+        lines = [json.dumps(hit) for hit in full[key]]
+        lists.append(f',\n  "{key}": ' + ("[\n    " + ",\n    ".join(lines) + "\n  ]"
+                                           if lines else "[]"))
+    assert render_answer(answer, "json") == head + "".join(lists) + "\n}\n"
+    assert [h["product"] for h in full["affected"]] == [odd, "plain"]
+    assert full["affected"][0]["paths"][0]["bom"].endswith(f"{odd}\x7f.json")
+    assert [len(h["paths"]) for h in full["affected"]] == [2, 1]  # the diamond

@@ -42,6 +42,7 @@ RULES: dict[str, tuple[set[str], str]] = {
                    "SPDX 3 shares with SPDX 2.3 through spdx_common, not spdx2's internals"),
     "sbom.spdx_common": (BASE | {"sbom.reproducible"}, "shared by the SPDX writers"),
     "sbom.bom_reader": (BASE | {"lineage.licenses", "sbom.bom_reader", "sbom.bom_reader_spdx",
+                                "sbom.bom_reader_foreign",
                                 "sbom.spdx_common", "sbom.cyclonedx", "sbom.reproducible"},
                         "the one reader builds a graph from a document, nothing more"),
 }

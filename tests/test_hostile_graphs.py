@@ -18,7 +18,7 @@ from hostile import (
     unresolved,
 )
 
-from lineage.resolver import DEFAULT_CONCURRENCY, DEFAULT_MAX_DEPTH
+from lineage.resolver import DEFAULT_CONCURRENCY, DEFAULT_MAX_DEPTH, FILE_SLOTS_PER_REPO
 
 
 @pytest.fixture
@@ -87,7 +87,9 @@ def test_a_merge_of_300_mostly_missing_parents_keeps_concurrency_bounded(
     assert len(missing) == 270
     assert properties_of(comps["model:org/merge"], "mlbom:lineage:relation") == ["merge"]
     assert hub.count("model_info") == 301  # one request each, no retry storm on 404s
-    assert 1 < hub.max_in_flight <= DEFAULT_CONCURRENCY
+    # at most one metadata request per repo slot, and FILE_SLOTS_PER_REPO file requests each
+    assert 1 < hub.max_info_in_flight <= DEFAULT_CONCURRENCY
+    assert hub.max_in_flight <= DEFAULT_CONCURRENCY * (1 + FILE_SLOTS_PER_REPO)
 
 
 @pytest.mark.parametrize("relation", ["distilled", "Merge ", ["merge"], 7, ""])

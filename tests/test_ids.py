@@ -32,7 +32,7 @@ SHA = "0123456789abcdef0123456789abcdef01234567"
 ID_RULES = {
     r"PackageURL\(": {"lineage/ids.py"},
     # the purl form named in text (docstrings, error messages) ...
-    r"pkg:huggingface": {"lineage/ids.py", "sbom/inventory/ingest.py",  # ingest: its docstring
+    r"pkg:huggingface": {"lineage/ids.py", "sbom/bom_reader_foreign.py",  # its docstring
                          "sbom/advisories.py"},  # the advisory format in docs and messages
     # ... but parsed by one regular expression
     r"pkg:(huggingface|\{PURL_TYPE\})/\(\?P": {"lineage/ids.py"},

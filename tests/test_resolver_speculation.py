@@ -129,7 +129,7 @@ def test_an_early_read_that_finds_no_file_leaves_no_problem(make_fake_hub: Any,
     assert _parents(graph, "model:org/base") == ["org/pretrain-run"]
 
 
-def test_one_request_at_a_time_leaves_no_slot_for_guessing(make_fake_hub: Any,
+def test_one_repo_at_a_time_leaves_no_slot_for_guessing(make_fake_hub: Any,
                                                            tmp_path: Path) -> None:
     root = new_mirror(tmp_path / "hub")
     _foundation(root, "org/pretrain-run", SHA_A)

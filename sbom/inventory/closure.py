@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+
+import orjson
 
 from sbom.inventory.ingest import ParsedBom
 
@@ -36,26 +37,54 @@ class BomRows:
     root_sha: str | None
 
 
+@dataclass(frozen=True)
+class PreparedBom:
+    """A parsed BOM reduced to what the store writes: its ``boms`` columns and ``BomRows``.
+    Small to pickle, so a worker process can parse and prepare while the main one writes."""
+
+    file: str
+    serial: str | None
+    root_ref: str
+    nodes: int
+    edges: int
+    unresolved: int
+    dropped_cycle_edges: int
+    rows: BomRows
+    root_version: str | None = None  # the root component's version as written
+
+
+def prepare(bom: ParsedBom | PreparedBom) -> PreparedBom:
+    """``bom`` with its rows computed (see the module docstring)."""
+    if isinstance(bom, PreparedBom):
+        return bom
+    root = next(n for n in bom.nodes if n.bom_ref == bom.root_ref)
+    return PreparedBom(bom.file, bom.serial, bom.root_ref, len(bom.nodes), len(bom.edges),
+                       bom.unresolved, bom.dropped_cycle_edges, bom_rows(bom), root.version)
+
+
 def bom_rows(bom: ParsedBom) -> BomRows:
     """The compact graph and the root's closure of ``bom`` (see the module docstring)."""
     order = [bom.root_ref] + [n.bom_ref for n in bom.nodes if n.bom_ref != bom.root_ref]
     index = {ref: i for i, ref in enumerate(order)}
     by_ref = {n.bom_ref: n for n in bom.nodes}
     edges = [(index[e.child], index[e.parent], e.relation) for e in bom.edges]
-    graph = json.dumps(
-        [[[ref, by_ref[ref].name] for ref in order], edges], separators=(",", ":"),
-        ensure_ascii=False,
-    )
+    graph = _dumps([[[ref, by_ref[ref].name] for ref in order], edges])
     items, names = [], {}
     paths = root_paths(len(order), edges)
     for i in sorted(paths):
         node = by_ref[order[i]]
         if node.repo_id and node.kind in _ITEM_KINDS:
-            items.append((node.repo_id, node.kind, i, node.sha,
-                          json.dumps(paths[i], separators=(",", ":"))))
+            items.append((node.repo_id, node.kind, i, node.sha, _dumps(paths[i])))
             names[node.repo_id] = node.name if node.name.lower() == node.repo_id else node.repo_id
     root = by_ref[bom.root_ref]
     return BomRows(graph, tuple(items), names, root.name, root.sha)
+
+
+def _dumps(value: Any) -> str:
+    """Compact JSON, as ``json.dumps(value, separators=(",", ":"), ensure_ascii=False)``
+    writes it, at orjson's speed (text reaching here has no lone surrogates:
+    ``bom_reader.stored_text``)."""
+    return orjson.dumps(value).decode("utf-8")
 
 
 def root_paths(count: int, edges: Sequence[tuple[int, int, str]]) -> dict[int, list[list[int]]]:
@@ -72,26 +101,3 @@ def root_paths(count: int, edges: Sequence[tuple[int, int, str]]) -> dict[int, l
         stack.extend((edges[e][1], [*path, e]) for e in reversed(out_edges[node]))
     return paths
 
-
-@dataclass(frozen=True)
-class Graph:
-    """A stored BOM graph, decoded."""
-
-    nodes: Sequence[Sequence[str]]  # [ref, name] per node index
-    edges: Sequence[Sequence[Any]]  # [child, parent, relation] per edge index
-
-    @classmethod
-    def decode(cls, text: str) -> Graph:
-        nodes, edges = json.loads(text)
-        return cls(nodes, edges)
-
-    def steps(self, path: Sequence[int]) -> list[tuple[int, str | None]]:
-        """A path of edge indices as ``(node, relation to the next step)`` pairs."""
-        out: list[tuple[int, str | None]] = []
-        node = 0
-        for e in path:
-            _, parent, relation = self.edges[e]
-            out.append((node, relation))
-            node = parent
-        out.append((node, None))
-        return out

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from json.encoder import encode_basestring_ascii as _str
 from typing import Any
 
 from lineage.errors import InputError
@@ -183,33 +184,46 @@ def _answer_json(answer: AffectedAnswer) -> str:
     encoder alone would take seconds."""
     doc = answer_document(answer, hits=False)
     head = json.dumps(doc, indent=2)
-    parts = [head[:-2]]
+    parts = [head[:-2]]  # a 30 MB answer: each piece is copied once, in the last join
     fragments: dict[int, str] = {}  # id(PathStep) -> its JSON; steps are shared objects
     for key in _LISTS:
         lines = [_hit_json(h, a.kind, fragments) for a in answer.answers
                  for h in (a.unknown if key == "unknown" else a.hits)]
-        body = ",\n    ".join(lines)
-        parts.append(f',\n  "{key}": ' + (f"[\n    {body}\n  ]" if lines else "[]"))
-    return "".join(parts) + "\n}\n"
+        if not lines:
+            parts.append(f',\n  "{key}": []')
+            continue
+        parts.append(f',\n  "{key}": [\n    ')
+        for i, line in enumerate(lines):
+            parts.extend((",\n    ", line) if i else (line,))
+        parts.append("\n  ]")
+    parts.append("\n}\n")
+    return "".join(parts)
 
 
 def _hit_json(h: AffectedHit, kind: str, fragments: dict[int, str]) -> str:
-    """``json.dumps(_hit_doc(h, kind))``, from cached step fragments."""
-    dumps = json.dumps
+    """``json.dumps(_hit_doc(h, kind))``, from cached step fragments (steps are shared
+    objects: ``_Finder._steps_of``). ``_str`` is the encoder ``json.dumps`` itself uses for
+    a string (ensure_ascii), called directly."""
     paths = []
     for p in h.paths:
         steps = []
         for s in p.steps:
             text = fragments.get(id(s))
             if text is None:
-                text = fragments[id(s)] = dumps(
-                    {"ref": s.ref, "name": s.name, "relation": s.relation})
+                text = fragments[id(s)] = (
+                    f'{{"ref": {_str(s.ref)}, "name": {_str(s.name)}, '
+                    f'"relation": {_opt(s.relation)}}}')
             steps.append(text)
-        paths.append(f'{{"model": {dumps(p.model)}, "commit": {dumps(p.commit)}, '
-                     f'"bom": {dumps(p.bom_file)}, "steps": [{", ".join(steps)}]}}')
-    return (f'{{"product": {dumps(h.product)}, "version": {dumps(h.version)}, '
-            f'"commits": {dumps(list(h.commits))}, "paths": [{", ".join(paths)}], '
-            f'"more_paths": {h.more_paths}, "kind": {dumps(kind)}}}')
+        paths.append(f'{{"model": {_str(p.model)}, "commit": {_opt(p.commit)}, '
+                     f'"bom": {_str(p.bom_file)}, "steps": [{", ".join(steps)}]}}')
+    commits = ", ".join(_opt(c) for c in h.commits)
+    return (f'{{"product": {_str(h.product)}, "version": {_str(h.version)}, '
+            f'"commits": [{commits}], "paths": [{", ".join(paths)}], '
+            f'"more_paths": {h.more_paths}, "kind": {_str(kind)}}}')
+
+
+def _opt(value: str | None) -> str:
+    return "null" if value is None else _str(value)
 
 
 def _item(query: AffectedQuery) -> str:

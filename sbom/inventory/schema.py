@@ -27,13 +27,23 @@ which stopped at 64 edges and cost 0.5 s for a foundation in 5,000 products) wit
   page in product order stops after the page. The page shown is decoded from ``paths`` and
   ``graph`` (see ``closure.py``).
 
-Only the key column differs between engines (SQLite's rowid alias against an identity
-column); every query is the same text on both.
+Version 3 makes every ``affected`` total and probe an index-only read on PostgreSQL: the
+``items`` primary key also carries ``kind`` and ``sha`` (``INCLUDE``), so the total for a
+foundation in 20,000 products, a pinned ``@sha`` query and the kinds an id has are read from
+the index alone (version 2 visited one heap page per row: 70-130 ms where the index gives
+5 ms). SQLite's ``items`` is a WITHOUT ROWID table, whose key b-tree holds every column
+already. ``items_code`` (both engines) indexes the few remote-code rows, so asking whether an
+id is used as code is one probe instead of a scan of every product that uses it as a model.
+PostgreSQL needs its visibility map set (autovacuum, or ``VACUUM`` after a large ingest) for
+the reads to stay index-only.
+
+Only the key column and the statements marked for one engine differ between engines; every
+query is the same text on both.
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _KEY = {
     "sqlite": "INTEGER PRIMARY KEY",
@@ -45,7 +55,8 @@ _CLUSTERED = {"sqlite": " WITHOUT ROWID", "postgresql": ""}
 CONVERT_V1 = "-- convert version 1 rows"
 
 # Each entry moves the schema from version i to i + 1. Never edit a released entry: append.
-_MIGRATIONS: tuple[tuple[str, ...], ...] = (
+# A statement is SQL for both engines, or ``{engine: SQL}`` for the engines named only.
+_MIGRATIONS: tuple[tuple[str | dict[str, str], ...], ...] = (
     (
         """CREATE TABLE products (
             id {key},
@@ -109,6 +120,13 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "DROP TABLE edges",
         "DROP TABLE nodes",
     ),
+    (
+        {"postgresql": "ALTER TABLE items DROP CONSTRAINT items_pkey"},
+        {"postgresql": "ALTER TABLE items ADD PRIMARY KEY "
+                       "(repo, ns, product, version, product_id, bom_id, node) "
+                       "INCLUDE (kind, sha)"},
+        "CREATE INDEX items_code ON items (repo, kind) WHERE kind = 'code'",
+    ),
 )
 
 CREATE_VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
@@ -118,7 +136,12 @@ def migrations_after(current: int, engine: str) -> list[tuple[int, list[str]]]:
     """The statements that bring a database at ``current`` to ``SCHEMA_VERSION``."""
     key, clustered = _KEY[engine], _CLUSTERED[engine]
     return [
-        (i + 1, [stmt.format(key=key, clustered=clustered) for stmt in stmts])
+        (i + 1, [stmt.format(key=key, clustered=clustered) for stmt in _for(engine, stmts)])
         for i, stmts in enumerate(_MIGRATIONS)
         if i >= current
     ]
+
+
+def _for(engine: str, stmts: tuple[str | dict[str, str], ...]) -> list[str]:
+    return [s if isinstance(s, str) else s[engine] for s in stmts
+            if isinstance(s, str) or engine in s]

@@ -34,7 +34,7 @@ from typing import Any, Protocol, TypeVar
 from lineage.db import connect_postgresql, connect_sqlite, store_error
 from lineage.dburl import parse_db_url, redact_db_url
 from lineage.errors import InputError, StoreError
-from sbom.inventory.closure import BomRows, bom_rows
+from sbom.inventory.closure import PreparedBom, bom_rows, prepare
 from sbom.inventory.ingest import ParsedBom, StoredEdge, StoredNode, parse_bom_file
 from sbom.inventory.schema import (
     CONVERT_V1,
@@ -244,28 +244,30 @@ class Store:
         return self.add_parsed([parse_bom_file(p) for p in paths], product, version)
 
     def add_parsed(
-        self, boms: Sequence[ParsedBom], product: str, version: str = DEFAULT_VERSION
+        self, boms: Sequence[ParsedBom | PreparedBom], product: str,
+        version: str = DEFAULT_VERSION,
     ) -> AddResult:
         """Store already parsed BOMs (see ``add_boms``)."""
         return self.add_many([(boms, product, version)])[0]
 
     def add_many(
-        self, entries: Sequence[tuple[Sequence[ParsedBom], str, str]]
+        self, entries: Sequence[tuple[Sequence[ParsedBom | PreparedBom], str, str]]
     ) -> list[AddResult]:
         """Store several product versions in ONE transaction (one durable commit covers them
         all: after a crash either every one of them is stored or none is). Each entry is
-        ``(parsed BOMs, product, version)`` and replaces what that version held before."""
+        ``(parsed BOMs, product, version)`` and replaces what that version held before; a
+        product version given twice holds the BOMs of both entries."""
         checked = [
-            (list(b), _check_name(p, "product"), _check_name(v, "version")) for b, p, v in entries
+            ([prepare(bom) for bom in b], check_name(p, "product"), check_name(v, "version"))
+            for b, p, v in entries
         ]
         if any(not b for b, _, _ in checked):
             raise InputError("no BOM files given")
-        rows = [[bom_rows(bom) for bom in b] for b, _, _ in checked]
-        product_ids, replaced = self.run(lambda cur: self._write(cur, checked, rows))
+        product_ids, replaced = self.run(lambda cur: self._write(cur, checked))
         return [
             AddResult(
                 product=product, version=version, boms=len(boms),
-                nodes=sum(len(b.nodes) for b in boms), edges=sum(len(b.edges) for b in boms),
+                nodes=sum(b.nodes for b in boms), edges=sum(b.edges for b in boms),
                 replaced=product_id in replaced, roots=tuple(b.root_ref for b in boms),
                 dropped_cycle_edges=sum(b.dropped_cycle_edges for b in boms),
             )
@@ -273,54 +275,58 @@ class Store:
         ]
 
     def _write(
-        self, cur: _Cursor, entries: Sequence[tuple[list[ParsedBom], str, str]],
-        rows: Sequence[Sequence[BomRows]],
+        self, cur: _Cursor, entries: Sequence[tuple[list[PreparedBom], str, str]]
     ) -> tuple[list[int], set[int]]:
         now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        upsert = self.sql(
-            "INSERT INTO products (product, version, ingested_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (product, version) DO UPDATE SET ingested_at = excluded.ingested_at "
-            "RETURNING id"
-        )
-        product_ids = []
-        for _, product, version in entries:
-            cur.execute(upsert, (product, version, now))
-            product_ids.append(int(cur.fetchone()[0]))
+        ids = self._upsert_products(cur, list(dict.fromkeys((p, v) for _, p, v in entries)), now)
+        product_ids = [ids[(product, version)] for _, product, version in entries]
         cur.execute(self.sql(f"DELETE FROM boms WHERE {self.in_ids('product_id')} "
                              "RETURNING product_id"), (self.ids_param(product_ids),))
         replaced = {int(r[0]) for r in cur.fetchall()}
-        repo_ids = self._repo_ids(cur, {k: n for r in rows for b in r for k, n in b.names.items()})
-        bom_lines: list[tuple[Any, ...]] = []
-        names: list[tuple[str, str]] = []
-        for product_id, (boms, product, version), bom_rows_ in zip(
-                product_ids, entries, rows, strict=True):
-            for bom, br in zip(boms, bom_rows_, strict=True):
-                bom_lines.append((product_id, bom.file, bom.serial, bom.root_ref,
-                                  len(bom.nodes), len(bom.edges), br.root_name, br.root_sha,
-                                  br.graph, bom.unresolved))
-                names.append((product, version))
-        bom_ids = self._insert_boms(cur, bom_lines)
-        flat = [b for r in rows for b in r]
+        repo_ids = self._repo_ids(
+            cur, {k: n for b, _, _ in entries for bom in b for k, n in bom.rows.names.items()})
+        flat = [(product_id, product, version, bom)
+                for product_id, (boms, product, version) in zip(product_ids, entries, strict=True)
+                for bom in boms]
+        bom_ids = self._insert_boms(cur, [
+            (product_id, b.file, b.serial, b.root_ref, b.nodes, b.edges, b.rows.root_name,
+             b.rows.root_sha, b.rows.graph, b.unresolved) for product_id, _, _, b in flat])
         items = [
-            _item_row(repo_ids[key], product, version, line[0], bom_id, node, kind, sha, paths)
-            for line, (product, version), bom_id, br in zip(
-                bom_lines, names, bom_ids, flat, strict=True)
-            for key, kind, node, sha, paths in br.items
+            _item_row(repo_ids[key], product, version, product_id, bom_id, node, kind, sha, paths)
+            for (product_id, product, version, b), bom_id in zip(flat, bom_ids, strict=True)
+            for key, kind, node, sha, paths in b.rows.items
         ]
+        # written in key order: on PostgreSQL one repo's rows of a batch then share heap
+        # pages, so reading a foundation's rows visits a page per batch, not one per row
+        items.sort(key=_item_key)
         self._bulk(cur, "items", _ITEM_COLUMNS, items)
         return product_ids, replaced
+
+    def _upsert_products(
+        self, cur: _Cursor, pairs: Sequence[tuple[str, str]], now: str
+    ) -> dict[tuple[str, str], int]:
+        """The id of each distinct (product, version), created or touched, in one statement
+        (engine hook)."""
+        cur.execute(
+            "INSERT INTO products (product, version, ingested_at) "
+            "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), ? "
+            "FROM json_each(?) WHERE true "
+            "ON CONFLICT (product, version) DO UPDATE SET ingested_at = excluded.ingested_at "
+            "RETURNING id, product, version", (now, json.dumps(pairs)))
+        return {(str(p), str(v)): int(i) for i, p, v in cur.fetchall()}
 
     _BOM_COLUMNS = ("product_id", "file", "serial", "root_ref", "node_count", "edge_count",
                     "root_name", "root_sha", "graph", "unresolved")
 
     def _insert_boms(self, cur: _Cursor, lines: Sequence[tuple[Any, ...]]) -> list[int]:
-        """Insert ``boms`` rows; return their ids in order (engine hook)."""
-        text = self.sql(f"INSERT INTO boms ({', '.join(self._BOM_COLUMNS)}) VALUES "
-                        f"({', '.join('?' * len(self._BOM_COLUMNS))}) RETURNING id")
-        ids = []
-        for line in lines:
-            cur.execute(text, line)
-            ids.append(int(cur.fetchone()[0]))
+        """Insert ``boms`` rows; return their ids in order (engine hook). SQLite: the write
+        transaction holds the database's write lock (``BEGIN IMMEDIATE``), so the ids after
+        the largest one are this transaction's to give, in one ``executemany``."""
+        cur.execute("SELECT coalesce(max(id), 0) FROM boms")
+        first = int(cur.fetchone()[0]) + 1
+        ids = list(range(first, first + len(lines)))
+        self._bulk(cur, "boms", ("id", *self._BOM_COLUMNS),
+                   [(i, *line) for i, line in zip(ids, lines, strict=True)])
         return ids
 
     def _bulk(self, cur: _Cursor, table: str, columns: Sequence[str],
@@ -406,7 +412,13 @@ def _item_row(repo: int, product: str, version: str, product_id: int, bom_id: in
     return (repo, ns, product, version, product_id, bom_id, node, kind, sha, paths)
 
 
-def _check_name(value: str, what: str) -> str:
+def _item_key(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """An ``items`` row's primary key (its first seven columns)."""
+    return row[:7]
+
+
+def check_name(value: str, what: str) -> str:
+    """A product or version name, stripped; ``InputError`` unless 1-512 printable characters."""
     value = value.strip()
     if not value or len(value) > 512 or re.search(r"[\x00-\x1f\x7f]", value):
         raise InputError(f"invalid {what} name {value[:80]!r}: 1-512 printable characters")
@@ -493,6 +505,18 @@ class PostgresStore(Store):
 
     def ids_param(self, values: Sequence[Any]) -> Any:
         return list(values)
+
+    def _upsert_products(
+        self, cur: _Cursor, pairs: Sequence[tuple[str, str]], now: str
+    ) -> dict[tuple[str, str], int]:
+        cur.execute(
+            "INSERT INTO products (product, version, ingested_at) "
+            "SELECT product, version, %s FROM unnest(%s::text[], %s::text[]) "
+            "AS u (product, version) "
+            "ON CONFLICT (product, version) DO UPDATE SET ingested_at = excluded.ingested_at "
+            "RETURNING id, product, version",
+            (now, [p for p, _ in pairs], [v for _, v in pairs]))
+        return {(str(p), str(v)): int(i) for i, p, v in cur.fetchall()}
 
     def _insert_boms(self, cur: _Cursor, lines: Sequence[tuple[Any, ...]]) -> list[int]:
         """Ids from the identity's sequence in one round trip, then one COPY."""
