@@ -60,7 +60,9 @@ Latency and faults, for tests of retries, timeouts and concurrency:
   instead) and ``"smuggle"`` (the normal answer followed, beyond its ``Content-Length``, by a
   complete second answer whose JSON body is ``body``: what the next request on that
   connection reads if the client trusts the framing), ``"close_after"`` (the normal answer,
-  kept alive as far as its headers say, then the connection closed: a keep-alive timeout).
+  kept alive as far as its headers say, then the connection closed: a keep-alive timeout),
+  ``"huge_error"`` (a 404 whose JSON error body goes on for 256 MiB; the bytes the client
+  let the server write before it hung up are added to ``.huge_error_bytes_sent``).
 
 Every request is recorded in ``.requests`` as a ``HubRequest`` (method, kind, repo_id, path,
 status, and the ``Range`` header when one was sent) so tests can count how often a model's
@@ -118,7 +120,7 @@ _LIST_FULL_FIELDS = ("author", "sha", "lastModified", "gated", "disabled", "sibl
 _ERROR_CODES = {"gated": "GatedRepo", "not-found": "RepoNotFound"}
 _ALWAYS_PUBLIC = frozenset({"README.md", ".gitattributes"})
 _ACTIONS = ("reset", "truncate", "delay", "drip", "html", "redirect_loop", "gzip_corrupt",
-            "answer_as", "smuggle", "close_after")
+            "answer_as", "smuggle", "close_after", "huge_error")
 
 
 def repo_dir_name(repo_id: str) -> str:
@@ -215,6 +217,7 @@ class FakeHub:
         self._requests: list[HubRequest] = []
         self.in_flight = 0  # requests being answered right now
         self.max_in_flight = 0  # the most ever answered at once (reset by reset_counts)
+        self.huge_error_bytes_sent = 0  # see the "huge_error" fault
         self.info_in_flight = 0  # metadata requests (/api/models/.., /api/datasets/..) of those
         self.max_info_in_flight = 0
         self._server: ThreadingHTTPServer | None = None
@@ -569,6 +572,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault is not None and fault.action == "close_after":
             self._send(reply)  # a keep-alive answer, then the server closes the connection
             self.close_connection = True
+        elif fault is not None and fault.action == "huge_error":
+            self._huge_error()
         elif fault is not None and fault.action == "smuggle":
             forged = _json_reply(200, json.loads(fault.body))
             self._send(reply, extra=self._wire(forged))
@@ -620,6 +625,26 @@ class _Handler(BaseHTTPRequestHandler):
             self._reset()
             return
         self.wfile.write(reply.body + extra)
+
+    def _huge_error(self) -> None:
+        """A 404 with a 256 MiB body, written until the client stops reading."""
+        size, chunk = 256 << 20, b'{"error": "' + b"x" * (1 << 16)
+        self.send_response(404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("X-Error-Code", "RepoNotFound")
+        self.send_header("Content-Length", str(size))
+        self.end_headers()
+        sent = 0
+        try:
+            while sent < size:
+                self.wfile.write(chunk)
+                sent += len(chunk)
+        except OSError:
+            pass
+        finally:
+            with self.fake._lock:
+                self.fake.huge_error_bytes_sent += sent
+            self.close_connection = True
 
     def _reset(self) -> None:
         """Close the TCP connection with a reset (SO_LINGER 0) and nothing more sent."""

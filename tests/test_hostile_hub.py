@@ -288,3 +288,24 @@ def test_a_kept_alive_connection_the_server_closed_is_replaced_without_a_retry(
     assert json.loads(first.body)["id"] == "org/base"
     assert json.loads(second.body)["id"] == "org/other"
     assert hub.count("model_info", "org/other") == 1
+
+
+def test_an_error_answer_is_not_read_past_its_cap(mirror: Path, make_fake_hub: Any) -> None:
+    """A 404 whose body goes on for 256 MiB is read only as far as the error message needs:
+    the client hangs up, the answer is "not found" with the model named, and it is quick."""
+    from lineage.errors import HubError
+    from lineage.sources.hub_client import HubClient
+
+    hub = make_fake_hub(mirror, faults=[{"path": "^/api/models/org/base", "action": "huge_error",
+                                         "times": 1}])
+    client = HubClient(hub.endpoint)
+    start = time.monotonic()
+    with pytest.raises(HubError) as caught:
+        client.get(f"{hub.endpoint}/api/models/org/base", "org/base", max_bytes=1 << 20)
+    assert caught.value.reason == "not-found", str(caught.value)
+    assert "org/base" in str(caught.value)
+    assert time.monotonic() - start < 10
+    deadline = time.monotonic() + 5
+    while hub.huge_error_bytes_sent == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)  # the server thread notes what it wrote when the client hangs up
+    assert 0 < hub.huge_error_bytes_sent < 32 << 20  # socket buffers, not the 256 MiB body

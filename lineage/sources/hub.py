@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from lineage.capped_read import CappedReadError, read_capped
 from lineage.errors import HubError, InvalidIdError, ParseError
 from lineage.refs import ModelRef, clip, is_commit_sha, is_safe_repo_file
 from lineage.sources.apijson import snapshot_from_api
@@ -129,9 +130,8 @@ class HubSource(Source):
         try:
             if max_age is not None and time.time() - os.stat(path).st_mtime > max_age:
                 return None
-            with open(path, "rb") as fh:
-                return json.loads(fh.read())
-        except (OSError, ValueError, RecursionError):
+            return json.loads(read_capped(path, MAX_INFO_BYTES))
+        except (OSError, CappedReadError, ValueError, RecursionError):
             return None
 
     def _cache_write(self, path: str | None, value: Any) -> None:
@@ -201,12 +201,14 @@ class HubSource(Source):
         return self._cache_path("models", repo_id, f"{sha}.file-{digest}{suffix}")
 
     def _file_cache_read(self, path: str | None) -> bytes | None:
+        """A file this class cached, or ``None``. A cached file over the largest answer this
+        class ever asks for is not one it wrote whole: a miss, so the Hub is asked again and
+        its answer capped as usual."""
         if path is None:
             return None
         try:
-            with open(path, "rb") as fh:
-                return fh.read()
-        except OSError:
+            return read_capped(path, max(MAX_INFO_BYTES, MAX_SMALL_FILE_BYTES))
+        except CappedReadError:
             return None
 
     def _file_cache_write(self, path: str | None, data: bytes) -> None:

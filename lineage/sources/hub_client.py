@@ -453,8 +453,7 @@ class HubClient:
                 raise _Transient(f"HTTP {resp.status_code}",
                                  float(ra) if ra and ra.strip().isdigit() else None)
             if resp.status_code >= 400:
-                resp.read()
-                hf_raise_for_status(resp)
+                hf_raise_for_status(_error_answer(resp))
             body = bytearray()
             for chunk in resp.iter_bytes():
                 body.extend(chunk)
@@ -535,6 +534,28 @@ def answered_repo(url: str, api_kind: str) -> str | None:
     if len(rest) >= 2 and rest[1] != "revision":
         return f"{rest[0]}/{rest[1]}"
     return rest[0]
+
+
+# An error answer's body only feeds the one-line message (huggingface_hub reads its "error"
+# field); a server that streams megabytes with a 404 is not read past this.
+_ERROR_BODY_BYTES = 64 * 1024
+
+
+def _error_answer(resp: Any) -> Any:
+    """``resp`` with at most ``_ERROR_BODY_BYTES`` of its (decoded) body, for
+    ``hf_raise_for_status``; the body's framing headers go, as the bytes kept are decoded."""
+    import httpx2
+
+    body = bytearray()
+    for chunk in resp.iter_bytes():
+        body.extend(chunk)
+        if len(body) >= _ERROR_BODY_BYTES:
+            break
+    headers = [(k, v) for k, v in resp.headers.multi_items()
+               if k.lower() not in ("content-length", "content-encoding", "transfer-encoding")]
+    return httpx2.Response(resp.status_code, headers=headers,
+                          content=bytes(body[:_ERROR_BODY_BYTES]), request=resp.request,
+                          history=resp.history)
 
 
 def _check_framing(resp: Any) -> None:
