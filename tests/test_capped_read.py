@@ -93,10 +93,6 @@ ALLOWED_WHOLE_READS = {
     ("lineage/extract.py", "read_bytes"): "hashes mlbom's own source files (facts_version)",
     ("lineage/annotate/signatures/_trust.py", "read_bytes"): "the trusted root shipped with "
                                                                "sigstore",
-    ("lineage/sources/hub.py", "read"): "mlbom's own cache files, written capped by mlbom",
-    ("lineage/sources/hub_client.py", "read"): "not a file: an HTTP error answer's body, read "
-                                               "for hf_raise_for_status (its cap is the Hub "
-                                               "client's business)",
 }
 
 
