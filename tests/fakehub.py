@@ -80,6 +80,7 @@ import json
 import re
 import socket
 import struct
+import sys
 import threading
 import time
 from collections import Counter
@@ -121,6 +122,16 @@ _ERROR_CODES = {"gated": "GatedRepo", "not-found": "RepoNotFound"}
 _ALWAYS_PUBLIC = frozenset({"README.md", ".gitattributes"})
 _ACTIONS = ("reset", "truncate", "delay", "drip", "html", "redirect_loop", "gzip_corrupt",
             "answer_as", "smuggle", "close_after", "huge_error")
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up mid-answer (a deadline, a cap, Ctrl-C: what the fault tests
+    provoke) is an expected event, not a server error worth a traceback on the test log."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 def repo_dir_name(repo_id: str) -> str:
@@ -233,7 +244,7 @@ class FakeHub:
             fake = hub
 
         ThreadingHTTPServer.request_queue_size = 128  # many parallel clients: no dropped SYNs
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server = _QuietServer(("127.0.0.1", 0), Handler)
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(
