@@ -66,3 +66,31 @@ def test_index_build_from_hub_stops_at_the_deadline_and_resumes(
                   capsys)
     assert run.code == 0, run.stderr
     assert "resumed" in run.stderr and "incomplete" not in run.stderr
+
+
+def test_a_cut_in_an_earlier_run_never_marks_the_next_one_partial(fake_hub: Any,
+                                                                   capsys: Any) -> None:
+    """In one process (a test suite, a service calling the CLI's main), a thread of an earlier
+    run may still be ending a request its deadline cut after the next run has started: that
+    cut belongs to its own run, and the next run's whole answer is not called partial."""
+    import pytest
+
+    from lineage.errors import HubError
+    from lineage.sources import hub_client
+
+    hub_client.forget_deadline_cuts()
+    earlier = hub_client.HubClient(fake_hub.endpoint, run_deadline=time.monotonic() - 1)
+    hub_client.forget_deadline_cuts()  # the next run starts
+    with pytest.raises(HubError, match="--deadline"):  # the earlier run's late request
+        earlier.get(f"{fake_hub.endpoint}/api/models/Qwen/Qwen2.5-7B", "Qwen/Qwen2.5-7B",
+                    max_bytes=1 << 20)
+    assert not hub_client.deadline_cut_a_request()
+    now = hub_client.HubClient(fake_hub.endpoint, run_deadline=time.monotonic() - 1)
+    with pytest.raises(HubError, match="--deadline"):
+        now.get(f"{fake_hub.endpoint}/api/models/Qwen/Qwen2.5-7B", "Qwen/Qwen2.5-7B",
+                max_bytes=1 << 20)
+    assert hub_client.deadline_cut_a_request()  # a cut of this run's own client counts
+    # and through the CLI: a whole run after that exits 0
+    run = run_cli(["affected", "Qwen/Qwen2.5-7B", "--hub-descendants", "--endpoint",
+                   fake_hub.endpoint, "--deadline", "30", "--format", "json"], capsys)
+    assert run.code == 0, run.stderr

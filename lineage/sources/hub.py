@@ -317,38 +317,33 @@ class HubSource(Source):
         return data, commit
 
     def read_head(self, repo_id: str, sha: str | None, filename: str, n_bytes: int) -> bytes:
-        _check_file_name(repo_id, filename)
-        path = self._file_cache_path(repo_id, sha, filename, f".head{n_bytes}")
-        cached = self._file_cache_read(path)
-        if cached is not None:
-            return cached
-        url = f"{self.endpoint}/{repo_id}/resolve/{sha or 'main'}/{quote(filename)}"
-        body = self._get(url, repo_id, headers={"Range": f"bytes=0-{n_bytes - 1}"},
-                         max_bytes=n_bytes, kind="file_head").body
-        self._file_cache_write(path, body)
-        return body
+        """The first ``n_bytes`` of a file by one ``Range`` request, cached at a commit sha. A
+        server that ignored ``Range`` gives the file's head all the same (capped)."""
+        return self._read_bytes(repo_id, sha, filename, 0, n_bytes)
 
     def read_range(self, repo_id: str, sha: str | None, filename: str, offset: int,
                    n_bytes: int) -> bytes:
         """``n_bytes`` from ``offset`` by one ``Range`` request (a safetensors header after
         its length), cached at a commit sha. An answer that is not the range asked for (a
         server that ignored ``Range``) is refused rather than misread."""
-        if offset == 0:
-            return self.read_head(repo_id, sha, filename, n_bytes)
+        return self._read_bytes(repo_id, sha, filename, offset, n_bytes)
+
+    def _read_bytes(self, repo_id: str, sha: str | None, filename: str, offset: int,
+                    n_bytes: int) -> bytes:
         _check_file_name(repo_id, filename)
-        path = self._file_cache_path(repo_id, sha, filename, f".range{offset}-{n_bytes}")
+        suffix = f".head{n_bytes}" if offset == 0 else f".range{offset}-{n_bytes}"
+        path = self._file_cache_path(repo_id, sha, filename, suffix)
         cached = self._file_cache_read(path)
         if cached is not None:
             return cached
         url = f"{self.endpoint}/{repo_id}/resolve/{sha or 'main'}/{quote(filename)}"
         answer = self._get(url, repo_id, max_bytes=n_bytes, kind="file_head",
                            headers={"Range": f"bytes={offset}-{offset + n_bytes - 1}"})
-        body = answer.body
-        if not answer.headers.get("content-range", "").startswith(f"bytes {offset}-"):
+        if offset and not answer.headers.get("content-range", "").startswith(f"bytes {offset}-"):
             raise ParseError("the Hub did not answer the byte range asked for", subject=repo_id,
                              file=filename)
-        self._file_cache_write(path, body)
-        return body
+        self._file_cache_write(path, answer.body)
+        return answer.body
 
 
 def _check_identity(data: Any, ref: ModelRef, final_repo: str) -> None:

@@ -297,17 +297,21 @@ def translate(exc: BaseException, subject: str) -> Exception | None:
 
 # -- the run's deadline ------------------------------------------------------------------------
 DEADLINE_MESSAGE = "timed out: the run's --deadline was reached before the Hub answered"
-_DEADLINE_CUT = threading.Event()  # a request of this process was refused or ended by it
+# The record of the current run: a client made after ``forget_deadline_cuts()`` reports to
+# the record that was current when it was made, so a thread still ending a request of an
+# earlier run (a drip, a slow listing) can never mark the next run partial.
+_RUN_CUTS = [threading.Event()]
 
 
 def deadline_cut_a_request() -> bool:
-    """True once any client's ``run_deadline`` has refused or ended a request since the last
-    ``forget_deadline_cuts()``: what was written is partial (the CLI exits 3)."""
-    return _DEADLINE_CUT.is_set()
+    """True once a client made since the last ``forget_deadline_cuts()`` had a request refused
+    or ended by its ``run_deadline``: what was written is partial (the CLI exits 3)."""
+    return _RUN_CUTS[0].is_set()
 
 
 def forget_deadline_cuts() -> None:
-    _DEADLINE_CUT.clear()
+    """Start a new run's record (the CLI calls this as each command starts)."""
+    _RUN_CUTS[0] = threading.Event()
 
 
 # -- the client --------------------------------------------------------------------------------
@@ -334,6 +338,7 @@ class HubClient:
         #: Told (subject, seconds) before each backoff sleep (the CLI's progress display).
         self.retry_listener: Callable[[str, float], None] | None = None
         self._headers: dict[str, str] | None = None
+        self._run_cuts = _RUN_CUTS[0]  # the run this client belongs to (see above)
 
     def cancel(self) -> None:
         """End every request now (Ctrl-C): in-flight reads stop within a fraction of a
@@ -352,7 +357,7 @@ class HubClient:
 
     # -- retry policy --------------------------------------------------------------------------
     def _deadline_message(self) -> str:
-        _DEADLINE_CUT.set()  # only ever said when the deadline refuses or ends a request
+        self._run_cuts.set()  # only ever said when the deadline refuses or ends a request
         return DEADLINE_MESSAGE
 
     def deadline_passed(self) -> bool:
