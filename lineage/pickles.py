@@ -128,10 +128,6 @@ class PickleScan:
         return tuple(i for i in self.imports if i.safety == "suspicious")
 
 
-def is_pickle_name(name: str) -> bool:
-    return os.path.splitext(name)[1].lower() in PICKLE_EXTENSIONS
-
-
 def _classify(module: str, name: str, picklescan_level: str) -> str:
     root = module.split(".", 1)[0]
     if (

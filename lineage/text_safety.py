@@ -128,12 +128,6 @@ def markdown_text(text: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", s)
 
 
-def printable_lines(text: str) -> str:
-    """Like ``printable`` but keeps ``\\n`` line breaks (for text already split into lines
-    by its writer, such as a message list)."""
-    return "\n".join(printable(line) for line in text.split("\n"))
-
-
 def json_document(value: Any) -> str:
     """``value`` as the JSON documents mlbom writes: indented by 2, non-ASCII kept, the
     characters ``printable`` escapes written as ``\\uXXXX``, one final newline."""

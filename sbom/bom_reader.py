@@ -424,11 +424,6 @@ def load_cyclonedx(source: str | bytes | os.PathLike[str]) -> tuple[dict[str, An
     return doc, label
 
 
-def graph_from_cyclonedx(doc: dict[str, Any], label: str) -> LineageGraph:
-    """``read_bom`` for a document ``load_cyclonedx`` returned (mlbom's BOM contract)."""
-    return _graph(doc, label)
-
-
 def written_by_mlbom(doc: dict[str, Any]) -> bool:
     """Whether ``metadata.tools`` names mlbom, i.e. the BOM follows mlbom's contract."""
     metadata = doc.get("metadata")

@@ -152,9 +152,6 @@ class Policy:
         """The first signers entry that covers ``repo_id``."""
         return next((r for r in self.signers if r.applies(repo_id)), None)
 
-    def severity_of(self, kind: str, default: str) -> str:
-        return self.severity.get(kind, default)
-
 
 class _LineDict(dict[Any, Any]):
     lines: dict[Any, int]

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from lineage.graph import (
-    LINEAGE_RELATIONS,
     DatasetNode,
     EdgeData,
     LineageGraph,
@@ -214,10 +213,6 @@ def node_record(graph: LineageGraph, node: Node) -> dict[str, Any]:
     if isinstance(node, DatasetNode):
         rec["purpose"] = node.purpose
     return rec
-
-
-def is_lineage(relation: Relation) -> bool:
-    return relation in LINEAGE_RELATIONS
 
 
 def edge_label(relation: Relation) -> str:
