@@ -1,7 +1,7 @@
 """``mlbom affected --advisories PATH``: for each advisory, the stored product versions it
 affects and through which lineage path.
 
-The inventory answers (``sbom.inventory.affected.find_affected``); this module only turns each
+The inventory answers (``sbom.inventory.affected.query_affected``); this module only turns each
 advisory's ``affected[]`` entries into inventory queries and groups the answers by advisory:
 
 - an entry with ``versions`` asks once per commit (``org/name@<sha or prefix>``): a product is
@@ -10,12 +10,16 @@ advisory's ``affected[]`` entries into inventory queries and groups the answers 
   commit is affected;
 - an entry with only ``ranges`` (not evaluable offline) also asks without a revision, and its
   products are *possibly* affected;
+- a product whose BOM holds the repo without its commit is *possibly* affected by an entry
+  that names commits (it cannot be cleared);
+- the repos no stored BOM holds are listed (``not_stored``), never a bare "not affected";
 - the repo is looked up as a model (and code repo) and as a dataset.
 
 JSON (``mlbom-advisories-affected/1``)::
 
     {"format": "mlbom-advisories-affected/1",
      "advisories": [{"id", "summary", "source", "affected": [{"repo", "versions"}],
+                     "not_stored": [repo ids no stored BOM holds],
                      "products": [{"product", "version", "status": "affected|possibly",
                                    "commits": [...], "paths": [[names, product model first]],
                                    "boms": [files]}]}]}
@@ -50,51 +54,78 @@ def _queries(entry: AffectedRepo) -> list[tuple[str, str]]:
     return [(item, status) for item in items]
 
 
-def advisory_hits(store: Any, advisories: list[Advisory]) -> list[tuple[Advisory,
-                                                                          list[ProductHit]]]:
-    """Per advisory (withdrawn ones skipped), the product versions it affects."""
-    from sbom.inventory.affected import find_affected
+@dataclass(frozen=True)
+class AdvisoryResult:
+    advisory: Advisory
+    hits: list[ProductHit]
+    not_stored: tuple[str, ...]  # repos the advisory names that no stored BOM holds
 
-    by_adv: dict[str, tuple[Advisory, dict[tuple[str, str], ProductHit]]] = {}
+
+def advisory_hits(store: Any, advisories: list[Advisory]) -> list[AdvisoryResult]:
+    """Per advisory (withdrawn ones skipped), the product versions it affects. A product
+    whose BOM holds the repo without saying at which commit is *possibly* affected by an
+    advisory that names commits: it cannot be cleared."""
+    from sbom.inventory.affected import ItemNotFound, query_affected
+
+    by_adv: dict[str, tuple[Advisory, dict[tuple[str, str], ProductHit], dict[str, bool]]] = {}
     for adv, entry in iter_repo_ids(advisories):
-        _, found = by_adv.setdefault(adv.id, (adv, {}))
+        _, found, stored = by_adv.setdefault(adv.id, (adv, {}, {}))
+        stored.setdefault(entry.repo_id, False)
         for item, status in _queries(entry):
             for kind in ("model", "dataset"):
-                for hit in find_affected(store, item, kind):
-                    key = (hit.product, hit.version)
-                    old = found.get(key)
-                    paths = tuple(tuple(s.name for s in p.steps) for p in hit.paths)
-                    boms = tuple(dict.fromkeys(p.bom_file for p in hit.paths))
-                    if old is not None:
-                        status = "affected" if "affected" in (old.status, status) else status
-                        paths = tuple(dict.fromkeys(old.paths + paths))
-                        boms = tuple(dict.fromkeys(old.boms + boms))
-                        commits = tuple(dict.fromkeys(old.commits + hit.commits))
-                    else:
-                        commits = hit.commits
-                    found[key] = ProductHit(hit.product, hit.version, status, commits, paths,
-                                            boms)
-    return [(adv, [found[k] for k in sorted(found)]) for adv, found in by_adv.values()]
+                try:
+                    answer = query_affected(store, item, kind)
+                except ItemNotFound:
+                    continue
+                stored[entry.repo_id] = True
+                for part in answer.answers:
+                    for hit in part.hits:
+                        _add_hit(found, hit, status)
+                    for hit in part.unknown:  # the BOM does not say which commit
+                        _add_hit(found, hit, "possibly")
+    return [AdvisoryResult(adv, [found[k] for k in sorted(found)],
+                           tuple(r for r, held in stored.items() if not held))
+            for adv, found, stored in by_adv.values()]
 
 
-def render_advisory_hits(results: list[tuple[Advisory, list[ProductHit]]], fmt: str) -> str:
+def _add_hit(found: dict[tuple[str, str], ProductHit], hit: Any, status: str) -> None:
+    key = (hit.product, hit.version)
+    old = found.get(key)
+    paths = tuple(tuple(s.name for s in p.steps) for p in hit.paths)
+    boms = tuple(dict.fromkeys(p.bom_file for p in hit.paths))
+    if old is not None:
+        status = "affected" if "affected" in (old.status, status) else status
+        paths = tuple(dict.fromkeys(old.paths + paths))
+        boms = tuple(dict.fromkeys(old.boms + boms))
+        commits = tuple(dict.fromkeys(old.commits + hit.commits))
+    else:
+        commits = hit.commits
+    found[key] = ProductHit(hit.product, hit.version, status, commits, paths, boms)
+
+
+def render_advisory_hits(results: list[AdvisoryResult], fmt: str) -> str:
     if fmt == "json":
         doc = {"format": FORMAT, "advisories": [
-            {"id": adv.id, "summary": adv.summary, "source": adv.source,
+            {"id": r.advisory.id, "summary": r.advisory.summary, "source": r.advisory.source,
              "affected": [{"repo": e.repo_id, "versions": list(e.versions)}
-                          for e in adv.affected],
+                          for e in r.advisory.affected],
+             "not_stored": list(r.not_stored),
              "products": [{"product": h.product, "version": h.version, "status": h.status,
                            "commits": list(h.commits), "paths": [list(p) for p in h.paths],
-                           "boms": list(h.boms)} for h in hits]}
-            for adv, hits in results]}
+                           "boms": list(h.boms)} for h in r.hits]}
+            for r in results]}
         return json_document(doc)
     lines: list[str] = []
-    for adv, hits in results:
+    for r in results:
+        adv, hits = r.advisory, r.hits
         repos = ", ".join(e.repo_id + (f"@{','.join(e.versions)}" if e.versions else " (every "
                                        "commit)") for e in adv.affected)
         lines.append(f"{adv.id}: {adv.title}")
         lines.append(f"  names {repos}  [{adv.source}]")
-        if not hits:
+        if r.not_stored:
+            lines.append(f"  not in any stored BOM: {', '.join(r.not_stored)} (check the "
+                         "spelling if a product should use it)")
+        if not hits and len(r.not_stored) < len({e.repo_id for e in adv.affected}):
             lines.append("  no stored product version pins an affected commit")
         for h in hits:
             commits = ", ".join((c or "?")[:12] for c in h.commits)
@@ -113,7 +144,7 @@ def affected_by_advisories_text(paths: list[Any], db: str | None, fmt: str) -> t
     advisories = load_advisories(paths)
     with open_store(db, create=False) as store:
         results = advisory_hits(store, advisories)
-    n = len({(h.product, h.version) for _, hits in results for h in hits})
+    n = len({(h.product, h.version) for r in results for h in r.hits})
     return render_advisory_hits(results, fmt), n
 
 

@@ -218,3 +218,35 @@ def test_advisories_with_an_spdx_format_are_refused_not_dropped(
     assert main(["generate", "acme/Atlas-Merge-7B", "--hub-mirror", HUB, "--format",
                  "spdx-json", "--advisories", str(ADVISORIES)]) == 2
     assert "--advisories writes CycloneDX vulnerabilities" in capsys.readouterr().err
+
+
+def test_an_unrecorded_commit_is_possibly_affected_and_an_unknown_repo_is_named(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An advisory naming commits cannot clear a product whose BOM holds the repo without its
+    commit (here an unresolved dataset), and a repo no stored BOM holds is named, never a
+    bare 'no stored product version pins an affected commit'."""
+    db = f"sqlite:///{tmp_path / 'inv.db'}"
+    bom = tmp_path / "atlas.json"
+    assert main(["generate", "acme/Atlas-Merge-7B", "--hub-mirror", HUB, "-q", "-o",
+                 str(bom)]) == 0
+    assert main(["inventory", "add", str(bom), "--product", "atlas-app", "--version", "1",
+                 "--db", db]) == 0
+    advs = tmp_path / "advs"
+    advs.mkdir()
+    unrecorded = advisory("contoso/withdrawn-corpus", versions=["a" * 40])
+    typo = {**advisory("mistral/Mistral-7B-v0.3", versions=["b" * 40]), "id": "TEST-2"}
+    (advs / "a.json").write_text(json.dumps(unrecorded))
+    (advs / "b.json").write_text(json.dumps(typo))
+    capsys.readouterr()
+    assert main(["affected", "--advisories", str(advs), "--db", db, "--format", "json"]) == 0
+    by_id = {a["id"]: a for a in json.loads(capsys.readouterr().out)["advisories"]}
+    [atlas] = by_id["TEST-1"]["products"]
+    assert (atlas["product"], atlas["status"], atlas["commits"]) == ("atlas-app", "possibly",
+                                                                   [None])
+    assert by_id["TEST-1"]["not_stored"] == []
+    assert by_id["TEST-2"]["products"] == []
+    assert by_id["TEST-2"]["not_stored"] == ["mistral/Mistral-7B-v0.3"]
+    main(["affected", "--advisories", str(advs), "--db", db])
+    table = capsys.readouterr().out
+    assert "not in any stored BOM: mistral/Mistral-7B-v0.3" in table
+    assert "possibly  atlas-app 1 (commit ?)" in table
