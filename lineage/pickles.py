@@ -321,6 +321,9 @@ def _scan_stream(raw: IO[bytes], label: str, ext: str, walk: _GlobalsWalk, budge
             return
         err = walk.stream(reader, LEGACY_TORCH_PICKLES if torch_legacy else
                           MAX_PICKLES_PER_STREAM)
+        if err is None and not torch_legacy and reader.peek(1):  # legacy torch: tensor data
+            budget.note(f"{where}: stopped after {MAX_PICKLES_PER_STREAM} pickles in a row; "
+                        "the rest of the stream was not scanned")
     except _CapHit as cap:
         budget.note(str(cap))
         return

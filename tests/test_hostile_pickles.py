@@ -126,3 +126,17 @@ def test_a_zip_declaring_too_many_members_is_not_opened_and_says_so(tmp_path: Pa
             zf.writestr(f"archive/data/{i}", b"")
     scan = scan_pickle_file(path, name="model.pt")
     assert any(f"declares {MAX_ZIP_MEMBERS + 1} members" in why for why in scan.incomplete)
+
+
+def test_a_pickle_after_the_per_stream_cap_is_not_scanned_and_that_is_said() -> None:
+    """1,000 harmless pickles in a row, then one calling os.system: the scan stops at its cap
+    of pickles per stream, so the last one is not rated, and the scan says it stopped."""
+    from lineage.pickles import MAX_PICKLES_PER_STREAM
+
+    data = pickle.dumps(1) * MAX_PICKLES_PER_STREAM + pickle.dumps(_SystemCall())
+    scan = scan_pickle_bytes(data, "many.pkl")
+    assert scan.dangerous == ()
+    assert any(f"stopped after {MAX_PICKLES_PER_STREAM} pickles" in why
+               for why in scan.incomplete), scan.incomplete
+    shorter = scan_pickle_bytes(pickle.dumps(1) * 10 + pickle.dumps(_SystemCall()), "ten.pkl")
+    assert [i.name for i in shorter.dangerous] == ["system"] and not shorter.incomplete
