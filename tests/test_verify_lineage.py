@@ -267,6 +267,22 @@ def test_header_length_is_capped_and_checked() -> None:
     assert header.metadata == {"format": "pt"}
 
 
+def test_a_header_with_more_tensors_than_read_is_refused_not_cut(monkeypatch: Any) -> None:
+    """Cutting the list would give a tensor count, parameter total and fingerprint of part of
+    the model: a verdict on that would be wrong, so the header is unreadable instead."""
+    from lineage.parsers import safetensors_header as st
+
+    monkeypatch.setattr(st, "MAX_TENSORS", 3)
+    entry = {"dtype": "BF16", "shape": [2], "data_offsets": [0, 4]}
+    assert len(st.parse_safetensors_header(json.dumps(
+        {f"t{i}": entry for i in range(3)}).encode()).tensors) == 3
+    with pytest.raises(ParseError, match="more than the 3 read"):
+        st.parse_safetensors_header(json.dumps({f"t{i}": entry for i in range(4)}).encode())
+    with pytest.raises(ParseError, match="more than the 3 read"):
+        st.parse_safetensors_index(json.dumps(
+            {"weight_map": {f"t{i}": "a.safetensors" for i in range(4)}}).encode())
+
+
 def _hostile_hub(root: Path, weights: bytes) -> None:
     from make_hub import HubBuilder
     from verify_hub import LLAMA31_8B, safetensors_bytes

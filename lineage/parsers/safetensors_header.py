@@ -60,8 +60,12 @@ def parse_safetensors_header(data: bytes, *, file: str = "model.safetensors"
     value = load_json(data.rstrip(b" \x00"), file=file, max_bytes=MAX_HEADER_BYTES)
     if not isinstance(value, dict):
         raise ParseError(f"header is a {type(value).__name__}, not an object", file=file)
+    listed = len(value) - ("__metadata__" in value)
+    if listed > MAX_TENSORS:
+        raise ParseError(f"header lists {listed} tensors, more than the {MAX_TENSORS} "
+                         "read: shapes not compared", file=file)
     out = SafetensorsHeader()
-    for name, entry in list(value.items())[:MAX_TENSORS]:
+    for name, entry in value.items():
         if name == "__metadata__":
             if isinstance(entry, dict):
                 out.metadata = {str(k): str(v)[:200] for k, v in list(entry.items())[:100]}
@@ -96,8 +100,11 @@ def parse_safetensors_index(data: bytes, *, file: str = "model.safetensors.index
     value = load_json(data, file=file, max_bytes=MAX_INDEX_BYTES)
     if not isinstance(value, dict) or not isinstance(value.get("weight_map"), dict):
         raise ParseError("has no weight_map object", file=file)
+    if len(value["weight_map"]) > MAX_TENSORS:
+        raise ParseError(f"weight_map lists {len(value['weight_map'])} tensors, more than the "
+                         f"{MAX_TENSORS} read: shards not compared", file=file)
     out = SafetensorsIndex()
-    for name, shard in list(value["weight_map"].items())[:MAX_TENSORS]:
+    for name, shard in value["weight_map"].items():
         if isinstance(name, str) and isinstance(shard, str):
             out.weight_map[name[:300]] = shard[:300]
     meta = value.get("metadata")
