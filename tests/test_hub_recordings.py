@@ -157,3 +157,23 @@ def test_lineage_from_recorded_tags_and_card_data(make_fake_hub: Any, tmp_path: 
     assert {e.source for e in edge.evidence} == {"card", "hub-tags"}
     assert [d.name for d in graph.datasets()] == ["squad_v2"]
     assert "squad_v2" in graph.target.eval_datasets
+
+
+def test_base_models_given_as_plain_ids_are_parents() -> None:
+    """``baseModels`` as a list of ids (older answers and dumps) names parents just as the
+    record form does; it was dropped before extraction, so such a model had no parent."""
+    from lineage.errors import HubError
+    from lineage.extract import extract_repo_facts
+    from lineage.sources.apijson import snapshot_from_api
+
+    def no_file(name: str) -> bytes:
+        raise HubError(f"{name} not found", subject="org/m", reason="not-found")
+
+    def no_head(name: str, n: int) -> bytes:
+        return no_file(name)
+
+    for shape in (["org/base"], {"relation": "finetune", "models": [{"id": "org/base"}]}):
+        snap = snapshot_from_api({"id": "org/m", "sha": "a" * 40, "baseModels": shape},
+                                 repo_id="org/m")
+        facts = extract_repo_facts(snap, no_file, no_head)
+        assert [p.value.raw for p in facts.parents] == ["org/base"], shape

@@ -89,12 +89,13 @@ def _card(card: Any, repo_id: str, problems: list[str]) -> dict[str, Any]:
     return card
 
 
-def _base_models(bm: Any) -> tuple[dict[str, Any], ...]:
-    """The Hub's ``baseModels`` field: one object or a list of them (others dropped)."""
+def _base_models(bm: Any) -> tuple[dict[str, Any] | str, ...]:
+    """The Hub's ``baseModels`` field: one record or a list of records or plain ids (the
+    shapes ``hub_lineage.base_model_parents`` reads; other items dropped)."""
     if isinstance(bm, dict):
         return (bm,)
     if isinstance(bm, list):
-        return tuple(b for b in bm if isinstance(b, dict))
+        return tuple(b for b in bm if isinstance(b, (dict, str)))
     return ()
 
 

@@ -33,7 +33,7 @@ class RepoSnapshot:
     config: dict[str, Any] | None = None
     tags: tuple[str, ...] = ()
     siblings: tuple[FileEntry, ...] = ()
-    base_models: tuple[dict[str, Any], ...] = ()  # the Hub's ``baseModels`` records, if any
+    base_models: tuple[dict[str, Any] | str, ...] = ()  # the Hub's ``baseModels``: records or ids
     gated: str | None = None
     private: bool | None = None
     downloads: int | None = None
