@@ -73,12 +73,21 @@ def generate(
             raise InputError("--scan PATH and --product NAME go together, without a TARGET")
         if fmt is not BomFormat.cyclonedx:
             raise InputError("--scan writes CycloneDX only")
+        _refuse_unused_with_scan({
+            "--advisories": bool(advisories), "--hub-index": hub_index is not None,
+            "--cert-identity": cert_identity is not None,
+            "--cert-oidc-issuer": cert_oidc_issuer is not None,
+            "--public-key": public_key is not None,
+            "--certificate-chain": certificate_chain is not None,
+            "--trust-config": trust_config is not None})
         from sbom import scan_cmd
 
         scan_cmd.generate_product(scan, product, product_version, output,
                                   spec_version=spec_version, reproducible=reproducible,
                                   endpoint=endpoint, token=token, offline=offline,
-                                  hub_mirror=hub_mirror, max_depth=max_depth, quiet=quiet)
+                                  hub_mirror=hub_mirror, max_depth=max_depth, quiet=quiet,
+                                  no_cache=no_cache, concurrency=concurrency,
+                                  deadline=deadline)
         return
     if target is None or not target.strip():
         raise InputError("give a TARGET (a Hub repo id or a folder), or --scan PATH --product "
@@ -97,6 +106,15 @@ def generate(
     advs = check_cmd.load_advisory_paths(advisories)  # malformed advisories fail before work
     write_bom(target, opts, fmt.value, output, spec_version=spec_version,
               reproducible=reproducible, quiet=quiet, advisories=advs)
+
+
+def _refuse_unused_with_scan(given: dict[str, bool]) -> None:
+    """``generate --scan`` resolves each model with the Hub options only: an option it would
+    not apply (an advisory not matched, a signer not checked) is refused, not dropped."""
+    unused = [name for name, was_given in given.items() if was_given]
+    if unused:
+        raise InputError(f"--scan does not apply {', '.join(unused)}: generate each model's "
+                         "BOM without --scan for those, or run mlbom check on the product BOM")
 
 
 def write_bom(target: str, opts: object, fmt: str, output: Path | None, *, spec_version: str,

@@ -312,7 +312,8 @@ def generate_product(scan_path: Path, product: str, product_version: str | None,
                      output: Path | None, *, spec_version: str, reproducible: bool,
                      endpoint: str | None, token: str | None, offline: bool,
                      hub_mirror: Path | None, max_depth: int, quiet: bool,
-                     excludes: tuple[str, ...] = ()) -> None:
+                     no_cache: bool = False, concurrency: int | None = None,
+                     deadline: float | None = None) -> None:
     """``mlbom generate --scan PATH --product NAME``: one BOM for the whole product."""
     import sys
 
@@ -320,8 +321,9 @@ def generate_product(scan_path: Path, product: str, product_version: str | None,
 
     if not product.strip():
         raise InputError("--product needs a name")
-    result = scan_tree(scan_path, excludes=excludes)
-    opts = run_options(endpoint, token, offline, hub_mirror, max_depth)
+    result = scan_tree(scan_path)
+    opts = run_options(endpoint, token, offline, hub_mirror, max_depth, no_cache,
+                       concurrency=concurrency, deadline=deadline)
     text, problems = product_bom(result, product, product_version, opts,
                                  spec_version=spec_version, reproducible=reproducible)
     emit(text, output)

@@ -192,3 +192,19 @@ def test_the_gate_fails_on_unpinned_references_in_a_product_bom(
     assert main(["view", str(bom)]) == 0
     tree = capsys.readouterr().out
     assert tree.startswith("support-bot") and "acme/Atlas-Merge-7B" in tree
+
+
+def test_generate_scan_refuses_the_options_it_would_not_apply(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An advisory file or a signer given with --scan was dropped without a word, and the
+    product BOM said nothing of it: now the run is refused (exit 2) naming the options."""
+    adv = tmp_path / "adv.json"
+    adv.write_text(json.dumps({"id": "T-1", "modified": "2026-11-30T09:00:00Z",
+                               "affected": [{"package": {"name": "acme/gpt2-onnx"}}]}))
+    for extra in (["--advisories", str(adv)], ["--cert-identity", "a@b.c", "--cert-oidc-issuer",
+                                                "https://issuer.example"]):
+        code = main(["generate", "--scan", str(PRODUCT), "--product", "p", "--hub-mirror", HUB,
+                     "-o", str(tmp_path / "p.json"), *extra])
+        assert code == 2
+        assert f"--scan does not apply {extra[0]}" in capsys.readouterr().err
+        assert not (tmp_path / "p.json").exists()
