@@ -402,3 +402,26 @@ def test_parameter_counts_are_summed_not_taken_from_total() -> None:
     child, parent = evidence(333_312), evidence(7_615_616_512)
     assert child.hub_params_total == 7_615_616_512
     assert check_finetune(child, parent).verdict == "consistent"
+
+
+def test_a_passthrough_parent_no_slice_names_is_unverifiable_not_consistent() -> None:
+    """Slices that name the parent otherwise (with a revision, as a path) give no layer range
+    to compare with it: that was called consistent ("each within its source") even when the
+    ranges went past the parent's layers."""
+    from lineage.verify.evidence import ModelEvidence
+    from lineage.verify.rules import CONSISTENT, INCONSISTENT, UNVERIFIABLE, check_merge
+
+    dims = {"hidden_size": 4096, "intermediate_size": 14336, "num_attention_heads": 32,
+            "num_key_value_heads": 8, "vocab_size": 128256}
+    parent = ModelEvidence(config={**dims, "num_hidden_layers": 32}, model_type="llama",
+                           architecture="LlamaForCausalLM")
+
+    def child(name: str, top: int) -> ModelEvidence:
+        return ModelEvidence(config={**dims, "num_hidden_layers": top + top - 8},
+                             model_type="llama", architecture="LlamaForCausalLM",
+                             merge={"method": "passthrough",
+                                    "slices": [[name, 0, top], [name, 8, top]]})
+
+    assert check_merge(child("org/base@main", 40), parent, ("org/base",)).verdict == UNVERIFIABLE
+    assert check_merge(child("org/base", 40), parent, ("org/base",)).verdict == INCONSISTENT
+    assert check_merge(child("org/base", 32), parent, ("org/base",)).verdict == CONSISTENT

@@ -379,7 +379,11 @@ def _check_passthrough(cd: dict[str, int], pd: dict[str, int], slices: list[list
         return Verdict(INCONSISTENT, f"passthrough slices add up to {total} layers, child has "
                                      f"num_hidden_layers {n}")
     mine = [s for s in slices if str(s[0]).lower() in parent_ids]
-    top = max((int(str(b)) for _, _, b in mine), default=0)
+    if not mine:  # the recipe's source names (raw, a revision, a path) do not name this parent
+        return Verdict(UNVERIFIABLE, f"passthrough: slices add up to {total} layers, but no "
+                                     "slice names this parent, so its layer ranges were not "
+                                     "compared")
+    top = max(int(str(b)) for _, _, b in mine)
     pn = pd.get("num_hidden_layers")
     if pn is not None and top > pn:
         return Verdict(INCONSISTENT, f"slice layer_range ends at {top} but the parent has "
