@@ -316,3 +316,22 @@ def test_a_notebook_is_one_program_across_cells(tmp_path: Path,
     assert ref["evidence"].endswith("cell 1 line 1")
     assert "bigcode/starcoderbase-1b" in (tmp_path / "nb.ipynb").read_text().split("\n")[
         ref["line"] - 1]
+
+
+def test_one_file_is_read_as_in_its_folder_and_an_unreadable_kind_is_refused(
+        tmp_path: Path) -> None:
+    """A script without an extension is found by its shebang in a folder, and now also when
+    it is scanned alone (it gave 0 references); a file of no kind the scanner reads is an
+    error, not an empty result that a gate takes for 'no models'."""
+    from lineage.errors import InputError
+    from lineage.scan import scan_tree
+
+    script = tmp_path / "serve"
+    script.write_text("#!/usr/bin/env python\nfrom transformers import AutoModel\n"
+                      "AutoModel.from_pretrained('acme/gpt2-onnx')\n")
+    alone, in_folder = scan_tree(script), scan_tree(tmp_path)
+    assert [r.id for r in alone.references] == [r.id for r in in_folder.references] == \
+        ["acme/gpt2-onnx"]
+    (tmp_path / "notes.bin").write_bytes(b"\x00\x01")
+    with pytest.raises(InputError, match="nothing was checked"):
+        scan_tree(tmp_path / "notes.bin")

@@ -209,8 +209,11 @@ def scan_tree(root: str | os.PathLike[str], *, excludes: Sequence[str] = (),
         raise InputError(f"{root} does not exist")
     result = ScanResult(root=str(root))
     if path.is_file():
-        detector = _detector(path.name)
-        items = [(path.name, detector)] if detector else []
+        detector = _detector(path.name) or _shebang(str(path), path.name)
+        if detector is None:  # "no references" would read as a pass
+            raise InputError(f"{root} is not a kind of file mlbom scan reads (Python, a "
+                             "notebook, a config or a shell script): nothing was checked")
+        items = [(path.name, detector)]
         result.files_seen = 1
         path = path.parent
     else:
