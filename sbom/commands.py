@@ -70,4 +70,4 @@ def index_query_text(direction: str, db: str | None, model: str, fmt: str,
     if gap:
         sys.stderr.write(f"mlbom: this answer is partial: {gap}\n")
     return render_hits(hits, model_id=model, direction=direction,  # type: ignore[arg-type]
-                       fmt="json" if fmt == "json" else "table")
+                       fmt="json" if fmt == "json" else "table", cut=gap)

@@ -117,6 +117,10 @@ def test_answers_from_an_unfinished_index_say_they_are_partial(
     run = run_cli(["index", "ancestors", "acme/Atlas-Merge-7B", "--db", db], capsys)
     assert run.code == 0, run.stderr
     assert "this answer is partial" in run.stderr and "is incomplete" in run.stderr
+    assert "PARTIAL: " in run.stdout  # the answer itself says so, not only stderr
+    run = run_cli(["index", "ancestors", "acme/Atlas-Merge-7B", "--db", db, "--format", "json"],
+                  capsys)
+    assert json.loads(run.stdout)["complete"] is False
     run = run_cli(["index", "descendants", "Qwen/Qwen2.5-7B", "--db", db], capsys)
     assert run.code == 2 and "not in the Hub index" in run.stderr
     assert "is incomplete" in run.stderr  # not there *yet*: the user is told why
@@ -124,7 +128,11 @@ def test_answers_from_an_unfinished_index_say_they_are_partial(
     assert run_cli(["index", "build", "--from-hub", "--endpoint", fake_hub.endpoint,
                     "--db", db], capsys).code == 0
     run = run_cli(["index", "ancestors", "acme/Atlas-Merge-7B", "--db", db], capsys)
-    assert run.code == 0 and "partial" not in run.stderr
+    assert run.code == 0 and "partial" not in run.stderr and "PARTIAL" not in run.stdout
+    run = run_cli(["affected", "Qwen/Qwen2.5-7B", "--hub-descendants", "--index", "--db", db,
+                   "--limit", "1", "--format", "json"], capsys)
+    doc = json.loads(run.stdout)
+    assert doc["count"] == 1 and doc["complete"] is False and "--limit 1" in doc["cut"]
 
 
 # -- Ctrl-C ----------------------------------------------------------------------------------------

@@ -228,7 +228,7 @@ class IndexDescendants(DescendantsFinder):
         from sbom.views.index_hits import render_hits
 
         return render_hits(list(found), model_id=model_id, direction="descendants",
-                           fmt="json" if fmt == "json" else "table")
+                           fmt="json" if fmt == "json" else "table", cut=self.cut)
 
 
 def descendants_finder(*, use_index: bool, db: str | None, endpoint: str | None,

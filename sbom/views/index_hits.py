@@ -18,9 +18,12 @@ def render_hits(
     model_id: str,
     direction: Literal["descendants", "ancestors"],
     fmt: Literal["table", "json"] = "table",
+    cut: str | None = None,
 ) -> str:
     """Render a walk's hits. JSON: ``{"model", "direction", "count", "by_relation",
-    "hits": [{"model", "depth", "relation", "via"}]}``. The table ends with a newline."""
+    "hits": [{"model", "depth", "relation", "via"}]}``, with ``"complete": false`` and the
+    ``cut`` when the list is not all there is (a limit, an unfinished index), which the
+    table's last line also says. The table ends with a newline."""
     by_relation = dict(sorted(Counter(h.relation for h in hits).items()))
     if fmt == "json":
         doc = {
@@ -28,6 +31,7 @@ def render_hits(
             "direction": direction,
             "count": len(hits),
             "by_relation": by_relation,
+            **({"complete": False, "cut": cut} if cut else {}),
             "hits": [
                 {"model": h.model_id, "depth": h.depth, "relation": h.relation, "via": h.via}
                 for h in hits
@@ -42,7 +46,8 @@ def render_hits(
     for row in (header, *rows):
         lines.append("  ".join(v.ljust(widths[i]) for i, v in enumerate(row[:3])) + "  " + row[3])
     summary = ", ".join(f"{n} {rel}" for rel, n in by_relation.items()) or "none"
-    lines.append(printable(f"{len(hits)} {direction} of {model_id} ({summary})"))
+    lines.append(printable(f"{len(hits)} {direction} of {model_id} ({summary})"
+                           + (f" (PARTIAL: {cut})" if cut else "")))
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
