@@ -129,6 +129,32 @@ def test_a_batch_of_product_versions_is_one_transaction(db_url: str, tmp_path: P
         again = store.add_many([([bom], "p3", "1"), ([bom], "new", "1")])
         assert [r.replaced for r in again] == [True, False]
         assert len(find_affected(store, "org/Base")) == 51
+    # a failure inside the write itself (the database refuses one product's row, after the
+    # batch's earlier rows were sent) leaves nothing of the batch behind
+    _refuse_product_rows_named(db_url, "refused")
+    with open_store(db_url) as store:
+        with pytest.raises(Exception, match="refused"):
+            store.add_many([([bom], "before", "1"), ([bom], "refused", "1")])
+        assert "before" not in {p.product for p in store.list_products()}
+
+
+def _refuse_product_rows_named(db_url: str, name: str) -> None:
+    """A trigger in the real database that aborts inserting a product called ``name``."""
+    if db_url.startswith("sqlite:///"):
+        import sqlite3
+
+        with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
+            conn.execute(f"CREATE TRIGGER refuse BEFORE INSERT ON products WHEN NEW.product = "
+                         f"'{name}' BEGIN SELECT RAISE(ABORT, '{name}'); END")
+        return
+    import psycopg
+
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(f"CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN IF NEW.product = "
+                     f"'{name}' THEN RAISE EXCEPTION '{name}'; END IF; RETURN NEW; END $$ "
+                     "LANGUAGE plpgsql")
+        conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON products FOR EACH ROW "
+                     "EXECUTE FUNCTION refuse()")
 
 
 V1_SCHEMA = """
