@@ -151,3 +151,23 @@ def test_progress_lines_go_to_stderr_and_json_stays_out_of_stdout(
     summary = err.strip().splitlines()[-1]
     assert summary.startswith("stored 5 product version(s)") and "BOMs/s" in summary
     assert json.loads(json.dumps(summary))  # one plain line
+
+
+def test_a_cycle_edge_dropped_at_ingest_is_said_in_both_modes(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A foreign BOM whose dependencies go round (a -> b -> a) is stored without the edge that
+    closes the cycle; paths through it are then missing from answers, so ingest says so."""
+    doc = {"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+           "metadata": {"component": {"type": "application", "name": "app", "version": "1",
+                                      "bom-ref": "app"}},
+           "components": [{"type": "machine-learning-model", "name": f"org/{n}", "bom-ref": n,
+                           "purl": f"pkg:huggingface/org/{n}"} for n in ("a", "b")],
+           "dependencies": [{"ref": "app", "dependsOn": ["a"]}, {"ref": "a", "dependsOn": ["b"]},
+                            {"ref": "b", "dependsOn": ["a"]}]}
+    path = tmp_path / "app.json"
+    path.write_text(json.dumps(doc))
+    for extra in ([], ["--product", "app", "--version", "1"]):
+        assert main(["inventory", "add", str(path), *extra,
+                     "--db", f"sqlite:///{tmp_path / f'{len(extra)}.db'}"]) == 0
+        assert "1 dependency edge(s) closing a cycle in a BOM were not stored" in \
+            capsys.readouterr().err

@@ -71,6 +71,7 @@ class AddReport:
     workers: int = 0
     read_seconds: float = 0.0  # wall time waiting for parsed BOMs (all of the parse at jobs=0)
     store_seconds: float = 0.0  # wall time in add_many: writing and committing
+    dropped_cycle_edges: int = 0  # edges closing a cycle in a foreign BOM, not stored
 
 
 Progress = Callable[[AddReport, int], None]  # the report so far, files seen so far
@@ -166,6 +167,7 @@ def _commit(store: Any, pending: list[tuple[list[PreparedBom], str, str]],
     report.product_versions += len(results)
     report.boms += sum(r.boms for r in results)
     report.replaced += sum(r.replaced for r in results)
+    report.dropped_cycle_edges += sum(r.dropped_cycle_edges for r in results)
     pending.clear()
 
 

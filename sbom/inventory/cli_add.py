@@ -46,6 +46,7 @@ def add_command(
             r = store.add_boms(paths, product, version or "unversioned")
         sys.stderr.write(f"{'replaced' if r.replaced else 'stored'} {r.product} {r.version}: "
                          f"{r.boms} BOM(s), {r.nodes} nodes, {r.edges} edges\n")
+        _cycle_note(r.dropped_cycle_edges, sys.stderr)
         return
     if version is not None:
         raise InputError("--version needs --product (without it each BOM names its own "
@@ -111,6 +112,12 @@ def _progress_line(out: TextIO, total: int) -> Callable[[AddReport, int], None]:
     return show
 
 
+def _cycle_note(dropped: int, out: TextIO) -> None:
+    if dropped:
+        out.write(f"mlbom: warning: {dropped} dependency edge(s) closing a cycle in a BOM were "
+                  "not stored: affected paths through them are not listed\n")
+
+
 def _summary(report: AddReport, files: int, out: TextIO) -> None:
     if out.isatty():
         out.write("\r\x1b[K")
@@ -122,6 +129,7 @@ def _summary(report: AddReport, files: int, out: TextIO) -> None:
         f"{report.boms} BOM(s) of {files}, in {report.commits} durable commit(s): "
         f"{report.seconds:.1f} s, {rate:.0f} BOMs/s ({report.cpu_seconds:.1f} CPU-s in this "
         f"process, {report.workers} parsing worker(s))\n")
+    _cycle_note(report.dropped_cycle_edges, out)
     if report.failures:
         raise InputError(f"{len(report.failures)} of {files} BOM file(s) not stored "
                          "(each is named above); the rest is stored")
